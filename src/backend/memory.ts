@@ -1,0 +1,92 @@
+/** The default backend: all state in this process. */
+import { randomUUID } from 'node:crypto';
+import type { Backend, JoinOutcome, LocalDelivery } from './backend.js';
+import type { PeerInfo } from '../protocol/messages.js';
+import { encodePeerEvent } from '../protocol/encode.js';
+
+/** Usernames and rooms in maps; delivery is a direct call. */
+export class MemoryBackend implements Backend {
+  readonly kind = 'memory';
+  readonly nodeId: string;
+  private local: LocalDelivery | null = null;
+  private readonly usernames = new Map<string, string>();
+  private readonly rooms = new Map<string, Map<string, PeerInfo>>();
+
+  constructor(nodeId: string = randomUUID()) {
+    this.nodeId = nodeId;
+  }
+
+  async start(local: LocalDelivery): Promise<void> {
+    this.local = local;
+  }
+
+  async close(): Promise<void> {
+    this.local = null;
+    this.usernames.clear();
+    this.rooms.clear();
+  }
+
+  isReady(): boolean {
+    return this.local !== null;
+  }
+
+  async claimUsername(key: string, peer: PeerInfo): Promise<boolean> {
+    if (this.usernames.has(key)) return false;
+    this.usernames.set(key, peer.id);
+    return true;
+  }
+
+  async releaseUsername(key: string, peerId: string): Promise<void> {
+    if (this.usernames.get(key) === peerId) this.usernames.delete(key);
+  }
+
+  async joinRoom(roomId: string, peer: PeerInfo, maxPeers: number): Promise<JoinOutcome> {
+    let room = this.rooms.get(roomId);
+    if (!room) {
+      room = new Map();
+      this.rooms.set(roomId, room);
+    }
+    if (room.has(peer.id)) return { ok: true, members: othersIn(room, peer.id) };
+    if (room.size >= maxPeers) return { ok: false, reason: 'full' };
+    const members = [...room.values()];
+    room.set(peer.id, { id: peer.id, username: peer.username });
+    return { ok: true, members };
+  }
+
+  announceJoin(roomId: string, peer: PeerInfo, recipients: readonly PeerInfo[]): void {
+    if (recipients.length === 0) return;
+    const frame = encodePeerEvent('NEW_PEER_IN_ROOM', roomId, peer);
+    for (const member of recipients) this.local?.deliverLocal(member.id, frame);
+  }
+
+  async leaveRoom(roomId: string, peer: PeerInfo): Promise<void> {
+    const room = this.rooms.get(roomId);
+    if (!room?.delete(peer.id)) return;
+    if (room.size === 0) {
+      this.rooms.delete(roomId);
+      return;
+    }
+    const frame = encodePeerEvent('PEER_LEFT_ROOM', roomId, peer);
+    for (const id of room.keys()) this.local?.deliverLocal(id, frame);
+  }
+
+  async roomMembers(roomId: string): Promise<PeerInfo[]> {
+    const room = this.rooms.get(roomId);
+    return room ? [...room.values()] : [];
+  }
+
+  relay(roomId: string, toPeerId: string, frame: string): boolean {
+    if (!this.rooms.get(roomId)?.has(toPeerId)) return false;
+    this.local?.deliverLocal(toPeerId, frame);
+    return true;
+  }
+
+  /** Counts for tests and stats. */
+  size(): { usernames: number; rooms: number } {
+    return { usernames: this.usernames.size, rooms: this.rooms.size };
+  }
+}
+
+function othersIn(room: Map<string, PeerInfo>, peerId: string): PeerInfo[] {
+  return [...room.values()].filter((m) => m.id !== peerId);
+}

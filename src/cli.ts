@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+/** Process entry: config from flags and environment, signals, exit codes. */
+import { ConfigError, checkCombinations, helpText, loadConfig, wantsHelp } from './config.js';
+import { createServer } from './server.js';
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (wantsHelp(argv)) {
+    process.stdout.write(`${helpText()}\n`);
+    return;
+  }
+  let config;
+  try {
+    config = loadConfig(argv, process.env);
+    checkCombinations(config);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`signalroom: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const server = await createServer(config);
+  const { url } = await server.listen();
+  server.logger.info({ url, ws: `${url}${config.wsPath}` }, 'listening');
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    server.logger.info({ signal }, 'shutting down');
+    setTimeout(() => {
+      server.logger.warn({ drainTimeoutMs: config.drainTimeoutMs }, 'drain timeout, exiting');
+      process.exit(0);
+    }, config.drainTimeoutMs).unref();
+    server.close('GOING_AWAY').then(
+      () => {
+        server.logger.info('stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        server.logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`signalroom: failed to start: ${(err as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,267 @@
+/**
+ * One option table: every option's flag, environment variable, type, default and description.
+ * Parsing (flags > env > defaults), validation, `--help` and the README's configuration table all
+ * come from it (test/unit/config.test.ts checks the README).
+ */
+
+type OptionSpec =
+  | { type: 'integer'; default: number; min: number; max: number; description: string }
+  | { type: 'string'; default: string; description: string; pattern?: RegExp }
+  | { type: 'enum'; default: string; values: readonly string[]; description: string }
+  | { type: 'boolean'; default: boolean; description: string }
+  | { type: 'list'; default: readonly string[]; description: string };
+
+/** Every option, keyed by its flag name without the leading `--`. */
+export const OPTIONS = {
+  port: {
+    type: 'integer',
+    default: 8080,
+    min: 0,
+    max: 65535,
+    description: 'TCP port for HTTP and WebSocket',
+  },
+  host: { type: 'string', default: '0.0.0.0', description: 'Address to listen on' },
+  'log-level': {
+    type: 'enum',
+    default: 'info',
+    values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+    description: 'pino log level',
+  },
+  'ws-path': { type: 'string', default: '/ws', pattern: /^\/\S*$/, description: 'WebSocket endpoint path' },
+  'identify-timeout-ms': {
+    type: 'integer',
+    default: 5000,
+    min: 100,
+    max: 600_000,
+    description: 'Close (4001) a connection that has not sent IDENTIFY within this time',
+  },
+  'max-peers-per-room': {
+    type: 'integer',
+    default: 50,
+    min: 1,
+    max: 100_000,
+    description: 'Peers one room may hold; more get ROOM_FULL',
+  },
+  'max-payload-bytes': {
+    type: 'integer',
+    default: 65536,
+    min: 1024,
+    max: 16 * 1024 * 1024,
+    description: 'Largest accepted frame; a larger one closes the connection with 1009',
+  },
+  'max-buffered-bytes': {
+    type: 'integer',
+    default: 1024 * 1024,
+    min: 16 * 1024,
+    max: 1024 * 1024 * 1024,
+    description: 'Close (4002) a client whose unsent output exceeds this (slow consumer)',
+  },
+  'heartbeat-interval-ms': {
+    type: 'integer',
+    default: 25_000,
+    min: 100,
+    max: 3_600_000,
+    description: 'Interval between WebSocket pings from the server',
+  },
+  'heartbeat-timeout-ms': {
+    type: 'integer',
+    default: 20_000,
+    min: 50,
+    max: 3_600_000,
+    description: 'Terminate a connection that has not answered a ping within this time',
+  },
+  'drain-timeout-ms': {
+    type: 'integer',
+    default: 10_000,
+    min: 0,
+    max: 600_000,
+    description: 'On SIGINT/SIGTERM, exit at the latest after this long',
+  },
+  'static-dir': {
+    type: 'string',
+    default: '',
+    description: 'Directory of the web app served at / (default: the built demo)',
+  },
+} as const satisfies Record<string, OptionSpec>;
+
+type Options = typeof OPTIONS;
+type ValueOf<S> = S extends { type: 'integer' }
+  ? number
+  : S extends { type: 'boolean' }
+    ? boolean
+    : S extends { type: 'list' }
+      ? readonly string[]
+      : S extends { type: 'enum'; values: readonly (infer V)[] }
+        ? V
+        : string;
+type Camel<S extends string> = S extends `${infer H}-${infer T}` ? `${H}${Capitalize<Camel<T>>}` : S;
+
+/** The validated configuration, with camelCase keys (`max-peers-per-room` → `maxPeersPerRoom`). */
+export type Config = { -readonly [K in keyof Options as Camel<K & string>]: ValueOf<Options[K]> };
+
+/** A bad option value; the CLI prints the message and exits with code 2. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** The environment variable of an option: `max-peers-per-room` → `MAX_PEERS_PER_ROOM`. */
+export function envName(flag: string): string {
+  return flag.toUpperCase().replace(/-/g, '_');
+}
+
+function camel(flag: string): string {
+  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** Defaults for every option, overridden by `overrides`; for embedding and tests. */
+export function defineConfig(overrides: Partial<Config> = {}): Config {
+  const config: Record<string, unknown> = {};
+  for (const [flag, spec] of Object.entries(OPTIONS)) config[camel(flag)] = spec.default;
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === undefined) continue;
+    const flag = Object.keys(OPTIONS).find((f) => camel(f) === key);
+    if (!flag) throw new ConfigError(`Unknown option '${key}'`);
+    config[key] = checkValue(flag, OPTIONS[flag as keyof Options], value, 'option');
+  }
+  return config as Config;
+}
+
+/** Parse flags and environment into a validated config. Throws {@link ConfigError}. */
+export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Config {
+  const fromFlags = parseFlags(argv);
+  const config: Record<string, unknown> = {};
+  for (const [flag, spec] of Object.entries(OPTIONS) as [string, OptionSpec][]) {
+    const raw = fromFlags.get(flag);
+    const envRaw = env[envName(flag)];
+    const key = camel(flag);
+    if (raw !== undefined) config[key] = parseValue(flag, spec, raw, `--${flag}`);
+    else if (envRaw !== undefined && envRaw !== '')
+      config[key] = parseValue(flag, spec, envRaw, envName(flag));
+    else config[key] = spec.default;
+  }
+  return config as Config;
+}
+
+/** True when argv asks for help. */
+export function wantsHelp(argv: readonly string[]): boolean {
+  return argv.includes('--help') || argv.includes('-h');
+}
+
+/** The `--help` text: every option with its variable and default. */
+export function helpText(): string {
+  const lines = [
+    'Usage: signalroom [options]',
+    '',
+    'Every option can also be set by its environment variable; flags win over the environment.',
+    '',
+  ];
+  for (const [flag, spec] of Object.entries(OPTIONS) as [string, OptionSpec][]) {
+    const kind =
+      spec.type === 'boolean' ? '' : ` <${spec.type === 'enum' ? spec.values.join('|') : spec.type}>`;
+    lines.push(`  --${flag}${kind}`);
+    lines.push(`      ${spec.description}`);
+    lines.push(`      env ${envName(flag)}, default: ${formatDefault(spec)}`);
+  }
+  lines.push('  --help', '      Show this help');
+  return lines.join('\n');
+}
+
+/** The default of an option as shown in `--help` and the README. */
+export function formatDefault(spec: OptionSpec): string {
+  if (spec.type === 'list') return spec.default.length ? spec.default.join(',') : '(none)';
+  if (spec.type === 'string') return spec.default === '' ? '(none)' : spec.default;
+  return String(spec.default);
+}
+
+function parseFlags(argv: readonly string[]): Map<string, string> {
+  const values = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (!arg.startsWith('--')) throw new ConfigError(`Unexpected argument '${arg}' (options start with --)`);
+    const eq = arg.indexOf('=');
+    let flag = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+    let value: string | undefined = eq === -1 ? undefined : arg.slice(eq + 1);
+    let spec = (OPTIONS as Record<string, OptionSpec>)[flag];
+    if (!spec && flag.startsWith('no-') && value === undefined) {
+      const positive = (OPTIONS as Record<string, OptionSpec>)[flag.slice(3)];
+      if (positive?.type === 'boolean') {
+        flag = flag.slice(3);
+        spec = positive;
+        value = 'false';
+      }
+    }
+    if (!spec) throw new ConfigError(`Unknown option '--${flag}' (see --help)`);
+    if (value === undefined) {
+      if (spec.type === 'boolean') value = 'true';
+      else {
+        const next = argv[i + 1];
+        if (next === undefined || next.startsWith('--'))
+          throw new ConfigError(`Option '--${flag}' needs a value`);
+        value = next;
+        i++;
+      }
+    }
+    values.set(flag, value);
+  }
+  return values;
+}
+
+function parseValue(flag: string, spec: OptionSpec, raw: string, source: string): unknown {
+  switch (spec.type) {
+    case 'integer': {
+      if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(`${source}: '${raw}' is not a whole number`);
+      return checkValue(flag, spec, Number(raw), source);
+    }
+    case 'boolean': {
+      const v = raw.trim().toLowerCase();
+      if (['true', '1', 'yes', 'on'].includes(v)) return true;
+      if (['false', '0', 'no', 'off'].includes(v)) return false;
+      throw new ConfigError(`${source}: '${raw}' is not true or false`);
+    }
+    case 'list':
+      return raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0);
+    default:
+      return checkValue(flag, spec, raw, source);
+  }
+}
+
+function checkValue(flag: string, spec: OptionSpec, value: unknown, source: string): unknown {
+  const where = source === 'option' ? `option '${flag}'` : source;
+  switch (spec.type) {
+    case 'integer':
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < spec.min || value > spec.max)
+        throw new ConfigError(
+          `${where}: must be a whole number from ${spec.min} to ${spec.max}, got '${value}'`,
+        );
+      return value;
+    case 'enum':
+      if (typeof value !== 'string' || !spec.values.includes(value))
+        throw new ConfigError(`${where}: must be one of ${spec.values.join(', ')}, got '${value}'`);
+      return value;
+    case 'string':
+      if (typeof value !== 'string') throw new ConfigError(`${where}: must be a string`);
+      if (spec.pattern && !spec.pattern.test(value))
+        throw new ConfigError(`${where}: '${value}' is not valid (${spec.description})`);
+      return value;
+    case 'boolean':
+      if (typeof value !== 'boolean') throw new ConfigError(`${where}: must be true or false`);
+      return value;
+    case 'list':
+      if (!Array.isArray(value) || !value.every((v) => typeof v === 'string'))
+        throw new ConfigError(`${where}: must be a list of strings`);
+      return value;
+  }
+}
+
+/** Options the later modules validate together (a bad combination stops start-up). */
+export function checkCombinations(config: Config): void {
+  if (config.heartbeatTimeoutMs > config.heartbeatIntervalMs * 10) {
+    throw new ConfigError('--heartbeat-timeout-ms: must not exceed ten heartbeat intervals');
+  }
+}

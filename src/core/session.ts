@@ -1,0 +1,48 @@
+/** Per-connection state of the signaling core. Kept small: the capacity benchmark counts every field. */
+import type { Logger } from 'pino';
+import type { Connection, ConnectionInfo } from './connection.js';
+
+/** Where a session is in its life. */
+export type SessionState = 'new' | 'identifying' | 'identified' | 'closed';
+
+/** One client connection as the core sees it. */
+export class Session {
+  state: SessionState = 'new';
+  peerId = '';
+  username = '';
+  usernameKey = '';
+  roomId: string | null = null;
+  /** Rooms the peer's credentials allow (`null`: any). */
+  allowedRooms: readonly string[] | null = null;
+  /** Frames that arrived while an async step (identify, join, leave) ran; `null` when idle. */
+  pending: string[] | null = null;
+  /** The running async step, so cleanup waits for it. */
+  busy: Promise<void> | null = null;
+  /** Resolves when the session's room and username are released. */
+  cleanedUp: Promise<void> | null = null;
+  identifyTimer: NodeJS.Timeout | null = null;
+  log: Logger;
+
+  constructor(
+    readonly connection: Connection,
+    readonly info: ConnectionInfo,
+    log: Logger,
+  ) {
+    this.log = log;
+  }
+
+  /** True once the connection is gone (read through a method: it changes across awaits). */
+  isClosed(): boolean {
+    return this.state === 'closed';
+  }
+
+  /** The frames waiting behind a running async step, or `null` when idle. */
+  waiting(): string[] | null {
+    return this.pending;
+  }
+
+  /** The public identity announced to others. */
+  get peer(): { id: string; username: string } {
+    return { id: this.peerId, username: this.username };
+  }
+}

@@ -1,0 +1,363 @@
+/**
+ * The signaling core: identify, rooms and relay. It knows nothing of sockets or HTTP; a transport
+ * hands it connections and text frames, and it answers through the {@link Connection} interface.
+ *
+ * Frames of one connection are handled strictly in order. Relay and ping are synchronous (the hot
+ * path has no promise in it); identify, join and leave await the backend, and frames arriving
+ * meanwhile wait in the session's `pending` list.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Backend, LocalDelivery } from '../backend/backend.js';
+import { BackendUnavailableError } from '../backend/backend.js';
+import { CLOSE_CODES } from '../protocol/close-codes.js';
+import { decodeClientFrame } from '../protocol/decode.js';
+import {
+  encodeAuthError,
+  encodeAuthSuccess,
+  encodeError,
+  encodePong,
+  encodeRoomMembers,
+  encodeSignal,
+} from '../protocol/encode.js';
+import { ERROR_CODES, type ErrorCode } from '../protocol/error-codes.js';
+import type { ClientMessage, SignalIn } from '../protocol/messages.js';
+import { checkRoomId, normaliseUsername, usernameKey } from '../protocol/names.js';
+import { acceptAnyone, type Authenticator } from './authenticator.js';
+import type { Connection, ConnectionInfo } from './connection.js';
+import { Session } from './session.js';
+import { SignalError } from './signal-error.js';
+
+/** Options of the core; the config module maps CLI options onto these. */
+export interface CoreOptions {
+  backend: Backend;
+  logger: Logger;
+  /** Close a connection that has not identified after this long (4001). */
+  identifyTimeoutMs: number;
+  /** `ROOM_FULL` beyond this many peers in one room. */
+  maxPeersPerRoom: number;
+  /** Frames a connection may queue while one of its async steps runs; beyond it the connection is closed. */
+  maxPendingFrames?: number;
+  authenticate?: Authenticator;
+}
+
+/** The transport-facing handle of one connection. */
+export interface SessionHandle {
+  /** A text frame arrived. */
+  onText(text: string): void;
+  /** A binary frame arrived. */
+  onBinary(): void;
+  /** The connection is gone (closed by either side, or dropped). */
+  onClose(code: number): void;
+}
+
+/** Identify, rooms and relay for the connections of one node. */
+export class SignalingCore implements LocalDelivery {
+  private readonly sessions = new Map<string, Session>();
+  private readonly connections = new Set<Session>();
+  private readonly authenticate: Authenticator;
+  private readonly maxPendingFrames: number;
+  private started = false;
+
+  constructor(private readonly options: CoreOptions) {
+    this.authenticate = options.authenticate ?? acceptAnyone;
+    this.maxPendingFrames = options.maxPendingFrames ?? 256;
+  }
+
+  /** Start the backend and begin accepting deliveries. */
+  async start(): Promise<void> {
+    await this.options.backend.start(this);
+    this.started = true;
+  }
+
+  /** True when new clients can be served (drives `/readyz`). */
+  isReady(): boolean {
+    return this.started && this.options.backend.isReady();
+  }
+
+  /** Counts for health, stats and tests. */
+  stats(): { connections: number; peers: number } {
+    return { connections: this.connections.size, peers: this.sessions.size };
+  }
+
+  /** Close every connection with `closeName` and wait for their cleanup. */
+  async closeAll(closeName: keyof typeof CLOSE_CODES): Promise<void> {
+    const { code, reason } = CLOSE_CODES[closeName];
+    const sessions = [...this.connections];
+    for (const s of sessions) s.connection.close(code, reason);
+    await Promise.all(sessions.map((s) => this.cleanup(s)));
+  }
+
+  /** Stop the backend. Call after {@link closeAll}. */
+  async stop(): Promise<void> {
+    this.started = false;
+    await this.options.backend.close();
+  }
+
+  /** Register a new connection; the transport feeds its frames to the returned handle. */
+  connect(connection: Connection, info: ConnectionInfo): SessionHandle {
+    const log = this.options.logger.child({ ip: info.ip });
+    const session = new Session(connection, info, log);
+    this.connections.add(session);
+    session.identifyTimer = setTimeout(() => {
+      session.identifyTimer = null;
+      if (session.state === 'new') {
+        log.info({ code: CLOSE_CODES.IDENTIFY_TIMEOUT.code }, 'identify timeout');
+        connection.close(CLOSE_CODES.IDENTIFY_TIMEOUT.code, CLOSE_CODES.IDENTIFY_TIMEOUT.reason);
+      }
+    }, this.options.identifyTimeoutMs);
+    session.identifyTimer.unref();
+    log.debug('connect');
+    return {
+      onText: (text) => this.onText(session, text),
+      onBinary: () => this.reply(session, 'BINARY_NOT_SUPPORTED'),
+      onClose: (code) => {
+        log.info(
+          { peerId: session.peerId || undefined, roomId: session.roomId ?? undefined, code },
+          'disconnect',
+        );
+        void this.cleanup(session);
+      },
+    };
+  }
+
+  /** {@link LocalDelivery}: the backend hands a frame to a local peer. */
+  deliverLocal(peerId: string, frame: string): void {
+    const session = this.sessions.get(peerId);
+    if (session && session.state === 'identified') session.connection.send(frame);
+  }
+
+  // ---- frames ---------------------------------------------------------------------------------
+
+  private onText(session: Session, text: string): void {
+    if (session.state === 'closed') return;
+    if (session.pending !== null) {
+      if (session.pending.length >= this.maxPendingFrames) {
+        session.log.warn({ code: 'RATE_LIMITED' }, 'too many frames queued behind a pending step');
+        session.connection.close(CLOSE_CODES.POLICY.code, 'Too many messages');
+        return;
+      }
+      session.pending.push(text);
+      return;
+    }
+    this.process(session, text);
+  }
+
+  private process(session: Session, text: string): void {
+    const decoded = decodeClientFrame(text);
+    if (!decoded.ok) {
+      this.reply(session, decoded.code, decoded.message, decoded.ref);
+      return;
+    }
+    const msg = decoded.message;
+    try {
+      this.dispatch(session, msg);
+    } catch (err) {
+      this.fail(session, err, msg.type);
+    }
+  }
+
+  private dispatch(session: Session, msg: ClientMessage): void {
+    if (msg.type === 'PING') {
+      session.connection.send(encodePong(msg.id));
+      return;
+    }
+    if (msg.type === 'IDENTIFY') {
+      if (session.state !== 'new') throw new SignalError('ALREADY_IDENTIFIED');
+      this.runStep(session, msg.type, () => this.identify(session, msg.username, msg.token));
+      return;
+    }
+    if (session.state !== 'identified') throw new SignalError('NOT_IDENTIFIED');
+    switch (msg.type) {
+      case 'JOIN_ROOM':
+        this.runStep(session, msg.type, () => this.join(session, msg.roomId));
+        return;
+      case 'LEAVE_ROOM':
+        this.runStep(session, msg.type, () => this.leave(session, msg.roomId));
+        return;
+      default:
+        this.relay(session, msg);
+    }
+  }
+
+  /** Run an async step; frames arriving meanwhile wait and are processed in order afterwards. */
+  private runStep(session: Session, ref: string, step: () => Promise<void>): void {
+    session.pending = [];
+    session.busy = step()
+      .catch((err: unknown) => this.fail(session, err, ref))
+      .finally(() => {
+        session.busy = null;
+        const queued = session.pending ?? [];
+        session.pending = null;
+        while (queued.length > 0 && session.state !== 'closed') {
+          const waiting = session.waiting();
+          if (waiting) {
+            // A queued frame started another async step: the rest waits behind it.
+            waiting.push(...queued);
+            return;
+          }
+          this.process(session, queued.shift() as string);
+        }
+      });
+  }
+
+  // ---- identify -------------------------------------------------------------------------------
+
+  private async identify(session: Session, claimed: string, token: string | undefined): Promise<void> {
+    session.state = 'identifying';
+    const identity = await this.authenticate({
+      username: claimed,
+      token: token ?? session.info.urlToken,
+      ip: session.info.ip,
+      origin: session.info.origin,
+    });
+    const name = normaliseUsername(identity.username);
+    if (!name.ok) throw new SignalError('INVALID_USERNAME', name.reason);
+    const peerId = randomUUID();
+    const key = usernameKey(name.value);
+    const claimedOk = await this.options.backend.claimUsername(key, { id: peerId, username: name.value });
+    if (!claimedOk) throw new SignalError('USERNAME_TAKEN');
+    if (session.isClosed()) {
+      await this.options.backend.releaseUsername(key, peerId);
+      return;
+    }
+    session.peerId = peerId;
+    session.username = name.value;
+    session.usernameKey = key;
+    session.allowedRooms = identity.rooms ?? null;
+    session.state = 'identified';
+    session.log = session.log.child({ peerId });
+    this.clearIdentifyTimer(session);
+    this.sessions.set(peerId, session);
+    session.connection.send(encodeAuthSuccess({ username: name.value, peerId }));
+    session.log.info({ username: name.value }, 'identify');
+  }
+
+  // ---- rooms ----------------------------------------------------------------------------------
+
+  private async join(session: Session, roomId: string): Promise<void> {
+    const check = checkRoomId(roomId);
+    if (!check.ok) throw new SignalError('INVALID_ROOM', check.reason);
+    if (session.allowedRooms && !session.allowedRooms.includes(roomId)) {
+      throw new SignalError('FORBIDDEN_ROOM', `You may not join room '${roomId}'`);
+    }
+    const backend = this.options.backend;
+    if (session.roomId === roomId) {
+      // Joining the room you are in is answered with its members again, and announced to no one.
+      const members = await backend.roomMembers(roomId);
+      session.connection.send(
+        encodeRoomMembers(
+          roomId,
+          members.filter((m) => m.id !== session.peerId),
+        ),
+      );
+      return;
+    }
+    if (session.roomId !== null) await this.leaveCurrentRoom(session);
+    const outcome = await backend.joinRoom(roomId, session.peer, this.options.maxPeersPerRoom);
+    if (!outcome.ok) throw new SignalError('ROOM_FULL', `Room '${roomId}' is full`);
+    if (session.isClosed()) {
+      await backend.leaveRoom(roomId, session.peer);
+      return;
+    }
+    session.roomId = roomId;
+    // The joiner hears of the members before they hear of it, so it never gets an offer from a stranger.
+    session.connection.send(encodeRoomMembers(roomId, outcome.members));
+    backend.announceJoin(roomId, session.peer, outcome.members);
+    session.log.info({ roomId, members: outcome.members.length }, 'join');
+  }
+
+  private async leave(session: Session, roomId: string | undefined): Promise<void> {
+    if (session.roomId === null) throw new SignalError('NOT_IN_ROOM');
+    if (roomId !== undefined && roomId !== session.roomId) {
+      throw new SignalError('NOT_IN_ROOM', `You are not in room '${roomId}'`);
+    }
+    await this.leaveCurrentRoom(session);
+  }
+
+  private async leaveCurrentRoom(session: Session): Promise<void> {
+    const roomId = session.roomId;
+    if (roomId === null) return;
+    session.roomId = null;
+    await this.options.backend.leaveRoom(roomId, session.peer);
+    session.log.info({ roomId }, 'leave');
+  }
+
+  // ---- relay ----------------------------------------------------------------------------------
+
+  private relay(session: Session, msg: SignalIn): void {
+    const roomId = session.roomId;
+    if (roomId === null) throw new SignalError('NOT_IN_ROOM', 'Join a room before sending signals');
+    const frame = encodeSignal(session.peerId, msg);
+    if (msg.toPeerId === session.peerId || !this.options.backend.relay(roomId, msg.toPeerId, frame)) {
+      throw new SignalError('UNKNOWN_PEER', `No peer '${clip(msg.toPeerId)}' in your room`);
+    }
+    session.log.debug({ type: msg.type, to: msg.toPeerId, roomId }, 'relay');
+  }
+
+  // ---- errors and cleanup ---------------------------------------------------------------------
+
+  private reply(session: Session, code: ErrorCode, message?: string, ref?: string): void {
+    if (session.state === 'closed') return;
+    session.log.debug({ code, ref }, 'refused');
+    session.connection.send(encodeError(code, message, ref));
+  }
+
+  private fail(session: Session, err: unknown, ref: string): void {
+    let code: ErrorCode;
+    let message: string | undefined;
+    if (err instanceof SignalError) {
+      code = err.code;
+      message = err.message;
+    } else if (err instanceof BackendUnavailableError) {
+      code = 'UNAVAILABLE';
+      session.log.warn({ code, ref, err: err.message }, 'backend unavailable');
+    } else {
+      code = 'INTERNAL';
+      session.log.error({ code, ref, err }, 'unexpected error while handling a message');
+    }
+    const policy = ERROR_CODES[code].policy;
+    if (ref === 'IDENTIFY' && session.state === 'identifying') session.state = 'new';
+    if (
+      policy === 'auth' ||
+      (ref === 'IDENTIFY' && session.state === 'new' && code !== 'ALREADY_IDENTIFIED')
+    ) {
+      // Identification failed: AUTH_ERROR then close, as the original server did.
+      if (session.state === 'closed') return;
+      session.log.info({ code }, 'identify refused');
+      session.connection.send(encodeAuthError(code, message));
+      session.connection.close(CLOSE_CODES.POLICY.code, message ?? ERROR_CODES[code].message);
+      return;
+    }
+    this.reply(session, code, message, ref);
+  }
+
+  private cleanup(session: Session): Promise<void> {
+    if (session.cleanedUp) return session.cleanedUp;
+    session.state = 'closed';
+    this.clearIdentifyTimer(session);
+    this.connections.delete(session);
+    const done = (session.busy ?? Promise.resolve()).then(async () => {
+      try {
+        if (session.roomId !== null) await this.leaveCurrentRoom(session);
+        if (session.usernameKey)
+          await this.options.backend.releaseUsername(session.usernameKey, session.peerId);
+      } catch (err) {
+        session.log.warn({ err: (err as Error).message }, 'cleanup after disconnect failed');
+      } finally {
+        if (this.sessions.get(session.peerId) === session) this.sessions.delete(session.peerId);
+      }
+    });
+    session.cleanedUp = done;
+    return done;
+  }
+
+  private clearIdentifyTimer(session: Session): void {
+    if (session.identifyTimer) clearTimeout(session.identifyTimer);
+    session.identifyTimer = null;
+  }
+}
+
+function clip(s: string): string {
+  return s.length > 64 ? `${s.slice(0, 64)}…` : s;
+}

@@ -1,0 +1,25 @@
+/** The HTTP side of a signalroom server: demo, health and (later) metrics and API routes. */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { registerHealthRoutes, type HealthSource } from './health-routes.js';
+import { registerStaticRoutes } from './static-routes.js';
+
+/** What the HTTP app needs. */
+export interface HttpAppOptions {
+  logger: Logger;
+  health: HealthSource;
+  staticDir: string;
+}
+
+/** Build the Fastify app; the caller attaches the WebSocket transport to `app.server`. */
+export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    // Request logs are noise next to the session logs; warnings and errors still show.
+    loggerInstance: options.logger.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger,
+    // The WebSocket sessions outlive requests; closing must not wait on keep-alive sockets.
+    forceCloseConnections: 'idle',
+  });
+  registerHealthRoutes(app, options.health);
+  await registerStaticRoutes(app, options.staticDir);
+  return app;
+}

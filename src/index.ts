@@ -1,0 +1,14 @@
+/** Public API of the signalroom package. */
+export { createServer, attachSignaling } from './server.js';
+export type { SignalroomServer, AttachedSignaling, ServerDeps } from './server.js';
+export { defineConfig, loadConfig, ConfigError, OPTIONS } from './config.js';
+export type { Config } from './config.js';
+export { SignalingCore } from './core/signaling-core.js';
+export type { CoreOptions, SessionHandle } from './core/signaling-core.js';
+export type { Connection, ConnectionInfo } from './core/connection.js';
+export type { Authenticator, Identity, IdentifyRequest } from './core/authenticator.js';
+export { SignalError } from './core/signal-error.js';
+export { MemoryBackend } from './backend/memory.js';
+export type { Backend, JoinOutcome, LocalDelivery } from './backend/backend.js';
+export { BackendUnavailableError } from './backend/backend.js';
+export * from './protocol/index.js';

@@ -1,0 +1,7 @@
+/** The process logger: pino JSON lines on stdout. One is made per server, never a global. */
+import { pino, type Logger, type LevelWithSilent } from 'pino';
+
+/** A pino logger at `level`, tagged with the node id. */
+export function createLogger(level: LevelWithSilent, nodeId?: string): Logger {
+  return pino({ level, base: nodeId ? { node: nodeId } : {} });
+}

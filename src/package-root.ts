@@ -1,0 +1,24 @@
+/** Locates files shipped with the package, whether running from src/ (tsx) or dist/src/ (built). */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The directory holding signalroom's package.json. */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, 'package.json');
+    if (existsSync(candidate)) {
+      const name = (JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string }).name;
+      if (name === 'signalroom') return dir;
+    }
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('signalroom package.json not found');
+    dir = parent;
+  }
+}
+
+/** The built demo app (`npm run build` writes it). */
+export function demoDir(): string {
+  return join(packageRoot(), 'dist', 'demo');
+}
