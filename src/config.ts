@@ -3,6 +3,7 @@
  * Parsing (flags > env > defaults), validation, `--help` and the README's configuration table all
  * come from it (test/unit/config.test.ts checks the README).
  */
+import { parseOriginPattern } from './transport/origin.js';
 
 type OptionSpec =
   | { type: 'integer'; default: number; min: number; max: number; description: string }
@@ -81,6 +82,18 @@ export const OPTIONS = {
     type: 'string',
     default: '',
     description: 'Directory of the web app served at / (default: the built demo)',
+  },
+  // ---- security (docs/security.md)
+  'allowed-origins': {
+    type: 'list',
+    default: [],
+    description:
+      "Browser origins allowed to connect besides the server's own: https://app.example.com, https://*.example.com, example.com, or * (any)",
+  },
+  'require-origin': {
+    type: 'boolean',
+    default: false,
+    description: 'Refuse WebSocket upgrades without an Origin header (non-browser clients)',
   },
 } as const satisfies Record<string, OptionSpec>;
 
@@ -261,6 +274,11 @@ function checkValue(flag: string, spec: OptionSpec, value: unknown, source: stri
 
 /** Options the later modules validate together (a bad combination stops start-up). */
 export function checkCombinations(config: Config): void {
+  try {
+    config.allowedOrigins.forEach(parseOriginPattern);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
   if (config.heartbeatTimeoutMs > config.heartbeatIntervalMs * 10) {
     throw new ConfigError('--heartbeat-timeout-ms: must not exceed ten heartbeat intervals');
   }

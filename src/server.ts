@@ -65,6 +65,9 @@ export async function attachSignaling(
       maxBufferedBytes: full.maxBufferedBytes,
       heartbeatIntervalMs: full.heartbeatIntervalMs,
       heartbeatTimeoutMs: full.heartbeatTimeoutMs,
+      allowedOrigins: full.allowedOrigins,
+      requireOrigin: full.requireOrigin,
+      tls: false,
     },
     logger,
   );

@@ -10,6 +10,7 @@ import type { SignalingCore } from '../core/signaling-core.js';
 import type { Connection, ConnectionInfo } from '../core/connection.js';
 import { CLOSE_CODES } from '../protocol/close-codes.js';
 import { Heartbeat } from './heartbeat.js';
+import { originAllowed, type OriginPolicy } from './origin.js';
 
 /** Options of the WebSocket edge. */
 export interface TransportOptions {
@@ -18,6 +19,12 @@ export interface TransportOptions {
   maxBufferedBytes: number;
   heartbeatIntervalMs: number;
   heartbeatTimeoutMs: number;
+  /** Origins accepted besides the server's own (see {@link OriginPolicy}). */
+  allowedOrigins: readonly string[];
+  /** Refuse upgrades without an Origin header. */
+  requireOrigin: boolean;
+  /** The server serves TLS itself, so its own origin is https. */
+  tls: boolean;
 }
 
 /** A transport attached to an HTTP server. */
@@ -44,6 +51,16 @@ export function attachTransport(
   const heartbeat = new Heartbeat(options.heartbeatIntervalMs, options.heartbeatTimeoutMs);
   const sockets = new Set<WebSocket>();
   let accepting = true;
+  const originPolicy: OriginPolicy = {
+    allowedOrigins: options.allowedOrigins,
+    requireOrigin: options.requireOrigin,
+    scheme: options.tls ? 'https' : 'http',
+  };
+  if (options.allowedOrigins.includes('*')) {
+    logger.warn(
+      '--allowed-origins contains *: any web page may open signaling connections in its visitors’ browsers',
+    );
+  }
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = parseUrl(req.url);
@@ -57,6 +74,12 @@ export function attachTransport(
       return;
     }
     socket.on('error', () => socket.destroy());
+    if (!originAllowed(req.headers.origin, req.headers.host, originPolicy)) {
+      // Cross-site WebSocket hijacking: refused before the upgrade, so the page learns nothing.
+      logger.info({ ip: req.socket.remoteAddress, origin: clipHeader(req.headers.origin) }, 'origin refused');
+      refuse(socket, 403, 'Forbidden');
+      return;
+    }
     wss.handleUpgrade(req, socket, head, (ws) => {
       const token = url.searchParams.get('token');
       const info: ConnectionInfo = { ip: req.socket.remoteAddress ?? 'unknown' };
@@ -126,4 +149,8 @@ function parseUrl(raw: string | undefined): URL | null {
 
 function refuse(socket: Duplex, status: number, text: string): void {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+function clipHeader(value: string | undefined): string | undefined {
+  return value !== undefined && value.length > 200 ? `${value.slice(0, 200)}…` : value;
 }
