@@ -5,7 +5,8 @@
  */
 import { parseOriginPattern } from './transport/origin.js';
 
-type OptionSpec =
+/** How one option is parsed, checked and documented. */
+export type OptionSpec =
   | { type: 'integer'; default: number; min: number; max: number; description: string }
   | { type: 'string'; default: string; description: string; pattern?: RegExp }
   | { type: 'enum'; default: string; values: readonly string[]; description: string }
