@@ -3,6 +3,7 @@
  * Parsing (flags > env > defaults), validation, `--help` and the README's configuration table all
  * come from it (test/unit/config.test.ts checks the README).
  */
+import { TrustedProxies } from './transport/client-address.js';
 import { parseOriginPattern } from './transport/origin.js';
 
 /** How one option is parsed, checked and documented. */
@@ -95,6 +96,33 @@ export const OPTIONS = {
     type: 'boolean',
     default: false,
     description: 'Refuse WebSocket upgrades without an Origin header (non-browser clients)',
+  },
+  'trust-proxy': {
+    type: 'list',
+    default: [],
+    description:
+      'Reverse proxies (IPs or CIDR subnets) whose X-Forwarded-For/-Proto are believed for client addresses and limits',
+  },
+  'max-connections': {
+    type: 'integer',
+    default: 10_000,
+    min: 1,
+    max: 10_000_000,
+    description: 'Open WebSocket connections on this node; more get HTTP 503 at the upgrade',
+  },
+  'max-connections-per-ip': {
+    type: 'integer',
+    default: 50,
+    min: 1,
+    max: 10_000_000,
+    description: 'Open connections from one client IP; more get HTTP 429 at the upgrade',
+  },
+  'max-connection-attempts-per-ip': {
+    type: 'integer',
+    default: 20,
+    min: 1,
+    max: 10_000_000,
+    description: 'Upgrade attempts one client IP may make per second; more get HTTP 429',
   },
 } as const satisfies Record<string, OptionSpec>;
 
@@ -277,6 +305,7 @@ function checkValue(flag: string, spec: OptionSpec, value: unknown, source: stri
 export function checkCombinations(config: Config): void {
   try {
     config.allowedOrigins.forEach(parseOriginPattern);
+    new TrustedProxies(config.trustProxy);
   } catch (err) {
     throw new ConfigError((err as Error).message);
   }

@@ -68,6 +68,10 @@ export async function attachSignaling(
       allowedOrigins: full.allowedOrigins,
       requireOrigin: full.requireOrigin,
       tls: false,
+      trustProxy: full.trustProxy,
+      maxConnections: full.maxConnections,
+      maxConnectionsPerIp: full.maxConnectionsPerIp,
+      maxAttemptsPerIpPerSecond: full.maxConnectionAttemptsPerIp,
     },
     logger,
   );

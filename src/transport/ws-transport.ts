@@ -10,21 +10,16 @@ import type { SignalingCore } from '../core/signaling-core.js';
 import type { Connection, ConnectionInfo } from '../core/connection.js';
 import { CLOSE_CODES } from '../protocol/close-codes.js';
 import { Heartbeat } from './heartbeat.js';
-import { originAllowed, type OriginPolicy } from './origin.js';
+import { PingBudget } from './ping-budget.js';
+import { UpgradeGuard, type UpgradeGuardOptions } from './upgrade-guard.js';
 
 /** Options of the WebSocket edge. */
-export interface TransportOptions {
+export interface TransportOptions extends UpgradeGuardOptions {
   path: string;
   maxPayloadBytes: number;
   maxBufferedBytes: number;
   heartbeatIntervalMs: number;
   heartbeatTimeoutMs: number;
-  /** Origins accepted besides the server's own (see {@link OriginPolicy}). */
-  allowedOrigins: readonly string[];
-  /** Refuse upgrades without an Origin header. */
-  requireOrigin: boolean;
-  /** The server serves TLS itself, so its own origin is https. */
-  tls: boolean;
 }
 
 /** A transport attached to an HTTP server. */
@@ -47,20 +42,13 @@ export function attachTransport(
     maxPayload: options.maxPayloadBytes,
     perMessageDeflate: false,
     clientTracking: false,
+    // Pings are answered below, within a budget, so a ping flood cannot queue unbounded pongs.
+    autoPong: false,
   });
   const heartbeat = new Heartbeat(options.heartbeatIntervalMs, options.heartbeatTimeoutMs);
+  const guard = new UpgradeGuard(options, logger);
   const sockets = new Set<WebSocket>();
   let accepting = true;
-  const originPolicy: OriginPolicy = {
-    allowedOrigins: options.allowedOrigins,
-    requireOrigin: options.requireOrigin,
-    scheme: options.tls ? 'https' : 'http',
-  };
-  if (options.allowedOrigins.includes('*')) {
-    logger.warn(
-      '--allowed-origins contains *: any web page may open signaling connections in its visitors’ browsers',
-    );
-  }
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = parseUrl(req.url);
@@ -74,15 +62,16 @@ export function attachTransport(
       return;
     }
     socket.on('error', () => socket.destroy());
-    if (!originAllowed(req.headers.origin, req.headers.host, originPolicy)) {
-      // Cross-site WebSocket hijacking: refused before the upgrade, so the page learns nothing.
-      logger.info({ ip: req.socket.remoteAddress, origin: clipHeader(req.headers.origin) }, 'origin refused');
-      refuse(socket, 403, 'Forbidden');
+    const verdict = guard.check(req);
+    if (!verdict.ok) {
+      refuse(socket, verdict.status, verdict.text);
       return;
     }
+    // Released on the raw socket's close, which also covers a handshake that ws refuses.
+    socket.once('close', () => guard.release(verdict.ip));
     wss.handleUpgrade(req, socket, head, (ws) => {
       const token = url.searchParams.get('token');
-      const info: ConnectionInfo = { ip: req.socket.remoteAddress ?? 'unknown' };
+      const info: ConnectionInfo = { ip: verdict.ip };
       if (req.headers.origin) info.origin = req.headers.origin;
       if (token) info.urlToken = token;
       accept(ws, info);
@@ -95,14 +84,8 @@ export function attachTransport(
     const connection: Connection = {
       send(frame) {
         if (ws.readyState !== ws.OPEN) return;
-        if (ws.bufferedAmount > options.maxBufferedBytes) {
-          logger.warn({ ip: info.ip, buffered: ws.bufferedAmount }, 'slow consumer dropped');
-          ws.close(CLOSE_CODES.SLOW_CONSUMER.code, CLOSE_CODES.SLOW_CONSUMER.reason);
-          // A consumer that stopped reading will not read the close frame either.
-          setTimeout(() => ws.terminate(), 1000).unref();
-          return;
-        }
-        ws.send(frame);
+        if (ws.bufferedAmount > options.maxBufferedBytes) dropSlowConsumer(ws, logger, info.ip);
+        else ws.send(frame);
       },
       close(code, reason) {
         if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason);
@@ -112,6 +95,18 @@ export function attachTransport(
       },
     };
     const handle = core.connect(connection, info);
+    const pings = new PingBudget();
+    ws.on('ping', (data: Buffer) => {
+      heartbeat.alive(ws);
+      if (!pings.take(Date.now())) {
+        logger.warn({ ip: info.ip }, 'ping flood: connection closed');
+        connection.close(CLOSE_CODES.POLICY.code, 'Too many pings');
+        return;
+      }
+      // A client that does not read its pongs is a slow consumer like any other.
+      if (ws.bufferedAmount > options.maxBufferedBytes) dropSlowConsumer(ws, logger, info.ip);
+      else ws.pong(data);
+    });
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       heartbeat.alive(ws);
       if (isBinary) handle.onBinary();
@@ -139,6 +134,15 @@ export function attachTransport(
   };
 }
 
+/** Close (4002) a client whose unsent output passed the limit, so it cannot grow the server's memory. */
+function dropSlowConsumer(ws: WebSocket, logger: Logger, ip: string): void {
+  if (ws.readyState !== ws.OPEN) return;
+  logger.warn({ ip, buffered: ws.bufferedAmount }, 'slow consumer dropped');
+  ws.close(CLOSE_CODES.SLOW_CONSUMER.code, CLOSE_CODES.SLOW_CONSUMER.reason);
+  // A consumer that stopped reading will not read the close frame either.
+  setTimeout(() => ws.terminate(), 1000).unref();
+}
+
 function parseUrl(raw: string | undefined): URL | null {
   try {
     return new URL(raw ?? '/', 'http://localhost');
@@ -149,8 +153,4 @@ function parseUrl(raw: string | undefined): URL | null {
 
 function refuse(socket: Duplex, status: number, text: string): void {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-}
-
-function clipHeader(value: string | undefined): string | undefined {
-  return value !== undefined && value.length > 200 ? `${value.slice(0, 200)}…` : value;
 }

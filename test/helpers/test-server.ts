@@ -25,6 +25,10 @@ export async function startServer(
       port: 0,
       host: '127.0.0.1',
       logLevel: (process.env.LOG_LEVEL as Config['logLevel'] | undefined) ?? 'silent',
+      // Every test client comes from 127.0.0.1, so per-IP limits would count the whole suite as one
+      // client; test/security/ checks those limits with their defaults.
+      maxConnectionsPerIp: 100_000,
+      maxConnectionAttemptsPerIp: 100_000,
       ...config,
     },
     deps,
