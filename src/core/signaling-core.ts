@@ -20,7 +20,7 @@ import {
   encodeRoomMembers,
   encodeSignal,
 } from '../protocol/encode.js';
-import { ERROR_CODES, type ErrorCode } from '../protocol/error-codes.js';
+import { ERROR_CODES, isAuthErrorCode, type ErrorCode } from '../protocol/error-codes.js';
 import type { ClientMessage, SignalIn } from '../protocol/messages.js';
 import { checkRoomId, normaliseUsername, usernameKey } from '../protocol/names.js';
 import { acceptAnyone, type Authenticator } from './authenticator.js';
@@ -146,6 +146,13 @@ export class SignalingCore implements LocalDelivery {
   private process(session: Session, text: string): void {
     const decoded = decodeClientFrame(text);
     if (!decoded.ok) {
+      if (isAuthErrorCode(decoded.code)) {
+        // An IDENTIFY the decoder already refused on a username rule: refused like the core's own checks.
+        if (session.state === 'new')
+          this.fail(session, new SignalError(decoded.code, decoded.message), 'IDENTIFY');
+        else this.reply(session, 'ALREADY_IDENTIFIED', undefined, 'IDENTIFY');
+        return;
+      }
       this.reply(session, decoded.code, decoded.message, decoded.ref);
       return;
     }

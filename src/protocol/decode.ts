@@ -6,6 +6,7 @@ import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { TSchema } from '@sinclair/typebox';
 import { CLIENT_MESSAGES, type ClientMessage, type ClientMessageType } from './messages.js';
 import type { ErrorCode } from './error-codes.js';
+import { LIMITS } from './limits.js';
 
 const validators = new Map<string, TypeCheck<TSchema>>(
   Object.entries(CLIENT_MESSAGES).map(([type, schema]) => [type, TypeCompiler.Compile(schema as TSchema)]),
@@ -40,6 +41,15 @@ export function decodeClientFrame(text: string): Decoded {
     };
   }
   if (!check.Check(value)) {
+    if (type === 'IDENTIFY' && isOverlongUsername(value)) {
+      // A username rule, not a shape error: refused like any other bad username (AUTH_ERROR, close).
+      return {
+        ok: false,
+        code: 'INVALID_USERNAME',
+        message: `Username must be at most ${LIMITS.usernameMaxChars} characters`,
+        ref: type,
+      };
+    }
     const first = check.Errors(value).First();
     const where = first?.path ? `${first.path}: ` : '';
     return {
@@ -54,6 +64,11 @@ export function decodeClientFrame(text: string): Decoded {
 
 /** The type of a client message, for callers that only need to dispatch. */
 export type { ClientMessageType };
+
+function isOverlongUsername(value: object): boolean {
+  const username = (value as { username?: unknown }).username;
+  return typeof username === 'string' && username.length > LIMITS.usernameMaxUnits;
+}
 
 function clip(s: string): string {
   return s.length > 64 ? `${s.slice(0, 64)}…` : s;
