@@ -2,6 +2,12 @@
 import type { Logger } from 'pino';
 import type { Connection, ConnectionInfo } from './connection.js';
 
+/** Stands for a binary frame in the pending queue, so its refusal keeps its place in the order. */
+export const BINARY_FRAME = Symbol('binary frame');
+
+/** A frame waiting behind a running async step. */
+export type QueuedFrame = string | typeof BINARY_FRAME;
+
 /** Where a session is in its life. */
 export type SessionState = 'new' | 'identifying' | 'identified' | 'closed';
 
@@ -15,7 +21,7 @@ export class Session {
   /** Rooms the peer's credentials allow (`null`: any). */
   allowedRooms: readonly string[] | null = null;
   /** Frames that arrived while an async step (identify, join, leave) ran; `null` when idle. */
-  pending: string[] | null = null;
+  pending: QueuedFrame[] | null = null;
   /** The running async step, so cleanup waits for it. */
   busy: Promise<void> | null = null;
   /** Resolves when the session's room and username are released. */
@@ -37,7 +43,7 @@ export class Session {
   }
 
   /** The frames waiting behind a running async step, or `null` when idle. */
-  waiting(): string[] | null {
+  waiting(): QueuedFrame[] | null {
     return this.pending;
   }
 

@@ -25,7 +25,7 @@ import type { ClientMessage, SignalIn } from '../protocol/messages.js';
 import { checkRoomId, normaliseUsername, usernameKey } from '../protocol/names.js';
 import { acceptAnyone, type Authenticator } from './authenticator.js';
 import type { Connection, ConnectionInfo } from './connection.js';
-import { Session } from './session.js';
+import { BINARY_FRAME, Session, type QueuedFrame } from './session.js';
 import { SignalError } from './signal-error.js';
 
 /** Options of the core; the config module maps CLI options onto these. */
@@ -109,8 +109,8 @@ export class SignalingCore implements LocalDelivery {
     session.identifyTimer.unref();
     log.debug('connect');
     return {
-      onText: (text) => this.onText(session, text),
-      onBinary: () => this.reply(session, 'BINARY_NOT_SUPPORTED'),
+      onText: (text) => this.onFrame(session, text),
+      onBinary: () => this.onFrame(session, BINARY_FRAME),
       onClose: (code) => {
         log.info(
           { peerId: session.peerId || undefined, roomId: session.roomId ?? undefined, code },
@@ -129,7 +129,7 @@ export class SignalingCore implements LocalDelivery {
 
   // ---- frames ---------------------------------------------------------------------------------
 
-  private onText(session: Session, text: string): void {
+  private onFrame(session: Session, frame: QueuedFrame): void {
     if (session.state === 'closed') return;
     if (session.pending !== null) {
       if (session.pending.length >= this.maxPendingFrames) {
@@ -137,14 +137,18 @@ export class SignalingCore implements LocalDelivery {
         session.connection.close(CLOSE_CODES.POLICY.code, 'Too many messages');
         return;
       }
-      session.pending.push(text);
+      session.pending.push(frame);
       return;
     }
-    this.process(session, text);
+    this.process(session, frame);
   }
 
-  private process(session: Session, text: string): void {
-    const decoded = decodeClientFrame(text);
+  private process(session: Session, frame: QueuedFrame): void {
+    if (frame === BINARY_FRAME) {
+      this.reply(session, 'BINARY_NOT_SUPPORTED');
+      return;
+    }
+    const decoded = decodeClientFrame(frame);
     if (!decoded.ok) {
       if (isAuthErrorCode(decoded.code)) {
         // An IDENTIFY the decoder already refused on a username rule: refused like the core's own checks.
@@ -203,7 +207,7 @@ export class SignalingCore implements LocalDelivery {
             waiting.push(...queued);
             return;
           }
-          this.process(session, queued.shift() as string);
+          this.process(session, queued.shift() as QueuedFrame);
         }
       });
   }
