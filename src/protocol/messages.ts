@@ -154,22 +154,31 @@ export const PeerLeftRoom = Type.Object(
   { type: Type.Literal('PEER_LEFT_ROOM'), roomId: Type.String(), peer: PeerInfo },
   { $id: 'PeerLeftRoom', additionalProperties: false },
 );
-const relayedOut = <T extends string>(type: T, field: 'sdp' | 'iceCandidate', id: string) =>
+// Written out per field (not with a computed key) so the static types keep `type` as a discriminant.
+const sdpOut = <T extends 'SDP_OFFER' | 'SDP_ANSWER'>(type: T, id: string) =>
   Type.Object(
     {
       type: Type.Literal(type),
       fromPeerId: Type.String(),
       toPeerId: Type.String(),
-      [field]: field === 'sdp' ? SessionDescription : IceCandidate,
+      sdp: SessionDescription,
     },
     { $id: id, additionalProperties: false },
   );
 /** A relayed offer. */
-export const SdpOfferOut = relayedOut('SDP_OFFER', 'sdp', 'SdpOfferOut');
+export const SdpOfferOut = sdpOut('SDP_OFFER', 'SdpOfferOut');
 /** A relayed answer. */
-export const SdpAnswerOut = relayedOut('SDP_ANSWER', 'sdp', 'SdpAnswerOut');
+export const SdpAnswerOut = sdpOut('SDP_ANSWER', 'SdpAnswerOut');
 /** A relayed candidate. */
-export const IceCandidateOut = relayedOut('ICE_CANDIDATE', 'iceCandidate', 'IceCandidateOut');
+export const IceCandidateOut = Type.Object(
+  {
+    type: Type.Literal('ICE_CANDIDATE'),
+    fromPeerId: Type.String(),
+    toPeerId: Type.String(),
+    iceCandidate: IceCandidate,
+  },
+  { $id: 'IceCandidateOut', additionalProperties: false },
+);
 /** A refused message. */
 export const ErrorMessage = Type.Object(
   {
