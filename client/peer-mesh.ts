@@ -1,0 +1,207 @@
+/**
+ * A full mesh over a {@link SignalingClient}: one {@link PeerLink} per other peer in the room,
+ * created when members are listed or join, closed when they leave. Local tracks go to every peer;
+ * data channels named in the options are opened by the newcomer to each peer it finds.
+ */
+import type { PeerInfo } from '../src/protocol/messages.js';
+import { TypedEmitter } from './emitter.js';
+import type { SignalroomError } from './errors.js';
+import { fetchIceServers } from './ice-servers.js';
+import { PeerLink, type LinkObserver } from './peer-link.js';
+import type { Identity, SignalingClient, SignalMessage } from './signaling-client.js';
+
+/** Events of {@link PeerMesh}. */
+export interface PeerMeshEvents {
+  /** A connection to a peer was created. */
+  'peer-added': { peer: PeerInfo; link: PeerLink };
+  /** A peer's connection state changed (`new`, `connecting`, `connected`, `disconnected`, `failed`, `closed`). */
+  'peer-state': { peer: PeerInfo; state: RTCPeerConnectionState };
+  /** A connection was closed (the peer left, or this side left the room). */
+  'peer-removed': { peer: PeerInfo };
+  /** A data channel was opened by this side or announced by the peer (it may still be connecting). */
+  channel: { peer: PeerInfo; channel: RTCDataChannel };
+  /** A remote media track arrived. */
+  track: { peer: PeerInfo; track: MediaStreamTrack; streams: readonly MediaStream[] };
+  /** A peer connection operation failed (the mesh carries on). */
+  error: { peer: PeerInfo; error: SignalroomError };
+}
+
+/** A data channel the newcomer opens to every peer. */
+export interface DataChannelSpec extends RTCDataChannelInit {
+  label: string;
+}
+
+/** Options of {@link PeerMesh}. */
+export interface PeerMeshOptions {
+  /** Data channels opened to each peer (by whichever side joined later). */
+  dataChannels?: DataChannelSpec[];
+  /** Fixed ICE servers; by default those of `AUTH_SUCCESS`, else those at `iceServersUrl`, else none. */
+  iceServers?: RTCIceServer[];
+  /** An endpoint answering `{ iceServers }`, asked when `AUTH_SUCCESS` carries none (e.g. `/api/ice-servers`). */
+  iceServersUrl?: string;
+  /** Other RTCPeerConnection settings. */
+  rtcConfiguration?: Omit<RTCConfiguration, 'iceServers'>;
+  /** The RTCPeerConnection implementation (default: the global one). */
+  RTCPeerConnection?: typeof RTCPeerConnection;
+}
+
+/** One RTCPeerConnection per other peer of the client's room. */
+export class PeerMesh extends TypedEmitter<PeerMeshEvents> {
+  private readonly links = new Map<string, PeerLink>();
+  private readonly localTracks = new Map<MediaStreamTrack, MediaStream[]>();
+  private readonly unsubscribe: Array<() => void>;
+  private iceServers: RTCIceServer[] = [];
+  // Client events are handled in order; fetching ICE servers after identification holds the rest back.
+  private queue: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    private readonly client: SignalingClient,
+    private readonly options: PeerMeshOptions = {},
+  ) {
+    super();
+    const inOrder =
+      <T>(handler: (payload: T) => void | Promise<void>) =>
+      (payload: T) => {
+        this.queue = this.queue
+          .then(() => (this.closed ? undefined : handler(payload)))
+          .catch(() => undefined);
+      };
+    this.unsubscribe = [
+      client.on(
+        'identified',
+        inOrder((identity) => this.onIdentified(identity)),
+      ),
+      client.on(
+        'members',
+        inOrder(({ members }) => this.onMembers(members)),
+      ),
+      client.on(
+        'peer-joined',
+        inOrder(({ peer }) => void this.ensureLink(peer, false)),
+      ),
+      client.on(
+        'peer-left',
+        inOrder(({ peer }) => this.removePeer(peer.id)),
+      ),
+      client.on(
+        'room-left',
+        inOrder(() => this.removeAll()),
+      ),
+      client.on(
+        'signal',
+        inOrder((message) => this.onSignal(message)),
+      ),
+    ];
+    const identity = client.identified;
+    if (identity) inOrder((id: Identity) => this.onIdentified(id))(identity);
+  }
+
+  /** The link to `peerId`, if any. */
+  get(peerId: string): PeerLink | undefined {
+    return this.links.get(peerId);
+  }
+
+  /** Every current link. */
+  peers(): PeerLink[] {
+    return [...this.links.values()];
+  }
+
+  /** Send `track` to every peer, now and to those who join later. */
+  addTrack(track: MediaStreamTrack, ...streams: MediaStream[]): void {
+    this.localTracks.set(track, streams);
+    for (const link of this.links.values()) link.addTrack(track, streams);
+  }
+
+  /** Stop sending `track` to everyone. */
+  removeTrack(track: MediaStreamTrack): void {
+    this.localTracks.delete(track);
+    for (const link of this.links.values()) link.removeTrack(track);
+  }
+
+  /** Open a data channel to one peer (it arrives there as a `channel` event). */
+  createDataChannel(peerId: string, label: string, init?: RTCDataChannelInit): RTCDataChannel {
+    const link = this.links.get(peerId);
+    if (!link) throw new Error(`No connection to peer ${peerId}`);
+    return link.createDataChannel(label, init);
+  }
+
+  /** Close every connection and stop following the client (the client stays open). */
+  close(): void {
+    this.closed = true;
+    for (const off of this.unsubscribe) off();
+    this.removeAll();
+  }
+
+  private async onIdentified(identity: Identity): Promise<void> {
+    // A resumed session keeps its peer id, room and connections; a new one is a new peer to everyone.
+    if (identity.resumed) return;
+    this.removeAll();
+    if (this.options.iceServers) this.iceServers = this.options.iceServers;
+    else if (identity.iceServers) this.iceServers = identity.iceServers;
+    else if (this.options.iceServersUrl) this.iceServers = await fetchIceServers(this.options.iceServersUrl);
+  }
+
+  private onMembers(members: PeerInfo[]): void {
+    const present = new Set(members.map((m) => m.id));
+    for (const id of [...this.links.keys()]) if (!present.has(id)) this.removePeer(id);
+    // The newcomer starts the negotiation with everyone already there.
+    for (const member of members) this.ensureLink(member, true);
+  }
+
+  private ensureLink(peer: PeerInfo, initiate: boolean): PeerLink | undefined {
+    const localId = this.client.peerId;
+    if (localId === null || peer.id === localId) return undefined;
+    const existing = this.links.get(peer.id);
+    if (existing) return existing;
+    const client = this.client;
+    const link = new PeerLink(
+      peer,
+      localId,
+      { ...this.options.rtcConfiguration, iceServers: this.iceServers },
+      {
+        offer: (d) => client.sendOffer(peer.id, { type: 'offer', sdp: d.sdp ?? '' }),
+        answer: (d) => client.sendAnswer(peer.id, { type: 'answer', sdp: d.sdp ?? '' }),
+        candidate: (c) => client.sendCandidate(peer.id, c),
+      },
+      this.observer,
+      this.options.RTCPeerConnection,
+    );
+    this.links.set(peer.id, link);
+    this.emit('peer-added', { peer, link });
+    for (const [track, streams] of this.localTracks) link.addTrack(track, streams);
+    if (initiate) {
+      for (const { label, ...init } of this.options.dataChannels ?? []) link.createDataChannel(label, init);
+    }
+    return link;
+  }
+
+  private onSignal(message: SignalMessage): void {
+    // Signals come only from peers of our room, and the server announces a peer before it can signal.
+    this.links.get(message.fromPeerId)?.handleSignal(message);
+  }
+
+  private removePeer(peerId: string): void {
+    const link = this.links.get(peerId);
+    if (!link) return;
+    this.links.delete(peerId);
+    link.close();
+    this.emit('peer-removed', { peer: link.peer });
+  }
+
+  private removeAll(): void {
+    for (const id of [...this.links.keys()]) this.removePeer(id);
+  }
+
+  private readonly observer: LinkObserver = {
+    state: (link, state) => {
+      if (this.links.get(link.peer.id) === link || state === 'closed') {
+        this.emit('peer-state', { peer: link.peer, state });
+      }
+    },
+    channel: (link, channel) => this.emit('channel', { peer: link.peer, channel }),
+    track: (link, event) =>
+      this.emit('track', { peer: link.peer, track: event.track, streams: event.streams }),
+    error: (link, error) => this.emit('error', { peer: link.peer, error }),
+  };
+}

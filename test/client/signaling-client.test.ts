@@ -1,0 +1,187 @@
+/** SignalingClient against a real server over real sockets (Node, with `ws`). */
+import assert from 'node:assert/strict';
+import { test, type TestContext } from 'node:test';
+import WebSocket from 'ws';
+import { SignalroomError } from '../../client/errors.js';
+import { ExponentialBackoffPolicy } from '../../client/reconnect-policy.js';
+import { SignalingClient, type SignalingClientOptions } from '../../client/signaling-client.js';
+import { startServer } from '../helpers/test-server.js';
+import { nextEvent, record } from './events.js';
+
+/** A client registered for cleanup; fast reconnects so the tests do not wait on real backoff. */
+function newClient(
+  t: TestContext,
+  url: string,
+  options: Partial<SignalingClientOptions> = {},
+): SignalingClient {
+  const client = new SignalingClient({
+    url,
+    WebSocket,
+    reconnect: new ExponentialBackoffPolicy({ initialDelayMs: 20, maxDelayMs: 200 }),
+    ...options,
+  });
+  t.after(() => client.close());
+  return client;
+}
+
+async function identified(t: TestContext, url: string, username: string, room?: string) {
+  const client = newClient(t, url);
+  await client.connect();
+  await client.identify(username);
+  if (room !== undefined) await client.join(room);
+  return client;
+}
+
+test('connect, identify, join: members, joins, relayed signals and leaves arrive as typed events', async (t) => {
+  const { wsUrl } = await startServer(t);
+  const alice = newClient(t, wsUrl);
+  const states = record(alice, 'state');
+  await alice.connect();
+  const me = await alice.identify('  alice ');
+  assert.equal(me.username, 'alice');
+  assert.match(me.peerId, /^[0-9a-f-]{36}$/);
+  assert.equal(alice.peerId, me.peerId);
+  assert.deepEqual(await alice.join('room-1'), []);
+  assert.equal(alice.roomId, 'room-1');
+
+  const joined = nextEvent(alice, 'peer-joined');
+  const bob = await identified(t, wsUrl, 'bob');
+  const bobMembers = nextEvent(bob, 'members');
+  assert.deepEqual(await bob.join('room-1'), [{ id: me.peerId, username: 'alice' }]);
+  assert.deepEqual((await bobMembers).members, [{ id: me.peerId, username: 'alice' }]);
+  assert.deepEqual(await joined, { roomId: 'room-1', peer: { id: bob.peerId, username: 'bob' } });
+
+  const offer = nextEvent(alice, 'signal');
+  bob.sendOffer(me.peerId, { type: 'offer', sdp: 'v=0\r\n' });
+  assert.deepEqual(await offer, {
+    type: 'SDP_OFFER',
+    fromPeerId: bob.peerId,
+    toPeerId: me.peerId,
+    sdp: { type: 'offer', sdp: 'v=0\r\n' },
+  });
+  const answer = nextEvent(bob, 'signal');
+  alice.sendAnswer(bob.peerId as string, { type: 'answer', sdp: 'v=0\r\n' });
+  assert.equal((await answer).type, 'SDP_ANSWER');
+  const candidate = nextEvent(bob, 'signal');
+  alice.sendCandidate(bob.peerId as string, {
+    candidate: 'candidate:1 1 udp 1 127.0.0.1 9 typ host',
+    sdpMid: '0',
+  });
+  assert.deepEqual((await candidate).type === 'ICE_CANDIDATE' && (await candidate).iceCandidate, {
+    candidate: 'candidate:1 1 udp 1 127.0.0.1 9 typ host',
+    sdpMid: '0',
+  });
+
+  const left = nextEvent(alice, 'peer-left');
+  const bobLeft = nextEvent(bob, 'room-left');
+  await bob.leave();
+  assert.deepEqual(await left, { roomId: 'room-1', peer: { id: bob.peerId, username: 'bob' } });
+  assert.deepEqual(await bobLeft, { roomId: 'room-1' });
+  assert.equal(bob.roomId, null);
+  assert.deepEqual(
+    states.map((s) => s.state),
+    ['connecting', 'connected'],
+  );
+});
+
+test('refusals carry the protocol code: AUTH_ERROR rejects identify, ERROR rejects join or is emitted', async (t) => {
+  const { wsUrl } = await startServer(t);
+  await identified(t, wsUrl, 'carol', 'r');
+
+  const impostor = newClient(t, wsUrl);
+  await impostor.connect();
+  const closed = nextEvent(impostor, 'state', (s) => s.state === 'closed');
+  const refusal = await impostor.identify('Carol').then(
+    () => assert.fail('a taken username must be refused'),
+    (err: unknown) => err,
+  );
+  assert.ok(refusal instanceof SignalroomError);
+  assert.equal(refusal.code, 'USERNAME_TAKEN');
+  assert.equal(refusal.fromServer, true);
+  assert.equal(refusal.isAuthError, true);
+  await closed; // the server closes after AUTH_ERROR and the client does not reconnect
+
+  const dave = await identified(t, wsUrl, 'dave');
+  await assert.rejects(
+    dave.join(''),
+    (err: SignalroomError) => err.code === 'INVALID_ROOM' && err.ref === 'JOIN_ROOM',
+  );
+  await assert.rejects(dave.leave(), (err: SignalroomError) => err.code === 'NOT_IN_ROOM');
+  await dave.join('r');
+  const error = nextEvent(dave, 'error');
+  dave.sendOffer('no-such-peer', { type: 'offer', sdp: 'v=0' });
+  const unknown = await error;
+  assert.equal(unknown.code, 'UNKNOWN_PEER');
+  assert.equal(unknown.ref, 'SDP_OFFER');
+
+  const fresh = newClient(t, wsUrl);
+  await assert.rejects(fresh.join('r'), (err: SignalroomError) => err.code === 'NOT_CONNECTED');
+  await fresh.connect();
+  await assert.rejects(fresh.join('r'), (err: SignalroomError) => err.code === 'NOT_IDENTIFIED');
+});
+
+test('after the server closes every connection (1012) the client re-identifies and rejoins on its own', async (t) => {
+  const running = await startServer(t);
+  const alice = await identified(t, running.wsUrl, 'alice', 'lobby');
+  const bob = await identified(t, running.wsUrl, 'bob', 'lobby');
+  const oldAliceId = alice.peerId;
+  const aliceStates = record(alice, 'state');
+  const aliceBack = nextEvent(alice, 'reconnected');
+  const bobBack = nextEvent(bob, 'reconnected');
+  const aliceIdentified = nextEvent(alice, 'identified');
+
+  await running.server.core.closeAll('RESTARTING');
+  assert.equal((await aliceBack).outcome, 'rejoined');
+  assert.equal((await bobBack).outcome, 'rejoined');
+  const identity = await aliceIdentified;
+  assert.equal(identity.resumed, false);
+  assert.notEqual(identity.peerId, oldAliceId, 'a fresh session has a fresh peer id');
+  assert.deepEqual(
+    aliceStates.map((s) => s.state),
+    ['reconnecting', 'connected'],
+  );
+  assert.equal(alice.roomId, 'lobby');
+
+  // Both are back in the room under their new ids and can signal each other.
+  const signal = nextEvent(bob, 'signal');
+  alice.sendOffer(bob.peerId as string, { type: 'offer', sdp: 'v=0 after' });
+  const received = await signal;
+  assert.equal(received.fromPeerId, alice.peerId);
+});
+
+test('a restarted server on the same port is found again after backoff; close() stops for good', async (t) => {
+  const first = await startServer(t);
+  const alice = await identified(t, first.wsUrl, 'alice', 'room');
+  const back = nextEvent(alice, 'reconnected');
+  await first.server.close();
+  // Attempts that hit the closed port fail; the client keeps backing off until the new server listens.
+  const second = await startServer(t, { port: first.port });
+  const { outcome, attempts } = await back;
+  assert.equal(outcome, 'rejoined');
+  assert.ok(attempts >= 1);
+  assert.equal(alice.state, 'connected');
+
+  alice.close();
+  assert.equal(alice.state, 'closed');
+  // A client closed with a close frame ends its session at once: the username is free again.
+  const again = await identified(t, second.wsUrl, 'alice', 'room');
+  assert.equal(again.state, 'connected');
+});
+
+test('a reconnect policy that gives up ends in closed with RECONNECT_FAILED', async (t) => {
+  const running = await startServer(t);
+  const alice = newClient(t, running.wsUrl, {
+    reconnect: new ExponentialBackoffPolicy({ initialDelayMs: 10, maxDelayMs: 20, maxAttempts: 2 }),
+  });
+  await alice.connect();
+  await alice.identify('alice');
+  const failed = nextEvent(alice, 'error');
+  const closed = nextEvent(alice, 'state', (s) => s.state === 'closed');
+  await running.server.close();
+  assert.equal((await failed).code, 'RECONNECT_FAILED');
+  await closed;
+  assert.throws(
+    () => alice.sendOffer('x', { type: 'offer', sdp: '' }),
+    (err: SignalroomError) => err.code === 'NOT_CONNECTED',
+  );
+});
