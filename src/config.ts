@@ -124,6 +124,29 @@ export const OPTIONS = {
     max: 10_000_000,
     description: 'Upgrade attempts one client IP may make per second; more get HTTP 429',
   },
+  'max-messages-per-second': {
+    type: 'integer',
+    default: 50,
+    min: 1,
+    max: 10_000_000,
+    description: 'Messages per second one connection may keep sending (token bucket); more get RATE_LIMITED',
+  },
+  'message-burst': {
+    type: 'integer',
+    default: 200,
+    min: 1,
+    max: 10_000_000,
+    description:
+      'Messages one connection may send in a burst; a sender that floods past another burst is closed (1008)',
+  },
+  'max-invalid-messages': {
+    type: 'integer',
+    default: 20,
+    min: 1,
+    max: 10_000_000,
+    description:
+      'Invalid messages (bad JSON, schema, type, binary) allowed per 5 s; more close the connection (1008)',
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 type Options = typeof OPTIONS;

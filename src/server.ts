@@ -53,6 +53,12 @@ export async function attachSignaling(
     logger,
     identifyTimeoutMs: full.identifyTimeoutMs,
     maxPeersPerRoom: full.maxPeersPerRoom,
+    rateLimits: {
+      messagesPerSecond: full.maxMessagesPerSecond,
+      burst: full.messageBurst,
+      maxInvalid: full.maxInvalidMessages,
+      invalidWindowMs: 5000,
+    },
     authenticate: deps.authenticate,
   });
   await core.start();

@@ -1,6 +1,7 @@
 /** Per-connection state of the signaling core. Kept small: the capacity benchmark counts every field. */
 import type { Logger } from 'pino';
 import type { Connection, ConnectionInfo } from './connection.js';
+import type { RateState } from './rate-limit.js';
 
 /** Stands for a binary frame in the pending queue, so its refusal keeps its place in the order. */
 export const BINARY_FRAME = Symbol('binary frame');
@@ -12,7 +13,7 @@ export type QueuedFrame = string | typeof BINARY_FRAME;
 export type SessionState = 'new' | 'identifying' | 'identified' | 'closed';
 
 /** One client connection as the core sees it. */
-export class Session {
+export class Session implements RateState {
   state: SessionState = 'new';
   peerId = '';
   username = '';
@@ -27,6 +28,12 @@ export class Session {
   /** Resolves when the session's room and username are released. */
   cleanedUp: Promise<void> | null = null;
   identifyTimer: NodeJS.Timeout | null = null;
+  // Message limits (rate-limit.ts): plain numbers, no timers.
+  tokens = 0;
+  tokensAt = 0;
+  strikes = 0;
+  invalidLevel = 0;
+  invalidAt = 0;
   log: Logger;
 
   constructor(

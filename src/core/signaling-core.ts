@@ -25,6 +25,7 @@ import type { ClientMessage, SignalIn } from '../protocol/messages.js';
 import { checkRoomId, normaliseUsername, usernameKey } from '../protocol/names.js';
 import { acceptAnyone, type Authenticator } from './authenticator.js';
 import type { Connection, ConnectionInfo } from './connection.js';
+import { countInvalidMessage, takeMessageToken, type RateLimits } from './rate-limit.js';
 import { BINARY_FRAME, Session, type QueuedFrame } from './session.js';
 import { SignalError } from './signal-error.js';
 
@@ -39,6 +40,10 @@ export interface CoreOptions {
   /** Frames a connection may queue while one of its async steps runs; beyond it the connection is closed. */
   maxPendingFrames?: number;
   authenticate?: Authenticator;
+  /** Per-connection message limits (docs/security.md); absent: unlimited. */
+  rateLimits?: RateLimits;
+  /** Clock for the limits (ms); tests pass their own. */
+  now?: () => number;
 }
 
 /** The transport-facing handle of one connection. */
@@ -57,11 +62,13 @@ export class SignalingCore implements LocalDelivery {
   private readonly connections = new Set<Session>();
   private readonly authenticate: Authenticator;
   private readonly maxPendingFrames: number;
+  private readonly now: () => number;
   private started = false;
 
   constructor(private readonly options: CoreOptions) {
     this.authenticate = options.authenticate ?? acceptAnyone;
     this.maxPendingFrames = options.maxPendingFrames ?? 256;
+    this.now = options.now ?? Date.now;
   }
 
   /** Start the backend and begin accepting deliveries. */
@@ -130,7 +137,7 @@ export class SignalingCore implements LocalDelivery {
   // ---- frames ---------------------------------------------------------------------------------
 
   private onFrame(session: Session, frame: QueuedFrame): void {
-    if (session.state === 'closed') return;
+    if (!this.withinRate(session)) return;
     if (session.pending !== null) {
       if (session.pending.length >= this.maxPendingFrames) {
         session.log.warn({ code: 'RATE_LIMITED' }, 'too many frames queued behind a pending step');
@@ -145,7 +152,7 @@ export class SignalingCore implements LocalDelivery {
 
   private process(session: Session, frame: QueuedFrame): void {
     if (frame === BINARY_FRAME) {
-      this.reply(session, 'BINARY_NOT_SUPPORTED');
+      this.refuseInvalid(session, 'BINARY_NOT_SUPPORTED');
       return;
     }
     const decoded = decodeClientFrame(frame);
@@ -157,7 +164,7 @@ export class SignalingCore implements LocalDelivery {
         else this.reply(session, 'ALREADY_IDENTIFIED', undefined, 'IDENTIFY');
         return;
       }
-      this.reply(session, decoded.code, decoded.message, decoded.ref);
+      this.refuseInvalid(session, decoded.code, decoded.message, decoded.ref);
       return;
     }
     const msg = decoded.message;
@@ -304,6 +311,40 @@ export class SignalingCore implements LocalDelivery {
       throw new SignalError('UNKNOWN_PEER', `No peer '${clip(msg.toPeerId)}' in your room`);
     }
     session.log.debug({ type: msg.type, to: msg.toPeerId, roomId }, 'relay');
+  }
+
+  // ---- limits (the arithmetic lives in rate-limit.ts) ------------------------------------------
+
+  /** Take a token for one incoming frame; false when the frame is dropped (or the sender closed). */
+  private withinRate(session: Session): boolean {
+    if (session.state === 'closed') return false;
+    const limits = this.options.rateLimits;
+    if (!limits) return true;
+    const verdict = takeMessageToken(session, this.now(), limits);
+    if (verdict === 'accept') return true;
+    if (verdict === 'drop-and-warn') {
+      session.log.info({ code: 'RATE_LIMITED' }, 'rate limited');
+      this.reply(session, 'RATE_LIMITED');
+    } else if (verdict === 'close') {
+      session.log.warn({ code: 'RATE_LIMITED' }, 'kept flooding: connection closed');
+      this.reply(session, 'RATE_LIMITED', 'Too many messages; closing the connection');
+      session.connection.close(CLOSE_CODES.POLICY.code, 'Too many messages');
+      session.state = 'closed';
+    }
+    return false;
+  }
+
+  /** Answer a frame that failed to decode, and close a sender that keeps sending such frames. */
+  private refuseInvalid(session: Session, code: ErrorCode, message?: string, ref?: string): void {
+    const limits = this.options.rateLimits;
+    if (limits && countInvalidMessage(session, this.now(), limits)) {
+      session.log.warn({ code: 'TOO_MANY_INVALID' }, 'too many invalid messages: connection closed');
+      this.reply(session, 'TOO_MANY_INVALID');
+      session.connection.close(ERROR_CODES.TOO_MANY_INVALID.closeCode, ERROR_CODES.TOO_MANY_INVALID.message);
+      session.state = 'closed';
+      return;
+    }
+    this.reply(session, code, message, ref);
   }
 
   // ---- errors and cleanup ---------------------------------------------------------------------
