@@ -78,7 +78,8 @@ test('a burst past the bucket gets one RATE_LIMITED and the connection stays ope
   assert.equal(error.code, 'RATE_LIMITED');
   await answeredAgain(client);
   const pongs = client.received.filter((m: Received) => m.type === 'PONG' && typeof m.id === 'number');
-  assert.ok(pongs.length >= 200 && pongs.length < 300, `${pongs.length} of 300 answered`);
+  // IDENTIFY took one token of the 200.
+  assert.ok(pongs.length >= 199 && pongs.length < 300, `${pongs.length} of 300 answered`);
   assert.equal(client.received.filter((m) => m.code === 'RATE_LIMITED').length, 1);
 });
 
