@@ -147,6 +147,40 @@ export const OPTIONS = {
     description:
       'Invalid messages (bad JSON, schema, type, binary) allowed per 5 s; more close the connection (1008)',
   },
+  // ---- redis (scale-out backend, docs/scaling.md)
+  backend: {
+    type: 'enum',
+    default: 'memory',
+    values: ['memory', 'redis'],
+    description: 'Where shared state lives: memory (one process) or redis (several nodes)',
+  },
+  'redis-url': {
+    type: 'string',
+    default: 'redis://127.0.0.1:6379',
+    pattern: /^rediss?:\/\/\S+$/,
+    description: 'Redis to use with --backend redis (redis:// or rediss://, may carry user:password)',
+  },
+  'redis-key-prefix': {
+    type: 'string',
+    default: 'signalroom:',
+    pattern: /^\S{1,64}$/,
+    description: 'Prefix of every Redis key and channel, so deployments can share a Redis',
+  },
+  'redis-node-timeout-ms': {
+    type: 'integer',
+    default: 10_000,
+    min: 1000,
+    max: 600_000,
+    description:
+      'A node whose heartbeat lapses this long is dead: its peers are removed and rooms told (within about 4/3 of it)',
+  },
+  'redis-command-timeout-ms': {
+    type: 'integer',
+    default: 2000,
+    min: 100,
+    max: 60_000,
+    description: 'A Redis call unanswered this long fails, and the client gets UNAVAILABLE',
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 type Options = typeof OPTIONS;
@@ -334,5 +368,10 @@ export function checkCombinations(config: Config): void {
   }
   if (config.heartbeatTimeoutMs > config.heartbeatIntervalMs * 10) {
     throw new ConfigError('--heartbeat-timeout-ms: must not exceed ten heartbeat intervals');
+  }
+  if (config.redisCommandTimeoutMs * 3 > config.redisNodeTimeoutMs) {
+    throw new ConfigError(
+      '--redis-command-timeout-ms: must be at most a third of --redis-node-timeout-ms (a slow heartbeat must not look like a dead node)',
+    );
   }
 }

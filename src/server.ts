@@ -2,12 +2,13 @@
  * Composition root: builds the core, backend, transport and HTTP app from one config.
  * `createServer` makes the whole app; `attachSignaling` adds signaling to an existing http.Server.
  */
+import { randomUUID } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Backend } from './backend/backend.js';
-import { MemoryBackend } from './backend/memory.js';
+import { createBackend } from './backend/create-backend.js';
 import { defineConfig, checkCombinations, type Config } from './config.js';
 import type { Authenticator } from './core/authenticator.js';
 import { SignalingCore } from './core/signaling-core.js';
@@ -46,8 +47,9 @@ export async function attachSignaling(
 ): Promise<AttachedSignaling> {
   const full = defineConfig(config);
   checkCombinations(full);
-  const backend = deps.backend ?? new MemoryBackend();
-  const logger = deps.logger ?? createLogger(full.logLevel, backend.nodeId);
+  const nodeId = deps.backend?.nodeId ?? randomUUID();
+  const logger = deps.logger ?? createLogger(full.logLevel, nodeId);
+  const backend = deps.backend ?? createBackend(full, logger, nodeId);
   const core = new SignalingCore({
     backend,
     logger,
@@ -111,8 +113,10 @@ export async function createServer(
   deps: ServerDeps = {},
 ): Promise<SignalroomServer> {
   const full = defineConfig(config);
-  const backend = deps.backend ?? new MemoryBackend();
-  const logger = deps.logger ?? createLogger(full.logLevel, backend.nodeId);
+  checkCombinations(full);
+  const nodeId = deps.backend?.nodeId ?? randomUUID();
+  const logger = deps.logger ?? createLogger(full.logLevel, nodeId);
+  const backend = deps.backend ?? createBackend(full, logger, nodeId);
   let signaling: AttachedSignaling | null = null;
   const http = await buildHttpApp({
     logger,

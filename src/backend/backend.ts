@@ -27,6 +27,8 @@ export interface Backend {
   close(): Promise<void>;
   /** False while the backend cannot serve (Redis unreachable); drives `/readyz`. */
   isReady(): boolean;
+  /** Readiness, latency and traffic counters, for metrics (read it on scrape). */
+  health(): BackendHealth;
 
   /** Atomically claim a username key for a peer; false when another peer holds it. */
   claimUsername(key: string, peer: PeerInfo): Promise<boolean>;
@@ -44,7 +46,8 @@ export interface Backend {
 
   /**
    * Deliver a relayed frame to `toPeerId` if it is in `roomId`; false when it is not.
-   * Synchronous on the hot path: order per sender → target is the call order.
+   * Synchronous on the hot path: order per sender → target is the call order. May throw
+   * {@link BackendUnavailableError} when the target is on another node and Redis is unreachable.
    */
   relay(roomId: string, toPeerId: string, frame: string): boolean;
 }
@@ -55,4 +58,22 @@ export class BackendUnavailableError extends Error {
     super(message);
     this.name = 'BackendUnavailableError';
   }
+}
+
+/** What a backend reports about itself, for `/metrics` and logs. */
+export interface BackendHealth {
+  /** Same as `isReady()`. */
+  ready: boolean;
+  /** When the backend became unable to serve (ms since the epoch), or `null` while healthy. */
+  degradedSince: number | null;
+  /** Round trip of the last heartbeat to the store, or `null` (memory backend, or none yet). */
+  latencyMs: number | null;
+  /** Cluster messages sent to other nodes. */
+  published: number;
+  /** Cluster messages received from other nodes. */
+  received: number;
+  /** Cluster messages that could not be sent (lost: delivery between nodes is at most once). */
+  publishErrors: number;
+  /** Cluster messages for rooms this node no longer has peers in. */
+  dropped: number;
 }

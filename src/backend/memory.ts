@@ -1,6 +1,6 @@
 /** The default backend: all state in this process. */
 import { randomUUID } from 'node:crypto';
-import type { Backend, JoinOutcome, LocalDelivery } from './backend.js';
+import type { Backend, BackendHealth, JoinOutcome, LocalDelivery } from './backend.js';
 import type { PeerInfo } from '../protocol/messages.js';
 import { encodePeerEvent } from '../protocol/encode.js';
 
@@ -28,6 +28,19 @@ export class MemoryBackend implements Backend {
 
   isReady(): boolean {
     return this.local !== null;
+  }
+
+  health(): BackendHealth {
+    const ready = this.isReady();
+    return {
+      ready,
+      degradedSince: null,
+      latencyMs: null,
+      published: 0,
+      received: 0,
+      publishErrors: 0,
+      dropped: 0,
+    };
   }
 
   async claimUsername(key: string, peer: PeerInfo): Promise<boolean> {

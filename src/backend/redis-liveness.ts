@@ -1,0 +1,194 @@
+/**
+ * Node heartbeats, dead-node cleanup and readiness of the Redis backend.
+ *
+ * Every node renews its entry in the `nodes` sorted set (expiry = Redis time + node timeout) every
+ * third of the timeout. Each tick also looks for entries past their expiry and removes the dead
+ * node's peers in batches with `srReap`, whose SPOP hands each peer to exactly one caller, so the
+ * rooms hear PEER_LEFT_ROOM once however many nodes notice. A node only reaps after it has been
+ * connected for a full timeout itself, so after a Redis outage every live node has had the time
+ * to renew its heartbeat before anyone judges it.
+ *
+ * The heartbeat reply also tells a node when Redis lost its data (the epoch changed) or when the
+ * others declared it dead (its entry was gone): it then re-registers its live peers.
+ */
+import type { Logger } from 'pino';
+import type { BackendHealth } from './backend.js';
+import type { RedisConnections } from './redis-connection.js';
+import { guarded } from './redis-connection.js';
+import type { RedisBackend, RedisBackendOptions } from './redis.js';
+import { reregister, type ReregisterMode } from './redis-reregister.js';
+import { randomUUID } from 'node:crypto';
+
+const REAP_BATCH = 500;
+const MAX_REAP_BATCHES_PER_TICK = 200;
+
+/** Heartbeat, reaper and health of one node. */
+export class ClusterLiveness {
+  private epoch = '';
+  private timer: NodeJS.Timeout | null = null;
+  private connectedSince: number | null = null;
+  private degradedSince: number | null = null;
+  private degradedReason = '';
+  private latencyMs: number | null = null;
+  private dirty = false;
+  private reconnected = false;
+  private reregistering = false;
+  private running: Promise<void> | null = null;
+  private stopped = false;
+  private readonly intervalMs: number;
+
+  constructor(
+    private readonly backend: RedisBackend,
+    private readonly conn: RedisConnections,
+    private readonly options: Pick<RedisBackendOptions, 'nodeTimeoutMs'>,
+    private readonly log: Logger,
+  ) {
+    this.intervalMs = Math.max(100, Math.floor(options.nodeTimeoutMs / 3));
+  }
+
+  /** Register this node (the first heartbeat must succeed) and start ticking. */
+  async start(): Promise<void> {
+    this.connectedSince = Date.now();
+    await this.heartbeat();
+    for (const client of [this.conn.command, this.conn.subscriber]) {
+      client.on('ready', () => this.onReconnect());
+      client.on('close', () => this.onConnectionLost());
+    }
+    this.timer = setInterval(() => void this.tick(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  /** Stop ticking and take this node out of the registry (its peers were released by the core). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+    if (this.isConnected()) {
+      const redis = this.conn.command;
+      const id = this.backend.nodeId;
+      await guarded(() => redis.zrem(this.backend.keys.nodes(), id)).catch(() => undefined);
+    }
+  }
+
+  /** Both connections are up. */
+  isConnected(): boolean {
+    return this.conn.command.status === 'ready' && this.conn.subscriber.status === 'ready';
+  }
+
+  /** Connected, heartbeat answered, not re-registering: new clients can be served. */
+  isReady(): boolean {
+    return !this.stopped && this.isConnected() && this.degradedSince === null && !this.reregistering;
+  }
+
+  /** A write failed: re-register on the next successful heartbeat. */
+  markDirty(): void {
+    this.dirty = true;
+  }
+
+  /** Readiness and the last heartbeat round trip. */
+  health(): Pick<BackendHealth, 'ready' | 'degradedSince' | 'latencyMs'> {
+    return { ready: this.isReady(), degradedSince: this.degradedSince, latencyMs: this.latencyMs };
+  }
+
+  private onReconnect(): void {
+    if (this.stopped || !this.isConnected()) return;
+    this.connectedSince = Date.now();
+    this.reconnected = true;
+    void this.tick();
+  }
+
+  private onConnectionLost(): void {
+    if (this.stopped) return;
+    this.connectedSince = null;
+    this.degrade('connection to Redis lost');
+  }
+
+  private tick(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    this.running ??= this.runTick().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  private async runTick(): Promise<void> {
+    try {
+      await this.heartbeat();
+      const since = this.connectedSince;
+      if (since !== null && Date.now() - since >= this.options.nodeTimeoutMs) await this.reapDeadNodes();
+    } catch (err) {
+      this.degrade((err as Error).message);
+    }
+  }
+
+  private async heartbeat(): Promise<void> {
+    const redis = this.conn.command;
+    const keys = this.backend.keys;
+    const started = Date.now();
+    const [epoch, added] = await guarded(() =>
+      redis.srHeartbeat(
+        keys.nodes(),
+        keys.epoch(),
+        keys.recovering(),
+        this.backend.nodeId,
+        this.options.nodeTimeoutMs,
+        randomUUID(),
+        2 * this.intervalMs + 1000,
+        this.epoch,
+      ),
+    );
+    this.latencyMs = Date.now() - started;
+    let mode: ReregisterMode | null = null;
+    if (this.epoch !== '' && epoch !== this.epoch) mode = 'restart';
+    else if (this.epoch !== '' && added === 1) mode = 'reaped';
+    else if (this.dirty || this.reconnected) mode = 'reconnect';
+    this.epoch = epoch;
+    if (mode) {
+      this.reregistering = true;
+      this.dirty = false;
+      this.reconnected = false;
+      try {
+        const count = await reregister(this.backend, redis, mode, this.log);
+        this.log.info({ mode, peers: count }, 're-registered this node’s peers');
+      } catch (err) {
+        this.dirty = true;
+        throw err;
+      } finally {
+        this.reregistering = false;
+      }
+    }
+    this.recover();
+  }
+
+  private async reapDeadNodes(): Promise<void> {
+    const redis = this.conn.command;
+    const keys = this.backend.keys;
+    const dead = await guarded(() => redis.srDeadNodes(keys.nodes()));
+    for (const node of dead) {
+      if (node === this.backend.nodeId) continue;
+      let removed = 0;
+      for (let i = 0; i < MAX_REAP_BATCHES_PER_TICK; i++) {
+        const [count, done] = await guarded(() => redis.srReap(keys.nodes(), keys.prefix, node, REAP_BATCH));
+        removed += count;
+        if (done === 1) break;
+      }
+      if (removed > 0) this.log.warn({ deadNode: node, peers: removed }, 'removed the peers of a dead node');
+    }
+  }
+
+  private degrade(reason: string): void {
+    if (this.degradedSince !== null) return;
+    this.degradedSince = Date.now();
+    this.degradedReason = reason;
+    this.log.warn({ reason }, 'redis backend degraded');
+    this.backend.emit('degraded', reason);
+  }
+
+  private recover(): void {
+    if (this.degradedSince === null || !this.isConnected()) return;
+    const forMs = Date.now() - this.degradedSince;
+    this.log.info({ degradedMs: forMs, reason: this.degradedReason }, 'redis backend recovered');
+    this.degradedSince = null;
+    this.backend.emit('recovered', forMs);
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * The Backend contract: what the core relies on, run against every implementation
+ * (memory.test.ts, redis.test.ts). Each case uses one node; redis.test.ts adds the cross-node cases.
+ */
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import type { Backend } from '../../src/backend/backend.js';
+import type { PeerInfo } from '../../src/protocol/messages.js';
+import { Inbox } from './inbox.js';
+
+/** A started backend and what it delivered; closed when the test ends. */
+export interface StartedBackend {
+  backend: Backend;
+  inbox: Inbox;
+}
+
+/** Makes a fresh, started backend (isolated from other tests) for one test. */
+export type BackendFactory = (t: TestContext) => Promise<StartedBackend>;
+
+/** A peer with a fresh id. */
+export function newPeer(username: string): PeerInfo {
+  return { id: randomUUID(), username };
+}
+
+/** Join and announce as the core does; returns the members the joiner was told about. */
+export async function joinAndAnnounce(backend: Backend, roomId: string, peer: PeerInfo, max = 50) {
+  const outcome = await backend.joinRoom(roomId, peer, max);
+  assert.ok(outcome.ok, `join of ${peer.username} refused`);
+  backend.announceJoin(roomId, peer, outcome.members);
+  return outcome.members;
+}
+
+/** Register the contract cases for one implementation. */
+export function backendContract(name: string, make: BackendFactory): void {
+  test(`${name}: ready once started`, async (t) => {
+    const { backend } = await make(t);
+    assert.equal(backend.isReady(), true);
+    assert.equal(backend.health().ready, true);
+    assert.equal(typeof backend.nodeId, 'string');
+  });
+
+  test(`${name}: a username key is held by one peer until that peer releases it`, async (t) => {
+    const { backend } = await make(t);
+    const a = newPeer('Alice');
+    const b = newPeer('alice');
+    assert.equal(await backend.claimUsername('alice', a), true);
+    assert.equal(await backend.claimUsername('alice', b), false);
+    await backend.releaseUsername('alice', b.id); // not the holder: nothing happens
+    assert.equal(await backend.claimUsername('alice', b), false);
+    await backend.releaseUsername('alice', a.id);
+    assert.equal(await backend.claimUsername('alice', b), true);
+  });
+
+  test(`${name}: concurrent claims of one key: exactly one wins`, async (t) => {
+    const { backend } = await make(t);
+    const peers = Array.from({ length: 40 }, (_, i) => newPeer(`Bob${i}`));
+    const results = await Promise.all(peers.map((p) => backend.claimUsername('bob', p)));
+    assert.equal(results.filter(Boolean).length, 1);
+  });
+
+  test(`${name}: join returns the members before the joiner, never itself`, async (t) => {
+    const { backend } = await make(t);
+    const [a, b, c] = [newPeer('a'), newPeer('b'), newPeer('c')];
+    assert.deepEqual(await joinAndAnnounce(backend, 'r', a), []);
+    assert.deepEqual(await joinAndAnnounce(backend, 'r', b), [a]);
+    const members = await joinAndAnnounce(backend, 'r', c);
+    assert.deepEqual(members.map((m) => m.username).sort(), ['a', 'b']);
+    const all = await backend.roomMembers('r');
+    assert.deepEqual(all.map((m) => m.username).sort(), ['a', 'b', 'c']);
+    assert.deepEqual(await backend.roomMembers('no-such-room'), []);
+  });
+
+  test(`${name}: capacity: the join beyond maxPeers is refused as full`, async (t) => {
+    const { backend } = await make(t);
+    await joinAndAnnounce(backend, 'small', newPeer('a'), 2);
+    await joinAndAnnounce(backend, 'small', newPeer('b'), 2);
+    assert.deepEqual(await backend.joinRoom('small', newPeer('c'), 2), { ok: false, reason: 'full' });
+    assert.equal((await backend.roomMembers('small')).length, 2);
+  });
+
+  test(`${name}: concurrent joins never exceed capacity and lose no member`, async (t) => {
+    const { backend } = await make(t);
+    const peers = Array.from({ length: 30 }, (_, i) => newPeer(`p${i}`));
+    const outcomes = await Promise.all(peers.map((p) => backend.joinRoom('race', p, 10)));
+    const admitted = peers.filter((_, i) => outcomes[i]?.ok);
+    assert.equal(admitted.length, 10);
+    const members = await backend.roomMembers('race');
+    assert.deepEqual(members.map((m) => m.id).sort(), admitted.map((p) => p.id).sort());
+  });
+
+  test(`${name}: announceJoin tells exactly the recipients the join returned`, async (t) => {
+    const { backend, inbox } = await make(t);
+    const [a, b] = [newPeer('a'), newPeer('b')];
+    await joinAndAnnounce(backend, 'r', a);
+    const outcome = await backend.joinRoom('r', b, 50);
+    assert.ok(outcome.ok);
+    backend.announceJoin('r', b, outcome.members);
+    assert.deepEqual(inbox.of(a.id), [{ type: 'NEW_PEER_IN_ROOM', roomId: 'r', peer: b }]);
+    assert.deepEqual(inbox.of(b.id), []);
+  });
+
+  test(`${name}: leaveRoom tells those left once; the last leave removes the room`, async (t) => {
+    const { backend, inbox } = await make(t);
+    const [a, b, c] = [newPeer('a'), newPeer('b'), newPeer('c')];
+    for (const p of [a, b, c]) await joinAndAnnounce(backend, 'r', p);
+    await backend.leaveRoom('r', c);
+    await backend.leaveRoom('r', c); // not a member any more: nothing happens
+    const left = { type: 'PEER_LEFT_ROOM', roomId: 'r', peer: c };
+    assert.deepEqual(inbox.of(a.id).slice(-1), [left]);
+    assert.deepEqual(inbox.of(b.id).slice(-1), [left]);
+    assert.equal(inbox.of(a.id).filter((m) => m.type === 'PEER_LEFT_ROOM').length, 1);
+    assert.deepEqual(
+      inbox.of(c.id).filter((m) => m.type === 'PEER_LEFT_ROOM'),
+      [],
+    );
+    await backend.leaveRoom('r', a);
+    await backend.leaveRoom('r', b);
+    assert.deepEqual(await backend.roomMembers('r'), []);
+    // A room re-created after it emptied starts empty.
+    assert.deepEqual(await joinAndAnnounce(backend, 'r', newPeer('d')), []);
+  });
+
+  test(`${name}: relay reaches a member of the room, in order; false for anyone else`, async (t) => {
+    const { backend, inbox } = await make(t);
+    const [a, b, outsider] = [newPeer('a'), newPeer('b'), newPeer('x')];
+    await joinAndAnnounce(backend, 'r', a);
+    await joinAndAnnounce(backend, 'r', b);
+    await joinAndAnnounce(backend, 'other', outsider);
+    const before = inbox.of(b.id).length;
+    for (let i = 0; i < 200; i++) {
+      assert.equal(backend.relay('r', b.id, JSON.stringify({ type: 'ICE_CANDIDATE', n: i })), true);
+    }
+    const got = (await inbox.waitCount(b.id, before + 200)).slice(before);
+    assert.deepEqual(
+      got.map((m) => m.n),
+      Array.from({ length: 200 }, (_, i) => i),
+    );
+    assert.equal(backend.relay('r', outsider.id, '{}'), false);
+    assert.equal(backend.relay('r', randomUUID(), '{}'), false);
+    assert.equal(backend.relay('other', b.id, '{}'), false);
+    await backend.leaveRoom('r', b);
+    assert.equal(backend.relay('r', b.id, '{}'), false);
+  });
+}

@@ -1,0 +1,42 @@
+/** A {@link LocalDelivery} that records what a backend hands to local peers, for assertions. */
+import type { LocalDelivery } from '../../src/backend/backend.js';
+
+/** A delivered frame, parsed. */
+export type Delivered = { to: string; msg: { type: string; [key: string]: unknown } };
+
+const SAFETY_MS = 10_000;
+
+/** Records deliveries; `waitFor` resolves when a condition holds (event-driven, with a safety timeout). */
+export class Inbox implements LocalDelivery {
+  readonly all: Delivered[] = [];
+  private waiters: Array<() => void> = [];
+
+  deliverLocal(peerId: string, frame: string): void {
+    this.all.push({ to: peerId, msg: JSON.parse(frame) as Delivered['msg'] });
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Messages delivered to one peer, in order. */
+  of(peerId: string): Delivered['msg'][] {
+    return this.all.filter((d) => d.to === peerId).map((d) => d.msg);
+  }
+
+  /** Wait until `peerId` has received `count` messages; returns them. */
+  async waitCount(peerId: string, count: number): Promise<Delivered['msg'][]> {
+    const deadline = Date.now() + SAFETY_MS;
+    while (this.of(peerId).length < count) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`peer ${peerId} got ${this.of(peerId).length} of ${count} messages`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return this.of(peerId);
+  }
+}
