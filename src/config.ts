@@ -97,6 +97,45 @@ export const OPTIONS = {
     default: false,
     description: 'Refuse WebSocket upgrades without an Origin header (non-browser clients)',
   },
+  auth: {
+    type: 'enum',
+    default: 'none',
+    values: ['none', 'jwt', 'webhook'],
+    description:
+      'How IDENTIFY is authenticated: none (any free username), jwt (token), webhook (ask --auth-url)',
+  },
+  'jwt-secret': {
+    type: 'string',
+    default: '',
+    description: 'HS256 secret (32+ characters) for --auth jwt; prefer the environment variable',
+  },
+  'jwt-public-key-file': {
+    type: 'string',
+    default: '',
+    description: 'PEM public key file (RSA, EC or Ed25519) for --auth jwt',
+  },
+  'jwks-file': { type: 'string', default: '', description: 'JWKS (JSON Web Key Set) file for --auth jwt' },
+  'jwt-audience': { type: 'string', default: '', description: 'Required aud claim of tokens, when set' },
+  'jwt-issuer': { type: 'string', default: '', description: 'Required iss claim of tokens, when set' },
+  'auth-url': {
+    type: 'string',
+    default: '',
+    description: 'http(s) URL the server POSTs {username, ip, origin, token} to for --auth webhook',
+  },
+  'auth-timeout-ms': {
+    type: 'integer',
+    default: 3000,
+    min: 100,
+    max: 60_000,
+    description: 'Refuse (UNAUTHORIZED) when the auth webhook has not answered within this time',
+  },
+  'auth-failures-per-minute': {
+    type: 'integer',
+    default: 10,
+    min: 1,
+    max: 1_000_000,
+    description: 'Failed identifies one IP may make per minute; beyond it IDENTIFY gets RATE_LIMITED',
+  },
   'trust-proxy': {
     type: 'list',
     default: [],
@@ -366,6 +405,7 @@ export function checkCombinations(config: Config): void {
   } catch (err) {
     throw new ConfigError((err as Error).message);
   }
+  checkAuthOptions(config);
   if (config.heartbeatTimeoutMs > config.heartbeatIntervalMs * 10) {
     throw new ConfigError('--heartbeat-timeout-ms: must not exceed ten heartbeat intervals');
   }
@@ -373,5 +413,25 @@ export function checkCombinations(config: Config): void {
     throw new ConfigError(
       '--redis-command-timeout-ms: must be at most a third of --redis-node-timeout-ms (a slow heartbeat must not look like a dead node)',
     );
+  }
+}
+
+function checkAuthOptions(config: Config): void {
+  const keys = [
+    ['--jwt-secret', config.jwtSecret],
+    ['--jwt-public-key-file', config.jwtPublicKeyFile],
+    ['--jwks-file', config.jwksFile],
+  ].filter(([, value]) => value !== '');
+  if (config.auth === 'jwt' && keys.length !== 1) {
+    throw new ConfigError('--auth jwt: give exactly one of --jwt-secret, --jwt-public-key-file, --jwks-file');
+  }
+  if (config.auth !== 'jwt' && keys.length > 0) {
+    throw new ConfigError(`${keys[0]?.[0]} is set but --auth is ${config.auth}; add --auth jwt`);
+  }
+  if (config.auth === 'webhook' && !/^https?:\/\/\S+$/i.test(config.authUrl)) {
+    throw new ConfigError('--auth webhook: --auth-url must be an http(s) URL');
+  }
+  if (config.auth !== 'webhook' && config.authUrl !== '') {
+    throw new ConfigError(`--auth-url is set but --auth is ${config.auth}; add --auth webhook`);
   }
 }

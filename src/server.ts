@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Backend } from './backend/backend.js';
+import { authenticatorFromConfig } from './auth/from-config.js';
 import { createBackend } from './backend/create-backend.js';
 import { defineConfig, checkCombinations, type Config } from './config.js';
 import type { Authenticator } from './core/authenticator.js';
@@ -61,7 +62,7 @@ export async function attachSignaling(
       maxInvalid: full.maxInvalidMessages,
       invalidWindowMs: 5000,
     },
-    authenticate: deps.authenticate,
+    authenticate: deps.authenticate ?? (await authenticatorFromConfig(full, logger)),
   });
   await core.start();
   const transport = attachTransport(
