@@ -1,0 +1,16 @@
+/** Every scenario in run order. Add a scenario here (e.g. cross-node relay) and the runner picks it up. */
+import { capacityScenario } from './capacity.js';
+import { churnScenario } from './churn.js';
+import { joinStormScenario } from './join-storm.js';
+import { relayScenario } from './relay.js';
+import type { Scenario } from './scenario.js';
+import { soakScenario } from './soak.js';
+
+/** The scenarios of `npm run bench`. */
+export const SCENARIOS: Scenario[] = [
+  relayScenario,
+  capacityScenario,
+  joinStormScenario,
+  churnScenario,
+  soakScenario,
+];

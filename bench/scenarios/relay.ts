@@ -1,0 +1,87 @@
+/**
+ * relay: P pairs, each in its own room, exchanging ~250-byte candidates and ~4 KB SDPs (9:1).
+ * Closed loop for the saturation throughput and the headline server CPU per relayed message;
+ * open loop at fixed offered rates for one-way latency.
+ */
+import { ServerProcess } from '../lib/processes.js';
+import { max, quantile } from '../lib/stats.js';
+import type { RelayResult } from '../load/relay-driver.js';
+import { shares, type BenchContext, type Metrics, type Scenario } from './scenario.js';
+
+/** The offered rates of the open-loop phases (messages per second, whole run). */
+export const OPEN_RATES = [1000, 5000, 20000] as const;
+
+const PAIRS = 50;
+const WINDOW = 4;
+
+async function phase(ctx: BenchContext, run: (share: number, i: number) => Promise<RelayResult>, rate = 0) {
+  const parts = shares(rate, ctx.generators.length);
+  const results = await Promise.all(ctx.generators.map((_, i) => run(parts[i] ?? 0, i)));
+  const latencies = results.flatMap((r) => r.latencies);
+  return {
+    sent: results.reduce((a, r) => a + r.sent, 0),
+    received: results.reduce((a, r) => a + r.received, 0),
+    elapsedMs: Math.max(...results.map((r) => r.elapsedMs)),
+    latencies,
+  };
+}
+
+/** The relay scenario. */
+export const relayScenario: Scenario = {
+  id: 'relay',
+  title: 'Relay (50 pairs, 90% candidates / 10% SDPs)',
+  rounds: 3,
+  appliesTo: () => true,
+  async measure(ctx, kind, round) {
+    const closedMs = ctx.quick ? 2000 : 5000;
+    const openMs = ctx.quick ? 1500 : 4000;
+    const server = await ServerProcess.start(kind, ctx.serverCore, ctx.serverEnv);
+    try {
+      const pairShares = shares(PAIRS, ctx.generators.length);
+      await Promise.all(
+        ctx.generators.map((g, i) =>
+          g.run({
+            cmd: 'pairs',
+            protocol: kind.protocol,
+            port: server.port,
+            pairs: pairShares[i] ?? 0,
+            prefix: `g${i}r${round}`,
+          }),
+        ),
+      );
+      // Warm-up: let the JIT settle before measuring.
+      await phase(ctx, (_s, i) =>
+        ctx.generators[i]!.run({ cmd: 'closed', durationMs: ctx.quick ? 500 : 1500, window: WINDOW }),
+      );
+      const m: Metrics = {};
+      const cpu0 = server.cpuMs();
+      const closed = await phase(ctx, (_s, i) =>
+        ctx.generators[i]!.run({ cmd: 'closed', durationMs: closedMs, window: WINDOW }),
+      );
+      const cpu1 = server.cpuMs();
+      m.cpuPerMsgUs = ((cpu1 - cpu0) * 1000) / closed.received;
+      m.throughput = closed.received / (closed.elapsedMs / 1000);
+      m.serverCpuShare = (cpu1 - cpu0) / closed.elapsedMs;
+      m.lostClosed = closed.sent - closed.received;
+      for (const rate of OPEN_RATES) {
+        const c0 = server.cpuMs();
+        const open = await phase(
+          ctx,
+          (share, i) => ctx.generators[i]!.run({ cmd: 'open', durationMs: openMs, rate: share }),
+          rate,
+        );
+        const c1 = server.cpuMs();
+        m[`p50_${rate}`] = quantile(open.latencies, 0.5);
+        m[`p99_${rate}`] = quantile(open.latencies, 0.99);
+        m[`max_${rate}`] = max(open.latencies);
+        m[`achieved_${rate}`] = open.received / (openMs / 1000);
+        m[`lost_${rate}`] = open.sent - open.received;
+        m[`cpuPerMsgUs_${rate}`] = ((c1 - c0) * 1000) / open.received;
+      }
+      await Promise.all(ctx.generators.map((g) => g.run({ cmd: 'closeAll' })));
+      return m;
+    } finally {
+      await server.stop();
+    }
+  },
+};

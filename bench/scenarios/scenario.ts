@@ -1,0 +1,33 @@
+/** What a bench scenario is, and the context the runner gives it. */
+import type { Generator } from '../lib/processes.js';
+import type { ServerKind } from '../lib/servers.js';
+
+/** Numbers one measurement produced, by metric name. */
+export type Metrics = Record<string, number>;
+
+/** Shared by every scenario of one bench run. */
+export interface BenchContext {
+  quick: boolean;
+  generators: Generator[];
+  /** Core of the server under test (null: not pinned). */
+  serverCore: number | null;
+  /** Extra environment for every server (e.g. to switch an optional module off). */
+  serverEnv: Record<string, string>;
+  /** Print a progress line. */
+  progress(line: string): void;
+}
+
+/** One scenario: measures one server once per call; the runner alternates servers and rounds. */
+export interface Scenario {
+  id: string;
+  title: string;
+  /** Rounds in a full run (quick runs do one). */
+  rounds: number;
+  appliesTo(kind: ServerKind): boolean;
+  measure(ctx: BenchContext, kind: ServerKind, round: number): Promise<Metrics>;
+}
+
+/** Split `total` into `parts` near-equal whole shares. */
+export function shares(total: number, parts: number): number[] {
+  return Array.from({ length: parts }, (_, i) => Math.floor(total / parts) + (i < total % parts ? 1 : 0));
+}
