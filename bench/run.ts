@@ -67,7 +67,8 @@ async function main(): Promise<void> {
     quick: args.quick ?? false,
     generators,
     serverCore: canPin ? SERVER_CORE : null,
-    serverEnv: args.profile ? { NODE_OPTIONS: '--cpu-prof --cpu-prof-dir=bench/results/profiles' } : {},
+    serverEnv: {},
+    serverArgs: args.profile ? ['--cpu-prof', '--cpu-prof-dir=bench/results/profiles'] : [],
     progress,
   };
   const data: RunData = {};

@@ -54,13 +54,13 @@ export class ServerProcess {
     readonly port: number,
   ) {}
 
-  /** Start `kind` pinned to `core`, resolve once it listens. */
+  /** Start `kind` pinned to the server core, resolve once it listens. */
   static start(
     kind: ServerKind,
-    core: number | null,
-    env: Record<string, string> = {},
+    on: { serverCore: number | null; serverEnv: Record<string, string>; serverArgs: string[] },
   ): Promise<ServerProcess> {
-    const child = spawnPinned(core, ['--expose-gc', '--import', 'tsx', kind.entry], env);
+    const args = ['--expose-gc', ...on.serverArgs, '--import', 'tsx', kind.entry];
+    const child = spawnPinned(on.serverCore, args, on.serverEnv);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${kind.id} did not start`)), 30_000);
       child.once('exit', (code) => reject(new Error(`${kind.id} exited (${code}) before listening`)));

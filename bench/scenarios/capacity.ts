@@ -24,7 +24,7 @@ export const capacityScenario: Scenario = {
   appliesTo: () => true,
   async measure(ctx, kind, round) {
     const count = ctx.quick ? CAPACITY_QUICK : CAPACITY_FULL;
-    const server = await ServerProcess.start(kind, ctx.serverCore, ctx.serverEnv);
+    const server = await ServerProcess.start(kind, ctx);
     try {
       const before = await server.gc();
       const rss0 = server.rss();

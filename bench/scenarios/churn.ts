@@ -18,7 +18,7 @@ export const churnScenario: Scenario = {
   appliesTo: () => true,
   async measure(ctx, kind, round) {
     const durationMs = ctx.quick ? 2000 : 5000;
-    const server = await ServerProcess.start(kind, ctx.serverCore, ctx.serverEnv);
+    const server = await ServerProcess.start(kind, ctx);
     try {
       const rates = shares(CHURN_PAIRS_PER_SEC, ctx.generators.length);
       const cpu0 = server.cpuMs();

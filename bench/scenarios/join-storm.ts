@@ -18,7 +18,7 @@ export const joinStormScenario: Scenario = {
   appliesTo: (kind) => kind.rooms,
   async measure(ctx, kind, round) {
     const count = ctx.quick ? 200 : STORM_PEERS;
-    const server = await ServerProcess.start(kind, ctx.serverCore, ctx.serverEnv);
+    const server = await ServerProcess.start(kind, ctx);
     // One generator holds every peer, so one clock times the whole storm.
     const gen = ctx.generators[0]!;
     try {

@@ -35,7 +35,7 @@ export const relayScenario: Scenario = {
   async measure(ctx, kind, round) {
     const closedMs = ctx.quick ? 2000 : 5000;
     const openMs = ctx.quick ? 1500 : 4000;
-    const server = await ServerProcess.start(kind, ctx.serverCore, ctx.serverEnv);
+    const server = await ServerProcess.start(kind, ctx);
     try {
       const pairShares = shares(PAIRS, ctx.generators.length);
       await Promise.all(

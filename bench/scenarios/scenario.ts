@@ -13,6 +13,8 @@ export interface BenchContext {
   serverCore: number | null;
   /** Extra environment for every server (e.g. to switch an optional module off). */
   serverEnv: Record<string, string>;
+  /** Extra node flags for every server (e.g. --cpu-prof). */
+  serverArgs: string[];
   /** Print a progress line. */
   progress(line: string): void;
 }

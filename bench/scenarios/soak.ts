@@ -18,7 +18,7 @@ export const soakScenario: Scenario = {
   async measure(ctx, kind) {
     const target = ctx.quick ? 200_000 : SOAK_MESSAGES;
     const capMs = ctx.quick ? 20_000 : 300_000;
-    const server = await ServerProcess.start(kind, ctx.serverCore, ctx.serverEnv);
+    const server = await ServerProcess.start(kind, ctx);
     try {
       const pairShares = shares(50, ctx.generators.length);
       await Promise.all(
