@@ -1,4 +1,8 @@
-/** signalroom under test: the real server (memory backend), on 127.0.0.1, logging warnings only. */
+/**
+ * signalroom under test: the real server (memory backend), on 127.0.0.1, logging warnings only.
+ * Every limiter stays on, with its bounds raised: all load comes from one IP and one pair of
+ * peers relays thousands of messages a second, far past what the defaults allow a real client.
+ */
 import { createServer } from '../../src/server.js';
 import { serveChild } from './child.js';
 
@@ -9,6 +13,11 @@ serveChild(async () => {
     logLevel: (process.env.BENCH_LOG_LEVEL ?? 'warn') as 'warn',
     // The join storm puts hundreds of peers in one room.
     maxPeersPerRoom: 1000,
+    maxConnections: 1_000_000,
+    maxConnectionsPerIp: 1_000_000,
+    maxConnectionAttemptsPerIp: 1_000_000,
+    maxMessagesPerSecond: 1_000_000,
+    messageBurst: 1_000_000,
   });
   const { port } = await server.listen();
   return { port, close: () => server.close() };
