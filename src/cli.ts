@@ -33,7 +33,9 @@ async function main(): Promise<void> {
       server.logger.warn({ drainTimeoutMs: config.drainTimeoutMs }, 'drain timeout, exiting');
       process.exit(0);
     }, config.drainTimeoutMs).unref();
-    server.close('GOING_AWAY').then(
+    // SIGTERM is how supervisors (systemd, Docker, Kubernetes) restart a service: 1012 tells
+    // clients to reconnect soon. SIGINT (Ctrl-C) is an operator stopping it: 1001, going away.
+    server.close(signal === 'SIGTERM' ? 'RESTARTING' : 'GOING_AWAY').then(
       () => {
         server.logger.info('stopped');
         process.exit(0);

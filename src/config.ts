@@ -80,6 +80,51 @@ export const OPTIONS = {
     max: 600_000,
     description: 'On SIGINT/SIGTERM, exit at the latest after this long',
   },
+  // ---- reliability: session resume (docs/reliability.md) ----
+  'resume-grace-ms': {
+    type: 'integer',
+    default: 30_000,
+    min: 0,
+    max: 3_600_000,
+    description:
+      'Hold a peer whose connection dropped (no close frame) this long for resume; 0 turns resume off',
+  },
+  'resume-queue-messages': {
+    type: 'integer',
+    default: 256,
+    min: 1,
+    max: 100_000,
+    description:
+      'Messages queued for a held peer; beyond it the oldest is dropped and its sender gets QUEUE_OVERFLOW',
+  },
+  'resume-queue-bytes': {
+    type: 'integer',
+    default: 256 * 1024,
+    min: 1024,
+    max: 64 * 1024 * 1024,
+    description: 'Bytes queued for a held peer; beyond it the oldest message is dropped (QUEUE_OVERFLOW)',
+  },
+  'resume-replay-frames': {
+    type: 'integer',
+    default: 64,
+    min: 1,
+    max: 10_000,
+    description: 'Recent frames kept per client to replay those lost in flight when it resumes',
+  },
+  'resume-replay-bytes': {
+    type: 'integer',
+    default: 128 * 1024,
+    min: 1024,
+    max: 64 * 1024 * 1024,
+    description: 'Bytes of recent frames kept per client for replay on resume',
+  },
+  'on-duplicate-username': {
+    type: 'enum',
+    default: 'reject',
+    values: ['reject', 'replace'],
+    description:
+      'A plain IDENTIFY with a username in use: reject (USERNAME_TAKEN) or replace (old closed 4003)',
+  },
   'static-dir': {
     type: 'string',
     default: '',

@@ -63,6 +63,12 @@ export async function attachSignaling(
       invalidWindowMs: 5000,
     },
     authenticate: deps.authenticate ?? (await authenticatorFromConfig(full, logger)),
+    resume: {
+      graceMs: full.resumeGraceMs,
+      queue: { maxMessages: full.resumeQueueMessages, maxBytes: full.resumeQueueBytes },
+      replay: { maxFrames: full.resumeReplayFrames, maxBytes: full.resumeReplayBytes },
+    },
+    onDuplicateUsername: full.onDuplicateUsername,
   });
   await core.start();
   const transport = attachTransport(

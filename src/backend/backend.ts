@@ -10,13 +10,85 @@ import type { PeerInfo } from '../protocol/messages.js';
 export interface LocalDelivery {
   /** Hand a ready frame to a peer connected to this node; unknown ids are ignored. */
   deliverLocal(peerId: string, frame: string): void;
+  /**
+   * A peer this node holds for resume is resuming elsewhere (or here): stop holding it, without
+   * leaving its room or freeing its username (the resumer owns them now), and hand over its state.
+   * `null` when this node does not hold it.
+   */
+  releaseHeld?(peerId: string): HeldState | null;
+  /**
+   * Another connection took this peer's username (`--on-duplicate-username replace`): close its
+   * connection with 4003, or drop its hold, and remove it from its room.
+   */
+  evict?(peerId: string): void;
+}
+
+/**
+ * What a node saves when it holds a dropped peer for resume, under a hash of the resume token.
+ * Whoever takes it (the resuming connection or the node's grace timer) owns the peer from then on.
+ */
+export interface ResumeRecord {
+  peerId: string;
+  username: string;
+  /** The claimed username key (case-folded), to release it when the grace period ends. */
+  usernameKey: string;
+  roomId: string | null;
+  /** Rooms the peer's credentials allow (`null`: any). */
+  allowedRooms: readonly string[] | null;
+  /** The node that holds the peer's queue and replay log. */
+  nodeId: string;
+}
+
+/** The per-peer state the holding node hands to the node where the peer resumes. */
+export interface HeldState {
+  /** Frames the server processed from the client after its IDENTIFY, over the session's life. */
+  inCount: number;
+  /** Frames the server sent to the client after AUTH_SUCCESS, over the session's life. */
+  outCount: number;
+  /** The last frames sent before the drop, oldest first; the last one is frame number `outCount`. */
+  replay: string[];
+  /** Frames that arrived for the peer while it was away, in order (not yet counted in `outCount`). */
+  queued: string[];
+  /** True when membership events were dropped from a full queue: the resumer needs a fresh ROOM_MEMBERS. */
+  lostEvents: boolean;
+}
+
+/**
+ * Session resume in a backend (docs/reliability.md). Optional: with a backend that lacks it the
+ * core runs with resume off (and `--on-duplicate-username replace` acts as `reject`).
+ */
+export interface ResumeSupport {
+  /** Store a held peer's record under `tokenKey` for `ttlMs` (the grace period). */
+  saveResume(tokenKey: string, record: ResumeRecord, ttlMs: number): Promise<void>;
+  /** Atomically fetch and delete a record: a token works once; `null` when unknown, used or expired. */
+  takeResume(tokenKey: string): Promise<ResumeRecord | null>;
+  /**
+   * Get the held state of a peer whose record was just taken, from the node named in
+   * `record.nodeId` (by calling its {@link LocalDelivery.releaseHeld}); `null` when that node no
+   * longer holds it. Frames for the peer that reach this node meanwhile are the core's to buffer.
+   */
+  fetchHeld(record: ResumeRecord): Promise<HeldState | null>;
+  /**
+   * Claim a username key even when another peer holds it (`--on-duplicate-username replace`);
+   * the previous holder, if any, is evicted on its node ({@link LocalDelivery.evict}) and returned.
+   */
+  replaceUsername(key: string, peer: PeerInfo): Promise<PeerInfo | null>;
+}
+
+/** True when the backend can store resume records and hand held peers over. */
+export function supportsResume(backend: Backend): backend is Backend & ResumeSupport {
+  return (
+    typeof backend.saveResume === 'function' &&
+    typeof backend.takeResume === 'function' &&
+    typeof backend.fetchHeld === 'function'
+  );
 }
 
 /** The result of an atomic join. */
 export type JoinOutcome = { ok: true; members: PeerInfo[] } | { ok: false; reason: 'full' };
 
 /** Shared state and delivery for the signaling core. */
-export interface Backend {
+export interface Backend extends Partial<ResumeSupport> {
   /** `memory` or `redis`, for logs and metrics. */
   readonly kind: string;
   /** This node's id; peer records name the node that holds their connection. */

@@ -1,6 +1,13 @@
 /** The default backend: all state in this process. */
 import { randomUUID } from 'node:crypto';
-import type { Backend, BackendHealth, JoinOutcome, LocalDelivery } from './backend.js';
+import type {
+  Backend,
+  BackendHealth,
+  HeldState,
+  JoinOutcome,
+  LocalDelivery,
+  ResumeRecord,
+} from './backend.js';
 import type { PeerInfo } from '../protocol/messages.js';
 import { encodePeerEvent } from '../protocol/encode.js';
 
@@ -11,6 +18,7 @@ export class MemoryBackend implements Backend {
   private local: LocalDelivery | null = null;
   private readonly usernames = new Map<string, string>();
   private readonly rooms = new Map<string, Map<string, PeerInfo>>();
+  private readonly resumes = new Map<string, { record: ResumeRecord; expiresAt: number }>();
 
   constructor(nodeId: string = randomUUID()) {
     this.nodeId = nodeId;
@@ -24,6 +32,7 @@ export class MemoryBackend implements Backend {
     this.local = null;
     this.usernames.clear();
     this.rooms.clear();
+    this.resumes.clear();
   }
 
   isReady(): boolean {
@@ -94,9 +103,35 @@ export class MemoryBackend implements Backend {
     return true;
   }
 
-  /** Counts for tests and stats. */
-  size(): { usernames: number; rooms: number } {
-    return { usernames: this.usernames.size, rooms: this.rooms.size };
+  async saveResume(tokenKey: string, record: ResumeRecord, ttlMs: number): Promise<void> {
+    this.resumes.set(tokenKey, { record, expiresAt: Date.now() + ttlMs });
+  }
+
+  async takeResume(tokenKey: string): Promise<ResumeRecord | null> {
+    const entry = this.resumes.get(tokenKey);
+    if (!entry) return null;
+    this.resumes.delete(tokenKey);
+    // The holding node's grace timer takes expired records itself; this only guards a late resume.
+    return entry.expiresAt >= Date.now() ? entry.record : null;
+  }
+
+  async fetchHeld(record: ResumeRecord): Promise<HeldState | null> {
+    // One process: every record names this node, and the hold is released synchronously.
+    if (record.nodeId !== this.nodeId) return null;
+    return this.local?.releaseHeld?.(record.peerId) ?? null;
+  }
+
+  async replaceUsername(key: string, peer: PeerInfo): Promise<PeerInfo | null> {
+    const previousId = this.usernames.get(key);
+    this.usernames.set(key, peer.id);
+    if (previousId === undefined || previousId === peer.id) return null;
+    this.local?.evict?.(previousId);
+    return { id: previousId, username: peer.username };
+  }
+
+  /** Sizes of every map, for stats and leak checks. */
+  size(): { usernames: number; rooms: number; resumes: number } {
+    return { usernames: this.usernames.size, rooms: this.rooms.size, resumes: this.resumes.size };
   }
 }
 

@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { Connection, ConnectionInfo } from './connection.js';
 import type { RateState } from './rate-limit.js';
+import type { ReplayLog } from './replay-log.js';
 
 /** Stands for a binary frame in the pending queue, so its refusal keeps its place in the order. */
 export const BINARY_FRAME = Symbol('binary frame');
@@ -9,8 +10,11 @@ export const BINARY_FRAME = Symbol('binary frame');
 /** A frame waiting behind a running async step. */
 export type QueuedFrame = string | typeof BINARY_FRAME;
 
-/** Where a session is in its life. */
-export type SessionState = 'new' | 'identifying' | 'identified' | 'closed';
+/**
+ * Where a session is in its life. `held`: the connection was lost and the peer is held for
+ * resume; a step still running finishes (its output goes to the replay log), nothing new starts.
+ */
+export type SessionState = 'new' | 'identifying' | 'identified' | 'held' | 'closed';
 
 /** One client connection as the core sees it. */
 export class Session implements RateState {
@@ -34,6 +38,10 @@ export class Session implements RateState {
   strikes = 0;
   invalidLevel = 0;
   invalidAt = 0;
+  /** The current resume token ('' when resume is off); replaced at every resume. */
+  resumeToken = '';
+  /** Frame counts and recent output for resume; `null` until identified or when resume is off. */
+  replay: ReplayLog | null = null;
   log: Logger;
 
   constructor(
@@ -44,7 +52,13 @@ export class Session implements RateState {
     this.log = log;
   }
 
-  /** True once the connection is gone (read through a method: it changes across awaits). */
+  /** Send a frame after AUTH_SUCCESS: counted and logged for resume. */
+  send(frame: string): void {
+    this.connection.send(frame);
+    this.replay?.sent(frame);
+  }
+
+  /** True once the session has ended for good (read through a method: it changes across awaits). */
   isClosed(): boolean {
     return this.state === 'closed';
   }

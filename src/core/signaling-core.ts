@@ -8,8 +8,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Backend, LocalDelivery } from '../backend/backend.js';
-import { BackendUnavailableError } from '../backend/backend.js';
+import type { Backend, HeldState, LocalDelivery, ResumeSupport } from '../backend/backend.js';
+import { BackendUnavailableError, supportsResume } from '../backend/backend.js';
 import { CLOSE_CODES } from '../protocol/close-codes.js';
 import { decodeClientFrame } from '../protocol/decode.js';
 import {
@@ -27,6 +27,7 @@ import { acceptAnyone, type Authenticator } from './authenticator.js';
 import type { Connection, ConnectionInfo } from './connection.js';
 import { countInvalidMessage, takeMessageToken, type RateLimits } from './rate-limit.js';
 import { BINARY_FRAME, Session, type QueuedFrame } from './session.js';
+import { SessionResume, type ResumeOptions } from './session-resume.js';
 import { SignalError } from './signal-error.js';
 
 /** Options of the core; the config module maps CLI options onto these. */
@@ -44,6 +45,10 @@ export interface CoreOptions {
   rateLimits?: RateLimits;
   /** Clock for the limits (ms); tests pass their own. */
   now?: () => number;
+  /** Session resume (docs/reliability.md); absent or `graceMs: 0`: off. */
+  resume?: ResumeOptions;
+  /** A plain IDENTIFY with a username in use: refuse it, or let the newest connection win. */
+  onDuplicateUsername?: 'reject' | 'replace';
 }
 
 /** The transport-facing handle of one connection. */
@@ -52,8 +57,11 @@ export interface SessionHandle {
   onText(text: string): void;
   /** A binary frame arrived. */
   onBinary(): void;
-  /** The connection is gone (closed by either side, or dropped). */
-  onClose(code: number): void;
+  /**
+   * The connection is gone. `lost`: it died without a close frame (code 1006) and the server did
+   * not close it itself (a network drop or a heartbeat termination); such a peer is held for resume.
+   */
+  onClose(code: number, lost?: boolean): void;
 }
 
 /** Identify, rooms and relay for the connections of one node. */
@@ -63,12 +71,14 @@ export class SignalingCore implements LocalDelivery {
   private readonly authenticate: Authenticator;
   private readonly maxPendingFrames: number;
   private readonly now: () => number;
+  private readonly resume: SessionResume;
   private started = false;
 
   constructor(private readonly options: CoreOptions) {
     this.authenticate = options.authenticate ?? acceptAnyone;
     this.maxPendingFrames = options.maxPendingFrames ?? 256;
     this.now = options.now ?? Date.now;
+    this.resume = createResume(options);
   }
 
   /** Start the backend and begin accepting deliveries. */
@@ -83,8 +93,20 @@ export class SignalingCore implements LocalDelivery {
   }
 
   /** Counts for health, stats and tests. */
-  stats(): { connections: number; peers: number } {
-    return { connections: this.connections.size, peers: this.sessions.size };
+  stats(): { connections: number; peers: number; held: number } {
+    return { connections: this.connections.size, peers: this.sessions.size, held: this.resume.stats().held };
+  }
+
+  /** The size of every map and queue the core and the backend keep, and resume counters: for leak checks. */
+  introspect(): Record<string, number> {
+    const backend = this.options.backend as Backend & { size?: () => Record<string, number> };
+    const sizes: Record<string, number> = {
+      connections: this.connections.size,
+      sessions: this.sessions.size,
+    };
+    for (const [k, v] of Object.entries(this.resume.stats())) sizes[`resume.${k}`] = v;
+    for (const [k, v] of Object.entries(backend.size?.() ?? {})) sizes[`backend.${k}`] = v;
+    return sizes;
   }
 
   /** Close every connection with `closeName` and wait for their cleanup. */
@@ -93,6 +115,8 @@ export class SignalingCore implements LocalDelivery {
     const sessions = [...this.connections];
     for (const s of sessions) s.connection.close(code, reason);
     await Promise.all(sessions.map((s) => this.cleanup(s)));
+    // Held peers cannot come back to a node that is going away (docs/reliability.md).
+    await this.resume.endAll();
   }
 
   /** Stop the backend. Call after {@link closeAll}. */
@@ -118,12 +142,14 @@ export class SignalingCore implements LocalDelivery {
     return {
       onText: (text) => this.onFrame(session, text),
       onBinary: () => this.onFrame(session, BINARY_FRAME),
-      onClose: (code) => {
+      onClose: (code, lost = false) => {
         log.info(
           { peerId: session.peerId || undefined, roomId: session.roomId ?? undefined, code },
           'disconnect',
         );
-        void this.cleanup(session);
+        if (session.state === 'held') return; // taken over by a resume before the socket closed
+        if (lost && session.state === 'identified' && this.resume.enabled) this.hold(session);
+        else void this.cleanup(session);
       },
     };
   }
@@ -131,7 +157,28 @@ export class SignalingCore implements LocalDelivery {
   /** {@link LocalDelivery}: the backend hands a frame to a local peer. */
   deliverLocal(peerId: string, frame: string): void {
     const session = this.sessions.get(peerId);
-    if (session && session.state === 'identified') session.connection.send(frame);
+    if (session) {
+      if (session.state === 'identified') session.send(frame);
+      return;
+    }
+    if (this.resume.enabled) this.resume.deliver(peerId, frame);
+  }
+
+  /** {@link LocalDelivery}: a peer held here resumes (here or on another node). */
+  releaseHeld(peerId: string): HeldState | null {
+    return this.resume.release(peerId);
+  }
+
+  /** {@link LocalDelivery}: a newer connection took this peer's username. */
+  evict(peerId: string): void {
+    const session = this.sessions.get(peerId);
+    if (!session) {
+      this.resume.evict(peerId);
+      return;
+    }
+    session.log.info({ code: CLOSE_CODES.REPLACED.code }, 'replaced by a newer connection');
+    session.connection.close(CLOSE_CODES.REPLACED.code, CLOSE_CODES.REPLACED.reason);
+    void this.cleanup(session);
   }
 
   // ---- frames ---------------------------------------------------------------------------------
@@ -155,6 +202,8 @@ export class SignalingCore implements LocalDelivery {
       this.refuseInvalid(session, 'BINARY_NOT_SUPPORTED');
       return;
     }
+    // Counted when processed, not when received: frames still waiting at a drop are re-sent by the client.
+    if (session.replay !== null) session.replay.inCount++;
     const decoded = decodeClientFrame(frame);
     if (!decoded.ok) {
       if (isAuthErrorCode(decoded.code)) {
@@ -177,12 +226,16 @@ export class SignalingCore implements LocalDelivery {
 
   private dispatch(session: Session, msg: ClientMessage): void {
     if (msg.type === 'PING') {
-      session.connection.send(encodePong(msg.id));
+      session.send(encodePong(msg.id));
       return;
     }
     if (msg.type === 'IDENTIFY') {
       if (session.state !== 'new') throw new SignalError('ALREADY_IDENTIFIED');
-      this.runStep(session, msg.type, () => this.identify(session, msg.username, msg.token));
+      this.runStep(session, msg.type, () =>
+        msg.resumeToken !== undefined && this.resume.enabled
+          ? this.resumeIdentify(session, msg.resumeToken, msg.received)
+          : this.identify(session, msg.username, msg.token),
+      );
       return;
     }
     if (session.state !== 'identified') throw new SignalError('NOT_IDENTIFIED');
@@ -207,7 +260,8 @@ export class SignalingCore implements LocalDelivery {
         session.busy = null;
         const queued = session.pending ?? [];
         session.pending = null;
-        while (queued.length > 0 && session.state !== 'closed') {
+        // A held session starts nothing new: frames not processed yet are re-sent after resume.
+        while (queued.length > 0 && session.state !== 'closed' && session.state !== 'held') {
           const waiting = session.waiting();
           if (waiting) {
             // A queued frame started another async step: the rest waits behind it.
@@ -233,8 +287,14 @@ export class SignalingCore implements LocalDelivery {
     if (!name.ok) throw new SignalError('INVALID_USERNAME', name.reason);
     const peerId = randomUUID();
     const key = usernameKey(name.value);
-    const claimedOk = await this.options.backend.claimUsername(key, { id: peerId, username: name.value });
-    if (!claimedOk) throw new SignalError('USERNAME_TAKEN');
+    const peer = { id: peerId, username: name.value };
+    if (!(await this.options.backend.claimUsername(key, peer))) {
+      const backend = this.options.backend;
+      if (this.options.onDuplicateUsername !== 'replace' || !backend.replaceUsername)
+        throw new SignalError('USERNAME_TAKEN');
+      // The newest connection wins: the holder (live or held for resume) is closed with 4003.
+      await backend.replaceUsername(key, peer);
+    }
     if (session.isClosed()) {
       await this.options.backend.releaseUsername(key, peerId);
       return;
@@ -247,8 +307,73 @@ export class SignalingCore implements LocalDelivery {
     session.log = session.log.child({ peerId });
     this.clearIdentifyTimer(session);
     this.sessions.set(peerId, session);
-    session.connection.send(encodeAuthSuccess({ username: name.value, peerId }));
+    if (this.resume.enabled) {
+      const resumeToken = this.resume.issueToken(session);
+      session.replay = this.resume.newLog();
+      session.connection.send(encodeAuthSuccess({ username: name.value, peerId, resumeToken }));
+    } else {
+      session.connection.send(encodeAuthSuccess({ username: name.value, peerId }));
+    }
     session.log.info({ username: name.value }, 'identify');
+  }
+
+  /** IDENTIFY with a resume token: the held peer comes back with its id, name and room. */
+  private async resumeIdentify(session: Session, token: string, received: number | undefined): Promise<void> {
+    session.state = 'identifying';
+    const stale = this.resume.liveSession(token);
+    if (stale && stale !== session) {
+      // The client noticed the drop before this server did: its old connection is held now.
+      stale.log.info({ code: CLOSE_CODES.REPLACED.code }, 'taken over by a resuming connection');
+      stale.connection.close(CLOSE_CODES.REPLACED.code, CLOSE_CODES.REPLACED.reason);
+      this.hold(stale);
+      await this.resume.settled(stale.peerId);
+    }
+    const taken = await this.resume.takeOver(token, received);
+    if (session.isClosed()) {
+      this.resume.holdAgain(taken, session.log);
+      return;
+    }
+    const { record, replay } = taken;
+    session.peerId = record.peerId;
+    session.username = record.username;
+    session.usernameKey = record.usernameKey;
+    session.roomId = record.roomId;
+    session.allowedRooms = record.allowedRooms;
+    session.state = 'identified';
+    session.log = session.log.child({ peerId: record.peerId });
+    session.replay = replay;
+    const resumeToken = this.resume.issueToken(session);
+    this.clearIdentifyTimer(session);
+    this.sessions.set(record.peerId, session);
+    session.connection.send(
+      encodeAuthSuccess({
+        username: record.username,
+        peerId: record.peerId,
+        resumeToken,
+        resumed: true,
+        ...(record.roomId !== null ? { roomId: record.roomId } : {}),
+        received: replay.inCount,
+      }),
+    );
+    // What the client missed in flight (already counted), then what arrived while it was away.
+    for (const frame of taken.missing) session.connection.send(frame);
+    for (const frame of taken.queued) session.send(frame);
+    session.log.info(
+      { roomId: record.roomId ?? undefined, replayed: taken.missing.length, queued: taken.queued.length },
+      'resume',
+    );
+    if (taken.lostEvents && record.roomId !== null) {
+      // Membership events fell off a full queue: a fresh member list replaces them.
+      const members = await this.options.backend.roomMembers(record.roomId);
+      if (session.state === 'identified' && session.roomId === record.roomId) {
+        session.send(
+          encodeRoomMembers(
+            record.roomId,
+            members.filter((m) => m.id !== record.peerId),
+          ),
+        );
+      }
+    }
   }
 
   // ---- rooms ----------------------------------------------------------------------------------
@@ -263,7 +388,7 @@ export class SignalingCore implements LocalDelivery {
     if (session.roomId === roomId) {
       // Joining the room you are in is answered with its members again, and announced to no one.
       const members = await backend.roomMembers(roomId);
-      session.connection.send(
+      session.send(
         encodeRoomMembers(
           roomId,
           members.filter((m) => m.id !== session.peerId),
@@ -280,7 +405,7 @@ export class SignalingCore implements LocalDelivery {
     }
     session.roomId = roomId;
     // The joiner hears of the members before they hear of it, so it never gets an offer from a stranger.
-    session.connection.send(encodeRoomMembers(roomId, outcome.members));
+    session.send(encodeRoomMembers(roomId, outcome.members));
     backend.announceJoin(roomId, session.peer, outcome.members);
     session.log.info({ roomId, members: outcome.members.length }, 'join');
   }
@@ -352,7 +477,7 @@ export class SignalingCore implements LocalDelivery {
   private reply(session: Session, code: ErrorCode, message?: string, ref?: string): void {
     if (session.state === 'closed') return;
     session.log.debug({ code, ref }, 'refused');
-    session.connection.send(encodeError(code, message, ref));
+    session.send(encodeError(code, message, ref));
   }
 
   private fail(session: Session, err: unknown, ref: string): void {
@@ -384,11 +509,21 @@ export class SignalingCore implements LocalDelivery {
     this.reply(session, code, message, ref);
   }
 
+  /** The connection was lost: hold the peer for resume, silently for its room. */
+  private hold(session: Session): void {
+    session.state = 'held';
+    this.clearIdentifyTimer(session);
+    this.connections.delete(session);
+    if (this.sessions.get(session.peerId) === session) this.sessions.delete(session.peerId);
+    this.resume.hold(session);
+  }
+
   private cleanup(session: Session): Promise<void> {
     if (session.cleanedUp) return session.cleanedUp;
     session.state = 'closed';
     this.clearIdentifyTimer(session);
     this.connections.delete(session);
+    this.resume.forget(session);
     const done = (session.busy ?? Promise.resolve()).then(async () => {
       try {
         if (session.roomId !== null) await this.leaveCurrentRoom(session);
@@ -412,4 +547,19 @@ export class SignalingCore implements LocalDelivery {
 
 function clip(s: string): string {
   return s.length > 64 ? `${s.slice(0, 64)}…` : s;
+}
+
+/** Resume as configured, or off when the backend cannot store resume records (logged once). */
+function createResume(options: CoreOptions): SessionResume {
+  const settings = options.resume ?? {
+    graceMs: 0,
+    queue: { maxMessages: 256, maxBytes: 256 * 1024 },
+    replay: { maxFrames: 64, maxBytes: 128 * 1024 },
+  };
+  const backend = options.backend;
+  if (supportsResume(backend)) return new SessionResume(backend, options.logger, settings);
+  if (settings.graceMs > 0)
+    options.logger.warn({ backend: backend.kind }, 'session resume is off: the backend does not support it');
+  // Never used with graceMs 0, but typed: a backend without resume support cannot be reached.
+  return new SessionResume(backend as Backend & ResumeSupport, options.logger, { ...settings, graceMs: 0 });
 }

@@ -38,6 +38,7 @@ export function encodeAuthSuccess(fields: {
   iceServers?: IceServer[];
   resumed?: boolean;
   roomId?: string;
+  received?: number;
 }): string {
   return JSON.stringify({ type: 'AUTH_SUCCESS', status: 'success', ...fields });
 }

@@ -23,6 +23,10 @@ export const ERROR_CODES = {
   NOT_IN_ROOM: { policy: 'answer', message: 'You are not in a room' },
   UNKNOWN_PEER: { policy: 'answer', message: 'No such peer in your room' },
   RATE_LIMITED: { policy: 'answer', message: 'Too many messages; slow down' },
+  QUEUE_OVERFLOW: {
+    policy: 'answer',
+    message: 'The target is reconnecting and its queue is full; your oldest message to it was dropped',
+  },
   TOO_MANY_INVALID: { policy: 'close', message: 'Too many invalid messages', closeCode: 1008 },
   UNAVAILABLE: { policy: 'answer', message: 'The server cannot do this right now; try again shortly' },
   INTERNAL: { policy: 'answer', message: 'Internal server error' },

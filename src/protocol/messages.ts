@@ -52,6 +52,13 @@ export const Identify = Type.Object(
     username: str(LIMITS.usernameMaxUnits),
     token: Type.Optional(str(LIMITS.tokenMaxUnits)),
     resumeToken: Type.Optional(str(LIMITS.tokenMaxUnits)),
+    received: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description:
+          'with resumeToken: frames received after AUTH_SUCCESS so far (the server replays the rest)',
+      }),
+    ),
   },
   { $id: 'Identify' },
 );
@@ -126,6 +133,11 @@ export const AuthSuccess = Type.Object(
     iceServers: Type.Optional(Type.Array(IceServer)),
     resumed: Type.Optional(Type.Boolean({ description: 'true when a held session was resumed' })),
     roomId: Type.Optional(Type.String({ description: 'the room a resumed session is still in' })),
+    received: Type.Optional(
+      Type.Integer({
+        description: 'on resume: frames the server processed after IDENTIFY (the client re-sends the rest)',
+      }),
+    ),
   },
   { $id: 'AuthSuccess', additionalProperties: false },
 );

@@ -81,13 +81,19 @@ export function attachTransport(
   const accept = (ws: WebSocket, info: ConnectionInfo) => {
     sockets.add(ws);
     heartbeat.track(ws);
+    // Set when the server closes the connection itself, so the core does not hold it for resume
+    // even if the close ends as 1006 (a slow consumer's terminate).
+    let closedByServer = false;
     const connection: Connection = {
       send(frame) {
         if (ws.readyState !== ws.OPEN) return;
-        if (ws.bufferedAmount > options.maxBufferedBytes) dropSlowConsumer(ws, logger, info.ip);
-        else ws.send(frame);
+        if (ws.bufferedAmount > options.maxBufferedBytes) {
+          closedByServer = true;
+          dropSlowConsumer(ws, logger, info.ip);
+        } else ws.send(frame);
       },
       close(code, reason) {
+        closedByServer = true;
         if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason);
       },
       get bufferedAmount() {
@@ -104,8 +110,10 @@ export function attachTransport(
         return;
       }
       // A client that does not read its pongs is a slow consumer like any other.
-      if (ws.bufferedAmount > options.maxBufferedBytes) dropSlowConsumer(ws, logger, info.ip);
-      else ws.pong(data);
+      if (ws.bufferedAmount > options.maxBufferedBytes) {
+        closedByServer = true;
+        dropSlowConsumer(ws, logger, info.ip);
+      } else ws.pong(data);
     });
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       heartbeat.alive(ws);
@@ -119,7 +127,8 @@ export function attachTransport(
     ws.once('close', (code: number) => {
       sockets.delete(ws);
       heartbeat.forget(ws);
-      handle.onClose(code);
+      // ws reports 1006 when no close frame arrived: a network drop, or the heartbeat's terminate.
+      handle.onClose(code, code === 1006 && !closedByServer);
     });
   };
 

@@ -1,0 +1,312 @@
+/**
+ * Session resume (docs/reliability.md): a peer whose connection is lost without a close frame is
+ * held for the grace period, silently for its room; what arrives for it is queued; an IDENTIFY
+ * with its resume token takes it back. The token → record lookup lives in the backend (atomic,
+ * single-use), so a peer can come back through another node; the queue and replay log stay on the
+ * node that held it and are fetched from there.
+ */
+import type { Logger } from 'pino';
+import type { Backend, HeldState, ResumeRecord, ResumeSupport } from '../backend/backend.js';
+import { encodeError } from '../protocol/encode.js';
+import { HeldSessions, type HeldSession, type QueueBounds } from './held-sessions.js';
+import { ReplayLog, type ReplayBounds } from './replay-log.js';
+import { newResumeToken, resumeTokenKey } from './resume-token.js';
+import type { Session } from './session.js';
+import { SignalError } from './signal-error.js';
+
+/** Resume settings; `graceMs: 0` turns resume off (no tokens issued, drops end sessions at once). */
+export interface ResumeOptions {
+  graceMs: number;
+  queue: QueueBounds;
+  replay: ReplayBounds;
+}
+
+/** What a successful takeover hands to the core for the new connection. */
+export interface TakenOver {
+  record: ResumeRecord;
+  replay: ReplayLog;
+  /** Frames the client missed before the drop (already counted), to send first. */
+  missing: string[];
+  /** Frames that arrived while it was away (not yet counted), to send next. */
+  queued: string[];
+  lostEvents: boolean;
+  /** The key of the token that was used, to hold the peer again if the new connection dies at once. */
+  tokenKey: string;
+}
+
+/** After a taken record, how long the holder keeps the queue for the resuming node to fetch. */
+const HANDOVER_WAIT_MS = 10_000;
+
+const EVENT_TYPES = new Set(['NEW_PEER_IN_ROOM', 'PEER_LEFT_ROOM', 'ROOM_MEMBERS']);
+
+/** Holds dropped peers of this node and resumes peers presenting a token. */
+export class SessionResume {
+  private readonly held: HeldSessions;
+  /** Peers being taken over from another node: frames reaching this node meanwhile wait here. */
+  private readonly adopting = new Map<string, string[]>();
+  /** Identified sessions of this node by token hash: a client may notice a drop before the server does. */
+  private readonly live = new Map<string, Session>();
+  /** Running expiries and evictions, so shutdown can wait for them. */
+  private readonly tasks = new Set<Promise<void>>();
+  private counts = { holds: 0, resumes: 0, expiries: 0, overflows: 0 };
+
+  constructor(
+    private readonly backend: Backend & ResumeSupport,
+    private readonly logger: Logger,
+    readonly options: ResumeOptions,
+  ) {
+    this.held = new HeldSessions(options.queue, (held, dropped) => this.overflow(held, dropped));
+  }
+
+  /** True when sessions get resume tokens and are held after a drop. */
+  get enabled(): boolean {
+    return this.options.graceMs > 0;
+  }
+
+  /** A fresh replay log for a newly identified session. */
+  newLog(): ReplayLog {
+    return new ReplayLog(this.options.replay);
+  }
+
+  /** Give an identified session a new token (at identify and at every resume). */
+  issueToken(session: Session): string {
+    this.forget(session);
+    session.resumeToken = newResumeToken();
+    this.live.set(resumeTokenKey(session.resumeToken), session);
+    return session.resumeToken;
+  }
+
+  /** The session has ended or is held: its token no longer names a live connection. */
+  forget(session: Session): void {
+    if (session.resumeToken === '') return;
+    const key = resumeTokenKey(session.resumeToken);
+    if (this.live.get(key) === session) this.live.delete(key);
+  }
+
+  /** The live session of this node that `token` belongs to, if any. */
+  liveSession(token: string): Session | undefined {
+    return this.live.get(resumeTokenKey(token));
+  }
+
+  /** Resolves once the hold of `peerId` (if any) has saved its record. */
+  async settled(peerId: string): Promise<void> {
+    await this.held.get(peerId)?.ready;
+  }
+
+  /** Hold a session whose connection was lost; the core has already taken it off its live maps. */
+  hold(session: Session): void {
+    this.forget(session);
+    const record: ResumeRecord = {
+      peerId: session.peerId,
+      username: session.username,
+      usernameKey: session.usernameKey,
+      roomId: session.roomId,
+      allowedRooms: session.allowedRooms,
+      nodeId: this.backend.nodeId,
+    };
+    const replay = session.replay ?? this.newLog();
+    const held = this.start(record, resumeTokenKey(session.resumeToken), replay, [], session.log);
+    // A join or leave may be running: the record is saved with the room it settles on.
+    held.ready = (session.busy ?? Promise.resolve()).then(() => {
+      held.record.roomId = session.roomId;
+      return this.save(held, session.log);
+    });
+    session.log.info(
+      { roomId: session.roomId ?? undefined, graceMs: this.options.graceMs },
+      'held for resume',
+    );
+  }
+
+  /**
+   * Take a held peer back for a connection presenting `token` (having received `received` frames
+   * of the old ones; `undefined`: the client does not count, nothing is replayed). Throws
+   * `UNAUTHORIZED` for an unknown, used or expired token, or when frames it missed are gone.
+   */
+  async takeOver(token: string, received: number | undefined): Promise<TakenOver> {
+    const tokenKey = resumeTokenKey(token);
+    const record = await this.backend.takeResume(tokenKey);
+    if (!record) throw new SignalError('UNAUTHORIZED', 'Unknown, used or expired resume token');
+    this.adopting.set(record.peerId, []);
+    try {
+      let state: HeldState | null;
+      try {
+        state = await this.backend.fetchHeld(record);
+      } catch (err) {
+        // The record is ours now: without its state the peer cannot come back, so end it.
+        await this.endPeer(record).catch(() => undefined);
+        throw err;
+      }
+      if (!state) {
+        await this.endPeer(record);
+        throw new SignalError('UNAUTHORIZED', 'The session can no longer be resumed');
+      }
+      const replay = new ReplayLog(this.options.replay, state.inCount, state.outCount, state.replay);
+      const missing = received === undefined ? [] : replay.missing(received);
+      if (missing === null) {
+        await this.endPeer(record);
+        throw new SignalError(
+          'UNAUTHORIZED',
+          `Cannot resume: the server no longer has the frames after number ${received}`,
+        );
+      }
+      const queued = [...state.queued, ...(this.adopting.get(record.peerId) ?? [])];
+      this.counts.resumes++;
+      return { record, replay, missing, queued, lostEvents: state.lostEvents, tokenKey };
+    } finally {
+      this.adopting.delete(record.peerId);
+    }
+  }
+
+  /** The connection that took a peer over died before it was answered: hold the peer again under the old token. */
+  holdAgain(taken: TakenOver, log: Logger): void {
+    const held = this.start(taken.record, taken.tokenKey, taken.replay, taken.queued, log);
+    held.ready = this.save(held, log);
+  }
+
+  /** Queue a frame for a held or arriving peer; false when this node has no such peer. */
+  deliver(peerId: string, frame: string): boolean {
+    if (this.held.enqueue(peerId, frame)) return true;
+    const early = this.adopting.get(peerId);
+    if (!early) return false;
+    early.push(frame);
+    return true;
+  }
+
+  /** {@link LocalDelivery.releaseHeld}. */
+  release(peerId: string): HeldState | null {
+    return this.held.release(peerId);
+  }
+
+  /** Drop a held peer whose username another connection took; false when it is not held here. */
+  evict(peerId: string): boolean {
+    const held = this.held.get(peerId);
+    if (!held) return false;
+    this.held.remove(held);
+    this.track(
+      (async () => {
+        await held.ready;
+        await this.backend.takeResume(held.tokenKey);
+        await this.endPeer(held.record);
+        this.logger.info({ peerId }, 'held peer replaced by a newer connection');
+      })(),
+    );
+    return true;
+  }
+
+  /** End every held peer now (shutdown) and wait for running expiries. */
+  async endAll(): Promise<void> {
+    for (const held of this.held.all()) {
+      this.held.remove(held);
+      this.track(
+        (async () => {
+          await held.ready;
+          await this.backend.takeResume(held.tokenKey);
+          await this.endPeer(held.record);
+        })(),
+      );
+    }
+    await Promise.all([...this.tasks]);
+  }
+
+  /** Sizes and counters, for stats and leak checks. */
+  stats(): {
+    held: number;
+    queued: number;
+    live: number;
+    adopting: number;
+    tasks: number;
+  } & SessionResume['counts'] {
+    return {
+      ...this.held.size(),
+      live: this.live.size,
+      adopting: this.adopting.size,
+      tasks: this.tasks.size,
+      ...this.counts,
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private start(
+    record: ResumeRecord,
+    tokenKey: string,
+    replay: ReplayLog,
+    queued: string[],
+    log: Logger,
+  ): HeldSession {
+    const held = this.held.add(record, tokenKey, replay, queued);
+    this.counts.holds++;
+    held.timer = setTimeout(() => this.track(this.expire(held, log)), this.options.graceMs);
+    held.timer.unref();
+    return held;
+  }
+
+  private async save(held: HeldSession, log: Logger): Promise<void> {
+    try {
+      // The backend's expiry is only a safety net for a holder that died: this node's own timer
+      // takes the record at the end of the grace period, so it must still be there then.
+      await this.backend.saveResume(held.tokenKey, held.record, this.options.graceMs + HANDOVER_WAIT_MS);
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'cannot hold for resume; ending the session');
+      this.held.remove(held);
+      await this.endPeer(held.record).catch(() => undefined);
+    }
+  }
+
+  private async expire(held: HeldSession, log: Logger): Promise<void> {
+    held.timer = null;
+    await held.ready;
+    if (this.held.get(held.record.peerId) !== held) return;
+    // Taking the record decides the race with a resume arriving right now: one of them wins.
+    const record = await this.backend.takeResume(held.tokenKey).catch(() => held.record);
+    if (this.held.get(held.record.peerId) !== held) return;
+    if (record === null) {
+      // A resume took it (maybe through another node) and will fetch the queue: keep it a while.
+      held.timer = setTimeout(() => this.held.remove(held), HANDOVER_WAIT_MS);
+      held.timer.unref();
+      return;
+    }
+    this.held.remove(held);
+    this.counts.expiries++;
+    await this.endPeer(held.record);
+    log.info({ roomId: held.record.roomId ?? undefined, code: 1006 }, 'resume grace expired; peer removed');
+  }
+
+  /** Remove a peer for good: its room is told once, its username freed. */
+  private async endPeer(record: ResumeRecord): Promise<void> {
+    const peer = { id: record.peerId, username: record.username };
+    if (record.roomId !== null) await this.backend.leaveRoom(record.roomId, peer);
+    await this.backend.releaseUsername(record.usernameKey, record.peerId);
+  }
+
+  private overflow(held: HeldSession, dropped: string): void {
+    this.counts.overflows++;
+    let parsed: { type?: string; fromPeerId?: string };
+    try {
+      parsed = JSON.parse(dropped) as { type?: string; fromPeerId?: string };
+    } catch {
+      return;
+    }
+    const type = parsed.type ?? 'message';
+    if (EVENT_TYPES.has(type)) {
+      held.lostEvents = true;
+      return;
+    }
+    const roomId = held.record.roomId;
+    if (typeof parsed.fromPeerId !== 'string' || roomId === null) return;
+    const frame = encodeError(
+      'QUEUE_OVERFLOW',
+      `Peer '${held.record.peerId}' is reconnecting and its queue is full; your oldest ${type} to it was dropped`,
+      type,
+    );
+    this.backend.relay(roomId, parsed.fromPeerId, frame);
+  }
+
+  private track(task: Promise<void>): void {
+    const tracked = task.catch((err: unknown) => {
+      this.logger.warn({ err: (err as Error).message }, 'ending a held session failed');
+    });
+    this.tasks.add(tracked);
+    void tracked.finally(() => this.tasks.delete(tracked));
+  }
+}
