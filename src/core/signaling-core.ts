@@ -26,6 +26,7 @@ import { checkRoomId, normaliseUsername, usernameKey } from '../protocol/names.j
 import { acceptAnyone, type Authenticator } from './authenticator.js';
 import type { Connection, ConnectionInfo } from './connection.js';
 import { countInvalidMessage, takeMessageToken, type RateLimits } from './rate-limit.js';
+import { completeResume } from './resume-handshake.js';
 import { BINARY_FRAME, Session, type QueuedFrame } from './session.js';
 import { SessionResume, type ResumeOptions } from './session-resume.js';
 import { SignalError } from './signal-error.js';
@@ -333,47 +334,9 @@ export class SignalingCore implements LocalDelivery {
       this.resume.holdAgain(taken, session.log);
       return;
     }
-    const { record, replay } = taken;
-    session.peerId = record.peerId;
-    session.username = record.username;
-    session.usernameKey = record.usernameKey;
-    session.roomId = record.roomId;
-    session.allowedRooms = record.allowedRooms;
-    session.state = 'identified';
-    session.log = session.log.child({ peerId: record.peerId });
-    session.replay = replay;
-    const resumeToken = this.resume.issueToken(session);
     this.clearIdentifyTimer(session);
-    this.sessions.set(record.peerId, session);
-    session.connection.send(
-      encodeAuthSuccess({
-        username: record.username,
-        peerId: record.peerId,
-        resumeToken,
-        resumed: true,
-        ...(record.roomId !== null ? { roomId: record.roomId } : {}),
-        received: replay.inCount,
-      }),
-    );
-    // What the client missed in flight (already counted), then what arrived while it was away.
-    for (const frame of taken.missing) session.connection.send(frame);
-    for (const frame of taken.queued) session.send(frame);
-    session.log.info(
-      { roomId: record.roomId ?? undefined, replayed: taken.missing.length, queued: taken.queued.length },
-      'resume',
-    );
-    if (taken.lostEvents && record.roomId !== null) {
-      // Membership events fell off a full queue: a fresh member list replaces them.
-      const members = await this.options.backend.roomMembers(record.roomId);
-      if (session.state === 'identified' && session.roomId === record.roomId) {
-        session.send(
-          encodeRoomMembers(
-            record.roomId,
-            members.filter((m) => m.id !== record.peerId),
-          ),
-        );
-      }
-    }
+    this.sessions.set(taken.record.peerId, session);
+    await completeResume(session, taken, this.resume, this.options.backend);
   }
 
   // ---- rooms ----------------------------------------------------------------------------------
