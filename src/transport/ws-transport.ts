@@ -122,6 +122,8 @@ export function attachTransport(
     });
     ws.on('error', (err: Error & { code?: string }) => {
       // ws closes the socket itself (1009 for an oversized frame, 1002/1007 for bad framing).
+      // That close is the server's decision, not a network drop: no resume hold.
+      closedByServer = true;
       logger.info({ ip: info.ip, code: err.code }, 'connection error');
     });
     ws.once('close', (code: number) => {
