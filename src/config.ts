@@ -181,6 +181,12 @@ export const OPTIONS = {
     max: 1_000_000,
     description: 'Failed identifies one IP may make per minute; beyond it IDENTIFY gets RATE_LIMITED',
   },
+  'tls-cert': {
+    type: 'string',
+    default: '',
+    description: 'PEM certificate (chain) file: serve https and wss directly (with --tls-key)',
+  },
+  'tls-key': { type: 'string', default: '', description: 'PEM private key file for --tls-cert' },
   'trust-proxy': {
     type: 'list',
     default: [],
@@ -451,6 +457,9 @@ export function checkCombinations(config: Config): void {
     throw new ConfigError((err as Error).message);
   }
   checkAuthOptions(config);
+  if ((config.tlsCert === '') !== (config.tlsKey === '')) {
+    throw new ConfigError('--tls-cert and --tls-key go together: give both or neither');
+  }
   if (config.heartbeatTimeoutMs > config.heartbeatIntervalMs * 10) {
     throw new ConfigError('--heartbeat-timeout-ms: must not exceed ten heartbeat intervals');
   }

@@ -3,7 +3,9 @@
  * `createServer` makes the whole app; `attachSignaling` adds signaling to an existing http.Server.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
+import { Server as TlsServer } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -82,7 +84,8 @@ export async function attachSignaling(
       heartbeatTimeoutMs: full.heartbeatTimeoutMs,
       allowedOrigins: full.allowedOrigins,
       requireOrigin: full.requireOrigin,
-      tls: false,
+      // https.Server is a tls.Server: an embedding app's TLS server counts too.
+      tls: server instanceof TlsServer,
       trustProxy: full.trustProxy,
       maxConnections: full.maxConnections,
       maxConnectionsPerIp: full.maxConnectionsPerIp,
@@ -129,6 +132,9 @@ export async function createServer(
     logger,
     health: { isReady: () => signaling?.isReady() ?? false },
     staticDir: full.staticDir || demoDir(),
+    tls: full.tlsCert
+      ? { cert: readFileSync(full.tlsCert, 'utf8'), key: readFileSync(full.tlsKey, 'utf8') }
+      : undefined,
   });
   signaling = await attachSignaling(http.server, full, { ...deps, backend, logger });
   const attached = signaling;
@@ -140,7 +146,11 @@ export async function createServer(
       await http.listen({ port: full.port, host: full.host });
       const address = http.server.address() as AddressInfo;
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-      return { host: address.address, port: address.port, url: `http://${host}:${address.port}` };
+      return {
+        host: address.address,
+        port: address.port,
+        url: `${full.tlsCert ? 'https' : 'http'}://${host}:${address.port}`,
+      };
     },
     close(closeName?: CloseName) {
       closing ??= (async () => {

@@ -9,6 +9,8 @@ export interface HttpAppOptions {
   logger: Logger;
   health: HealthSource;
   staticDir: string;
+  /** PEM certificate chain and key: serve https (and so wss) instead of http. */
+  tls?: { cert: string; key: string };
 }
 
 /** Build the Fastify app; the caller attaches the WebSocket transport to `app.server`. */
@@ -18,7 +20,8 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     loggerInstance: options.logger.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger,
     // The WebSocket sessions outlive requests; closing must not wait on keep-alive sockets.
     forceCloseConnections: 'idle',
-  });
+    ...(options.tls ? { https: options.tls } : {}),
+  }) as unknown as FastifyInstance;
   registerHealthRoutes(app, options.health);
   await registerStaticRoutes(app, options.staticDir);
   return app;
