@@ -33,6 +33,9 @@ export class ClusterLiveness {
   private dirty = false;
   private reconnected = false;
   private reregistering = false;
+  private recoveringUntil = 0;
+  /** A re-registration detected but not run yet (waits for the other nodes to re-subscribe). */
+  private pendingMode: ReregisterMode | null = null;
   private running: Promise<void> | null = null;
   private stopped = false;
   private readonly intervalMs: number;
@@ -75,9 +78,16 @@ export class ClusterLiveness {
     return this.conn.command.status === 'ready' && this.conn.subscriber.status === 'ready';
   }
 
-  /** Connected, heartbeat answered, not re-registering: new clients can be served. */
+  /** Connected, heartbeat answered, not re-registering, no recovering window: new clients can be served. */
   isReady(): boolean {
-    return !this.stopped && this.isConnected() && this.degradedSince === null && !this.reregistering;
+    return (
+      !this.stopped &&
+      this.isConnected() &&
+      this.degradedSince === null &&
+      !this.reregistering &&
+      this.pendingMode === null &&
+      Date.now() >= this.recoveringUntil
+    );
   }
 
   /** A write failed: re-register on the next successful heartbeat. */
@@ -125,7 +135,7 @@ export class ClusterLiveness {
     const redis = this.conn.command;
     const keys = this.backend.keys;
     const started = Date.now();
-    const [epoch, added] = await guarded(() =>
+    const [epoch, added, recoveringMs] = await guarded(() =>
       redis.srHeartbeat(
         keys.nodes(),
         keys.epoch(),
@@ -138,20 +148,31 @@ export class ClusterLiveness {
       ),
     );
     this.latencyMs = Date.now() - started;
-    let mode: ReregisterMode | null = null;
+    // While the cluster re-registers after a data loss, claims and joins are refused: say so.
+    this.recoveringUntil = recoveringMs > 0 ? Date.now() + recoveringMs : 0;
+    let mode: ReregisterMode | null = this.pendingMode;
     if (this.epoch !== '' && epoch !== this.epoch) mode = 'restart';
     else if (this.epoch !== '' && added === 1) mode = 'reaped';
-    else if (this.dirty || this.reconnected) mode = 'reconnect';
+    else if (!mode && (this.dirty || this.reconnected)) mode = 'reconnect';
     this.epoch = epoch;
+    this.dirty = false;
+    this.reconnected = false;
+    this.pendingMode = null;
     if (mode) {
+      // Repairs announce PEER_LEFT/NEW_PEER over pub/sub, which keeps nothing for a subscriber
+      // that is still reconnecting: give the other nodes one heartbeat interval to be back.
+      const connectedFor = Date.now() - (this.connectedSince ?? Date.now());
+      if (mode !== 'restart' && connectedFor < this.intervalMs) {
+        this.pendingMode = mode;
+        setTimeout(() => void this.tick(), this.intervalMs - connectedFor).unref();
+        return;
+      }
       this.reregistering = true;
-      this.dirty = false;
-      this.reconnected = false;
       try {
         const count = await reregister(this.backend, redis, mode, this.log);
         this.log.info({ mode, peers: count }, 're-registered this node’s peers');
       } catch (err) {
-        this.dirty = true;
+        this.pendingMode = mode;
         throw err;
       } finally {
         this.reregistering = false;

@@ -91,7 +91,8 @@ if redis.call('HGET', KEYS[2], 'r') == ARGV[2] then redis.call('HDEL', KEYS[2], 
 return redis.call('HGETALL', KEYS[1])`,
   },
   // KEYS: nodes, epoch, recovering. ARGV: node, ttlMs, fresh epoch, recoverMs, epoch this node knows.
-  // → {current epoch, 1 if the node was not registered (new, or removed as dead)}.
+  // → {current epoch, 1 if the node was not registered (new, or removed as dead), ms left of the
+  // recovering window (negative when none)}.
   srHeartbeat: {
     keys: 3,
     lua: `${HELPERS}
@@ -102,7 +103,7 @@ if not epoch then
 end
 if ARGV[5] ~= '' and epoch ~= ARGV[5] then redis.call('SET', KEYS[3], '1', 'PX', ARGV[4], 'NX') end
 local added = redis.call('ZADD', KEYS[1], now_ms() + tonumber(ARGV[2]), ARGV[1])
-return {epoch, added}`,
+return {epoch, added, redis.call('PTTL', KEYS[3])}`,
   },
   // KEYS: nodes. → ids of nodes whose heartbeat expired.
   srDeadNodes: {
@@ -171,7 +172,7 @@ export interface ScriptCommands {
   srRelease(...args: Arg[]): Promise<number>;
   srJoin(...args: Arg[]): Promise<[number, string[]?]>;
   srLeave(...args: Arg[]): Promise<string[] | null>;
-  srHeartbeat(...args: Arg[]): Promise<[string, number]>;
+  srHeartbeat(...args: Arg[]): Promise<[string, number, number]>;
   srDeadNodes(...args: Arg[]): Promise<string[]>;
   srReap(...args: Arg[]): Promise<[number, number]>;
   srPurge(...args: Arg[]): Promise<number>;

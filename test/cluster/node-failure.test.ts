@@ -1,0 +1,55 @@
+/** kill -9 of a node: its peers are removed cluster-wide and their rooms told exactly once. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TestClient } from '../helpers/test-client.js';
+import { member, startCluster, until } from './cluster.js';
+
+test('cluster: a killed node’s peers leave their rooms once, and their usernames are freed', async (t) => {
+  const { nodes, inspect, prefix } = await startCluster(t, 3);
+  const [n1, n2, n3] = nodes as [(typeof nodes)[0], (typeof nodes)[0], (typeof nodes)[0]];
+  const a = await member(t, n1, 'alice', 'room');
+  const b = await member(t, n2, 'bob', 'room');
+  const c = await member(t, n3, 'carol', 'room');
+  const c2 = await member(t, n3, 'carl', 'other');
+  const d = await member(t, n1, 'dora', 'other');
+  await a.client.next('NEW_PEER_IN_ROOM');
+  await a.client.next('NEW_PEER_IN_ROOM');
+  await b.client.next('NEW_PEER_IN_ROOM');
+  await c2.client.next('NEW_PEER_IN_ROOM');
+
+  await n3.kill9();
+  const carol = { id: c.client.peerId, username: 'carol' };
+  const carl = { id: c2.client.peerId, username: 'carl' };
+  assert.deepEqual(await a.client.next(), { type: 'PEER_LEFT_ROOM', roomId: 'room', peer: carol });
+  assert.deepEqual(await b.client.next(), { type: 'PEER_LEFT_ROOM', roomId: 'room', peer: carol });
+  assert.deepEqual(await d.client.next(), { type: 'PEER_LEFT_ROOM', roomId: 'other', peer: carl });
+
+  // The dead node is gone from Redis once every batch ran: nothing more can be announced.
+  await until(async () => (await inspect.zscore(`${prefix}nodes`, n3.nodeId)) === null, 'dead node removed');
+  for (const client of [a.client, b.client, d.client]) {
+    await client.sync();
+    assert.deepEqual(client.unread(), []);
+  }
+  assert.deepEqual(
+    Object.keys(await inspect.hgetall(`${prefix}room:room`)).sort(),
+    [a.client.peerId, b.client.peerId].sort(),
+  );
+  assert.equal(await inspect.exists(`${prefix}peer:${c.client.peerId}`), 0);
+
+  // The usernames are free again, and relays to the dead peer are refused.
+  const again = await TestClient.connect(t, n2.wsUrl);
+  await again.identify('Carol');
+  a.client.send({ type: 'SDP_OFFER', toPeerId: c.client.peerId, sdp: { type: 'offer', sdp: 'x' } });
+  assert.equal((await a.client.next()).code, 'UNKNOWN_PEER');
+  // The survivors still relay to each other.
+  a.client.send({ type: 'SDP_OFFER', toPeerId: b.client.peerId, sdp: { type: 'offer', sdp: 'y' } });
+  assert.equal((await b.client.next()).type, 'SDP_OFFER');
+  // Exactly one node did the cleanup of each peer.
+  const reapLogs = [n1, n2].flatMap((n) =>
+    n.logs.filter((l) => l.msg === 'removed the peers of a dead node'),
+  );
+  assert.equal(
+    reapLogs.reduce((sum, l) => sum + Number(l.peers), 0),
+    2,
+  );
+});
