@@ -21,6 +21,11 @@ export interface LocalDelivery {
    * connection with 4003, or drop its hold, and remove it from its room.
    */
   evict?(peerId: string): void;
+  /**
+   * An operator removes a peer (admin API): if it is connected here and in `roomId`, close it with
+   * 4004 and end its session for good (its room is told PEER_LEFT_ROOM). False when not here.
+   */
+  kickLocal(peerId: string, roomId: string): boolean;
 }
 
 /**
@@ -84,6 +89,20 @@ export function supportsResume(backend: Backend): backend is Backend & ResumeSup
   );
 }
 
+/** One room as operators see it (admin API, metrics). */
+export interface RoomSummary {
+  id: string;
+  /** Members on every node. */
+  members: number;
+}
+
+/** A page of {@link Backend.listRooms}. */
+export interface RoomPage {
+  rooms: RoomSummary[];
+  /** Opaque cursor of the next page; `null` after the last one. */
+  next: string | null;
+}
+
 /** The result of an atomic join. */
 export type JoinOutcome = { ok: true; members: PeerInfo[] } | { ok: false; reason: 'full' };
 
@@ -122,6 +141,19 @@ export interface Backend extends Partial<ResumeSupport> {
    * {@link BackendUnavailableError} when the target is on another node and Redis is unreachable.
    */
   relay(roomId: string, toPeerId: string, frame: string): boolean;
+
+  // ---- operations (admin API and metrics, docs/deploy.md) ------------------------------------
+
+  /**
+   * Rooms on every node, a page at a time: `cursor` is `null` for the first page, then the previous
+   * page's `next`. A page may hold fewer than `limit` rooms before the end; rooms created or removed
+   * meanwhile may or may not appear, every room present throughout appears exactly once.
+   */
+  listRooms(cursor: string | null, limit: number): Promise<RoomPage>;
+  /** How many rooms exist on every node. */
+  roomCount(): Promise<number>;
+  /** Remove `peerId` from `roomId` and close its connection with 4004 on whichever node holds it. */
+  kick(roomId: string, peerId: string): Promise<boolean>;
 }
 
 /** Thrown by a backend that cannot reach its store; answered as `UNAVAILABLE`. */

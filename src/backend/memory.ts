@@ -7,6 +7,7 @@ import type {
   JoinOutcome,
   LocalDelivery,
   ResumeRecord,
+  RoomPage,
 } from './backend.js';
 import type { PeerInfo } from '../protocol/messages.js';
 import { encodePeerEvent } from '../protocol/encode.js';
@@ -132,6 +133,25 @@ export class MemoryBackend implements Backend {
   /** Sizes of every map, for stats and leak checks. */
   size(): { usernames: number; rooms: number; resumes: number } {
     return { usernames: this.usernames.size, rooms: this.rooms.size, resumes: this.resumes.size };
+  }
+
+  async listRooms(cursor: string | null, limit: number): Promise<RoomPage> {
+    // The cursor is the last id of the previous page; ids sort, so the pages are stable.
+    const ids = [...this.rooms.keys()].filter((id) => cursor === null || id > cursor).sort();
+    const page = ids.slice(0, limit);
+    return {
+      rooms: page.map((id) => ({ id, members: this.rooms.get(id)?.size ?? 0 })),
+      next: ids.length > limit ? (page[page.length - 1] as string) : null,
+    };
+  }
+
+  async roomCount(): Promise<number> {
+    return this.rooms.size;
+  }
+
+  async kick(roomId: string, peerId: string): Promise<boolean> {
+    if (!this.rooms.get(roomId)?.has(peerId)) return false;
+    return this.local?.kickLocal(peerId, roomId) ?? false;
   }
 }
 

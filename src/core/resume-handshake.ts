@@ -1,6 +1,7 @@
 /** The second half of a resume: the new connection becomes the held peer and gets what it missed. */
 import type { Backend } from '../backend/backend.js';
 import { encodeAuthSuccess, encodeRoomMembers } from '../protocol/encode.js';
+import type { IceServer } from '../protocol/messages.js';
 import type { Session } from './session.js';
 import type { SessionResume, TakenOver } from './session-resume.js';
 
@@ -14,6 +15,7 @@ export async function completeResume(
   taken: TakenOver,
   resume: SessionResume,
   backend: Backend,
+  iceServersFor?: (peerId: string) => IceServer[] | undefined,
 ): Promise<void> {
   const { record, replay } = taken;
   session.peerId = record.peerId;
@@ -25,11 +27,14 @@ export async function completeResume(
   session.log = session.log.child({ peerId: record.peerId });
   session.replay = replay;
   const resumeToken = resume.issueToken(session);
+  // Fresh TURN credentials: the old ones may be close to their expiry.
+  const iceServers = iceServersFor?.(record.peerId);
   session.connection.send(
     encodeAuthSuccess({
       username: record.username,
       peerId: record.peerId,
       resumeToken,
+      ...(iceServers ? { iceServers } : {}),
       resumed: true,
       ...(record.roomId !== null ? { roomId: record.roomId } : {}),
       received: replay.inCount,

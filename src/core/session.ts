@@ -23,6 +23,8 @@ export class Session implements RateState {
   username = '';
   usernameKey = '';
   roomId: string | null = null;
+  /** The token presented at IDENTIFY ('' when none), so HTTP endpoints can recognise the peer. */
+  token = '';
   /** Rooms the peer's credentials allow (`null`: any). */
   allowedRooms: readonly string[] | null = null;
   /** Frames that arrived while an async step (identify, join, leave) ran; `null` when idle. */

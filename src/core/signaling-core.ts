@@ -7,6 +7,7 @@
  * meanwhile wait in the session's `pending` list.
  */
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Backend, HeldState, LocalDelivery, ResumeSupport } from '../backend/backend.js';
 import { BackendUnavailableError, supportsResume } from '../backend/backend.js';
@@ -21,10 +22,11 @@ import {
   encodeSignal,
 } from '../protocol/encode.js';
 import { ERROR_CODES, isAuthErrorCode, type ErrorCode } from '../protocol/error-codes.js';
-import type { ClientMessage, SignalIn } from '../protocol/messages.js';
+import type { ClientMessage, IceServer, SignalIn } from '../protocol/messages.js';
 import { checkRoomId, normaliseUsername, usernameKey } from '../protocol/names.js';
 import { acceptAnyone, type Authenticator } from './authenticator.js';
 import type { Connection, ConnectionInfo } from './connection.js';
+import { NO_OBSERVER, type CoreObserver } from './core-observer.js';
 import { countInvalidMessage, takeMessageToken, type RateLimits } from './rate-limit.js';
 import { completeResume } from './resume-handshake.js';
 import { BINARY_FRAME, Session, type QueuedFrame } from './session.js';
@@ -50,6 +52,10 @@ export interface CoreOptions {
   resume?: ResumeOptions;
   /** A plain IDENTIFY with a username in use: refuse it, or let the newest connection win. */
   onDuplicateUsername?: 'reject' | 'replace';
+  /** Told of traffic and refusals (metrics); default: nobody. */
+  observer?: CoreObserver;
+  /** ICE servers (TURN credentials) for a newly identified peer, sent in AUTH_SUCCESS. */
+  iceServersFor?: (peerId: string) => IceServer[] | undefined;
 }
 
 /** The transport-facing handle of one connection. */
@@ -69,10 +75,13 @@ export interface SessionHandle {
 export class SignalingCore implements LocalDelivery {
   private readonly sessions = new Map<string, Session>();
   private readonly connections = new Set<Session>();
+  /** Identified sessions by the token they identified with, for `GET /api/ice-servers`. */
+  private readonly byToken = new Map<string, Session>();
   private readonly authenticate: Authenticator;
   private readonly maxPendingFrames: number;
   private readonly now: () => number;
   private readonly resume: SessionResume;
+  private readonly observer: CoreObserver;
   private started = false;
 
   constructor(private readonly options: CoreOptions) {
@@ -80,6 +89,7 @@ export class SignalingCore implements LocalDelivery {
     this.maxPendingFrames = options.maxPendingFrames ?? 256;
     this.now = options.now ?? Date.now;
     this.resume = createResume(options);
+    this.observer = options.observer ?? NO_OBSERVER;
   }
 
   /** Start the backend and begin accepting deliveries. */
@@ -131,6 +141,7 @@ export class SignalingCore implements LocalDelivery {
     const log = this.options.logger.child({ ip: info.ip });
     const session = new Session(connection, info, log);
     this.connections.add(session);
+    this.observer.connectionOpened();
     session.identifyTimer = setTimeout(() => {
       session.identifyTimer = null;
       if (session.state === 'new') {
@@ -182,6 +193,25 @@ export class SignalingCore implements LocalDelivery {
     void this.cleanup(session);
   }
 
+  /** The identified peer on this node whose auth token (from IDENTIFY) or current resume token is `token`. */
+  peerByToken(token: string): { peerId: string; username: string } | null {
+    const session = this.byToken.get(token) ?? this.resume.liveSession(token);
+    return session && session.state === 'identified'
+      ? { peerId: session.peerId, username: session.username }
+      : null;
+  }
+
+  /** {@link LocalDelivery}: an operator removes a local peer from its room (4004, for good). */
+  kickLocal(peerId: string, roomId: string): boolean {
+    const session = this.sessions.get(peerId);
+    if (!session || session.roomId !== roomId || session.state !== 'identified') return false;
+    session.log.info({ roomId, code: CLOSE_CODES.KICKED.code }, 'kicked by an administrator');
+    session.connection.close(CLOSE_CODES.KICKED.code, CLOSE_CODES.KICKED.reason);
+    // Cleanup now, not on the socket's close: the room hears PEER_LEFT_ROOM even if the client lingers.
+    void this.cleanup(session);
+    return true;
+  }
+
   // ---- frames ---------------------------------------------------------------------------------
 
   private onFrame(session: Session, frame: QueuedFrame): void {
@@ -189,6 +219,7 @@ export class SignalingCore implements LocalDelivery {
     if (session.pending !== null) {
       if (session.pending.length >= this.maxPendingFrames) {
         session.log.warn({ code: 'RATE_LIMITED' }, 'too many frames queued behind a pending step');
+        this.observer.rateLimited();
         session.connection.close(CLOSE_CODES.POLICY.code, 'Too many messages');
         return;
       }
@@ -200,6 +231,7 @@ export class SignalingCore implements LocalDelivery {
 
   private process(session: Session, frame: QueuedFrame): void {
     if (frame === BINARY_FRAME) {
+      this.observer.messageIn('invalid');
       this.refuseInvalid(session, 'BINARY_NOT_SUPPORTED');
       return;
     }
@@ -207,6 +239,7 @@ export class SignalingCore implements LocalDelivery {
     if (session.replay !== null) session.replay.inCount++;
     const decoded = decodeClientFrame(frame);
     if (!decoded.ok) {
+      this.observer.messageIn('invalid');
       if (isAuthErrorCode(decoded.code)) {
         // An IDENTIFY the decoder already refused on a username rule: refused like the core's own checks.
         if (session.state === 'new')
@@ -218,6 +251,7 @@ export class SignalingCore implements LocalDelivery {
       return;
     }
     const msg = decoded.message;
+    this.observer.messageIn(msg.type);
     try {
       this.dispatch(session, msg);
     } catch (err) {
@@ -308,12 +342,19 @@ export class SignalingCore implements LocalDelivery {
     session.log = session.log.child({ peerId });
     this.clearIdentifyTimer(session);
     this.sessions.set(peerId, session);
+    const presented = token ?? session.info.urlToken;
+    if (presented) {
+      session.token = presented;
+      this.byToken.set(presented, session);
+    }
+    const iceServers = this.options.iceServersFor?.(peerId);
+    const fields = { username: name.value, peerId, ...(iceServers ? { iceServers } : {}) };
     if (this.resume.enabled) {
       const resumeToken = this.resume.issueToken(session);
       session.replay = this.resume.newLog();
-      session.connection.send(encodeAuthSuccess({ username: name.value, peerId, resumeToken }));
+      session.connection.send(encodeAuthSuccess({ ...fields, resumeToken }));
     } else {
-      session.connection.send(encodeAuthSuccess({ username: name.value, peerId }));
+      session.connection.send(encodeAuthSuccess(fields));
     }
     session.log.info({ username: name.value }, 'identify');
   }
@@ -336,7 +377,8 @@ export class SignalingCore implements LocalDelivery {
     }
     this.clearIdentifyTimer(session);
     this.sessions.set(taken.record.peerId, session);
-    await completeResume(session, taken, this.resume, this.options.backend);
+    this.observer.resumed();
+    await completeResume(session, taken, this.resume, this.options.backend, this.options.iceServersFor);
   }
 
   // ---- rooms ----------------------------------------------------------------------------------
@@ -394,10 +436,12 @@ export class SignalingCore implements LocalDelivery {
   private relay(session: Session, msg: SignalIn): void {
     const roomId = session.roomId;
     if (roomId === null) throw new SignalError('NOT_IN_ROOM', 'Join a room before sending signals');
+    const started = this.observer.timesRelay ? performance.now() : 0;
     const frame = encodeSignal(session.peerId, msg);
     if (msg.toPeerId === session.peerId || !this.options.backend.relay(roomId, msg.toPeerId, frame)) {
       throw new SignalError('UNKNOWN_PEER', `No peer '${clip(msg.toPeerId)}' in your room`);
     }
+    if (started !== 0) this.observer.relayTime((performance.now() - started) / 1000);
     session.log.debug({ type: msg.type, to: msg.toPeerId, roomId }, 'relay');
   }
 
@@ -410,6 +454,7 @@ export class SignalingCore implements LocalDelivery {
     if (!limits) return true;
     const verdict = takeMessageToken(session, this.now(), limits);
     if (verdict === 'accept') return true;
+    this.observer.rateLimited();
     if (verdict === 'drop-and-warn') {
       session.log.info({ code: 'RATE_LIMITED' }, 'rate limited');
       this.reply(session, 'RATE_LIMITED');
@@ -439,6 +484,7 @@ export class SignalingCore implements LocalDelivery {
 
   private reply(session: Session, code: ErrorCode, message?: string, ref?: string): void {
     if (session.state === 'closed') return;
+    this.observer.error(code);
     session.log.debug({ code, ref }, 'refused');
     session.send(encodeError(code, message, ref));
   }
@@ -465,6 +511,7 @@ export class SignalingCore implements LocalDelivery {
       // Identification failed: AUTH_ERROR then close, as the original server did.
       if (session.state === 'closed') return;
       session.log.info({ code }, 'identify refused');
+      this.observer.error(code);
       session.connection.send(encodeAuthError(code, message));
       session.connection.close(CLOSE_CODES.POLICY.code, message ?? ERROR_CODES[code].message);
       return;
@@ -496,6 +543,7 @@ export class SignalingCore implements LocalDelivery {
         session.log.warn({ err: (err as Error).message }, 'cleanup after disconnect failed');
       } finally {
         if (this.sessions.get(session.peerId) === session) this.sessions.delete(session.peerId);
+        if (session.token && this.byToken.get(session.token) === session) this.byToken.delete(session.token);
       }
     });
     session.cleanedUp = done;

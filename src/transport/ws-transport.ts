@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { SignalingCore } from '../core/signaling-core.js';
 import type { Connection, ConnectionInfo } from '../core/connection.js';
+import { NO_OBSERVER, type CoreObserver } from '../core/core-observer.js';
 import { CLOSE_CODES } from '../protocol/close-codes.js';
 import { Heartbeat } from './heartbeat.js';
 import { PingBudget } from './ping-budget.js';
@@ -20,6 +21,8 @@ export interface TransportOptions extends UpgradeGuardOptions {
   maxBufferedBytes: number;
   heartbeatIntervalMs: number;
   heartbeatTimeoutMs: number;
+  /** Told of frames sent and slow consumers dropped (metrics). */
+  observer?: CoreObserver;
 }
 
 /** A transport attached to an HTTP server. */
@@ -48,6 +51,7 @@ export function attachTransport(
   const heartbeat = new Heartbeat(options.heartbeatIntervalMs, options.heartbeatTimeoutMs);
   const guard = new UpgradeGuard(options, logger);
   const sockets = new Set<WebSocket>();
+  const observer = options.observer ?? NO_OBSERVER;
   let accepting = true;
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -89,8 +93,11 @@ export function attachTransport(
         if (ws.readyState !== ws.OPEN) return;
         if (ws.bufferedAmount > options.maxBufferedBytes) {
           closedByServer = true;
-          dropSlowConsumer(ws, logger, info.ip);
-        } else ws.send(frame);
+          dropSlowConsumer(ws, logger, info.ip, observer);
+        } else {
+          ws.send(frame);
+          observer.messageOut(frame);
+        }
       },
       close(code, reason) {
         closedByServer = true;
@@ -112,7 +119,7 @@ export function attachTransport(
       // A client that does not read its pongs is a slow consumer like any other.
       if (ws.bufferedAmount > options.maxBufferedBytes) {
         closedByServer = true;
-        dropSlowConsumer(ws, logger, info.ip);
+        dropSlowConsumer(ws, logger, info.ip, observer);
       } else ws.pong(data);
     });
     ws.on('message', (data: Buffer, isBinary: boolean) => {
@@ -146,8 +153,9 @@ export function attachTransport(
 }
 
 /** Close (4002) a client whose unsent output passed the limit, so it cannot grow the server's memory. */
-function dropSlowConsumer(ws: WebSocket, logger: Logger, ip: string): void {
+function dropSlowConsumer(ws: WebSocket, logger: Logger, ip: string, observer: CoreObserver): void {
   if (ws.readyState !== ws.OPEN) return;
+  observer.slowConsumer();
   logger.warn({ ip, buffered: ws.bufferedAmount }, 'slow consumer dropped');
   ws.close(CLOSE_CODES.SLOW_CONSUMER.code, CLOSE_CODES.SLOW_CONSUMER.reason);
   // A consumer that stopped reading will not read the close frame either.
