@@ -1,0 +1,217 @@
+/**
+ * The Prometheus metrics of one server (prom-client, names prefixed `signalroom_`). Each server has
+ * its own Registry, never the global one, so several servers can run in one process (tests,
+ * embedding). docs/deploy.md lists every metric; test/unit/metrics-doc.test.ts keeps them in step.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Backend } from '../backend/backend.js';
+import type { CoreObserver } from '../core/core-observer.js';
+import { ALL_ERROR_CODES, type ErrorCode } from '../protocol/error-codes.js';
+import { CLIENT_MESSAGES, SERVER_MESSAGES } from '../protocol/messages.js';
+
+/** Every metric name starts with this. */
+export const METRIC_PREFIX = 'signalroom_';
+
+/** Upper bounds of the `size` label of `signalroom_rooms_by_size` (the last bucket is open). */
+const ROOM_SIZE_BUCKETS = [1, 2, 4, 8, 16, 32, 64] as const;
+
+/** Rooms read per backend call when computing the size distribution at scrape time. */
+const ROOM_PAGE = 1000;
+
+/** What the metrics read at scrape time. */
+export interface MetricsSources {
+  /** Open connections and identified peers on this node. */
+  stats(): { connections: number; peers: number };
+  backend: Backend;
+}
+
+type Inc = { inc(): void };
+
+/** A labelled child, exported as 0 from the start so every series exists before its first event. */
+function child(counter: Counter, label: string): Inc {
+  const c = counter.labels(label);
+  c.inc(0);
+  return c;
+}
+
+/** The registry and the {@link CoreObserver} that feeds it. */
+export class ServerMetrics implements CoreObserver {
+  /** The registry `/metrics` serves. */
+  readonly registry = new Registry();
+  readonly timesRelay = true;
+  private readonly connectionsTotal: Counter;
+  private readonly inByType = new Map<string, Inc>();
+  private readonly outByPrefix: Array<{ prefix: string; counter: Inc }> = [];
+  private readonly outOther: Inc;
+  private readonly errorsByCode = new Map<ErrorCode, Inc>();
+  private readonly relaySeconds: Histogram;
+  private readonly rateLimitedTotal: Counter;
+  private readonly slowConsumersTotal: Counter;
+  private readonly resumesTotal: Counter;
+
+  constructor(sources: MetricsSources) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
+    new Gauge({
+      name: 'signalroom_connections',
+      help: 'Open WebSocket connections on this node',
+      registers,
+      collect() {
+        this.set(sources.stats().connections);
+      },
+    });
+    new Gauge({
+      name: 'signalroom_peers',
+      help: 'Identified peers connected to this node',
+      registers,
+      collect() {
+        this.set(sources.stats().peers);
+      },
+    });
+    new Gauge({
+      name: 'signalroom_rooms',
+      help: 'Rooms with at least one member, on every node',
+      registers,
+      async collect() {
+        this.set(await sources.backend.roomCount());
+      },
+    });
+    new Gauge({
+      name: 'signalroom_rooms_by_size',
+      help: 'Rooms by member count, on every node (label size: 1, 2, 3-4, 5-8, ..., 65+)',
+      labelNames: ['size'],
+      registers,
+      async collect() {
+        const counts = await roomSizeCounts(sources.backend);
+        for (const [label, n] of counts) this.set({ size: label }, n);
+      },
+    });
+    this.connectionsTotal = new Counter({
+      name: 'signalroom_connections_total',
+      help: 'WebSocket connections accepted since start',
+      registers,
+    });
+    const messagesIn = new Counter({
+      name: 'signalroom_messages_in_total',
+      help: 'Client frames received, by message type (invalid: not JSON or not a known valid message)',
+      labelNames: ['type'],
+      registers,
+    });
+    for (const type of [...Object.keys(CLIENT_MESSAGES), 'invalid']) {
+      this.inByType.set(type, child(messagesIn, type));
+    }
+    const messagesOut = new Counter({
+      name: 'signalroom_messages_out_total',
+      help: 'Frames sent to clients, by message type',
+      labelNames: ['type'],
+      registers,
+    });
+    for (const type of Object.keys(SERVER_MESSAGES)) {
+      // Frames are built with `type` first, so the prefix names the type without parsing.
+      this.outByPrefix.push({ prefix: `{"type":"${type}"`, counter: child(messagesOut, type) });
+    }
+    this.outOther = child(messagesOut, 'other');
+    const errors = new Counter({
+      name: 'signalroom_errors_total',
+      help: 'Refusals sent (ERROR and AUTH_ERROR), by error code',
+      labelNames: ['code'],
+      registers,
+    });
+    for (const code of ALL_ERROR_CODES) this.errorsByCode.set(code, child(errors, code));
+    this.relaySeconds = new Histogram({
+      name: 'signalroom_relay_seconds',
+      help: 'Time the core spends relaying one SDP/ICE message (build the frame, hand it to the backend)',
+      buckets: [0.000005, 0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.005, 0.025],
+      registers,
+    });
+    this.rateLimitedTotal = new Counter({
+      name: 'signalroom_rate_limited_total',
+      help: 'Frames or connections dropped by a rate limit',
+      registers,
+    });
+    this.slowConsumersTotal = new Counter({
+      name: 'signalroom_slow_consumers_total',
+      help: 'Clients closed (4002) because they did not read their output',
+      registers,
+    });
+    this.resumesTotal = new Counter({
+      name: 'signalroom_resumes_total',
+      help: 'Held sessions resumed after a dropped connection',
+      registers,
+    });
+  }
+
+  connectionOpened(): void {
+    this.connectionsTotal.inc();
+  }
+
+  messageIn(type: string): void {
+    (this.inByType.get(type) ?? this.inByType.get('invalid'))?.inc();
+  }
+
+  messageOut(frame: string): void {
+    for (const entry of this.outByPrefix) {
+      if (frame.startsWith(entry.prefix)) {
+        entry.counter.inc();
+        return;
+      }
+    }
+    this.outOther.inc();
+  }
+
+  relayTime(seconds: number): void {
+    this.relaySeconds.observe(seconds);
+  }
+
+  error(code: ErrorCode): void {
+    this.errorsByCode.get(code)?.inc();
+  }
+
+  rateLimited(): void {
+    this.rateLimitedTotal.inc();
+  }
+
+  slowConsumer(): void {
+    this.slowConsumersTotal.inc();
+  }
+
+  resumed(): void {
+    this.resumesTotal.inc();
+  }
+
+  /** The exposition text and its content type, for `/metrics`. */
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
+
+/** The label of a room size: `1`, `2`, `3-4`, `5-8`, ..., `65+`. */
+export function roomSizeLabel(size: number): string {
+  let lower = 1;
+  for (const upper of ROOM_SIZE_BUCKETS) {
+    if (size <= upper) return lower === upper ? String(upper) : `${lower}-${upper}`;
+    lower = upper + 1;
+  }
+  return `${lower}+`;
+}
+
+/** Every size label, in order (all are exported, zero included, so dashboards see stable series). */
+export function roomSizeLabels(): string[] {
+  const labels = ROOM_SIZE_BUCKETS.map((upper) => roomSizeLabel(upper));
+  labels.push(roomSizeLabel(Number.MAX_SAFE_INTEGER));
+  return labels;
+}
+
+async function roomSizeCounts(backend: Backend): Promise<Map<string, number>> {
+  const counts = new Map(roomSizeLabels().map((label) => [label, 0]));
+  let cursor: string | null = null;
+  do {
+    const page = await backend.listRooms(cursor, ROOM_PAGE);
+    for (const room of page.rooms) {
+      const label = roomSizeLabel(room.members);
+      counts.set(label, (counts.get(label) ?? 0) + 1);
+    }
+    cursor = page.next;
+  } while (cursor !== null);
+  return counts;
+}
