@@ -271,6 +271,53 @@ export const OPTIONS = {
     max: 60_000,
     description: 'A Redis call unanswered this long fails, and the client gets UNAVAILABLE',
   },
+  // ---- operations (docs/deploy.md)
+  metrics: {
+    type: 'boolean',
+    default: true,
+    description: 'Serve Prometheus metrics at /metrics (--no-metrics turns them off)',
+  },
+  'metrics-port': {
+    type: 'integer',
+    default: 0,
+    min: 0,
+    max: 65535,
+    description: 'Serve /metrics on this port (same --host) instead of the main one; 0: on the main port',
+  },
+  'metrics-token': {
+    type: 'string',
+    default: '',
+    description: '/metrics requires "Authorization: Bearer <this>" (at least 16 characters)',
+  },
+  'admin-token': {
+    type: 'string',
+    default: '',
+    description:
+      'Enables the admin API (/api/stats, /api/rooms) for "Authorization: Bearer <this>" (at least 16 characters)',
+  },
+  'stun-urls': {
+    type: 'list',
+    default: [],
+    description: 'STUN URLs sent to clients in iceServers (stun:turn.example.com:3478)',
+  },
+  'turn-urls': {
+    type: 'list',
+    default: [],
+    description: 'TURN URLs sent with time-limited credentials (turn:turn.example.com:3478?transport=udp)',
+  },
+  'turn-secret': {
+    type: 'list',
+    default: [],
+    description:
+      "coturn's static-auth-secret; several for rotation, the first signs (prefer the TURN_SECRET variable)",
+  },
+  'turn-ttl': {
+    type: 'integer',
+    default: 21_600,
+    min: 60,
+    max: 7 * 24 * 3600,
+    description: 'Lifetime of TURN credentials, in seconds',
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 type Options = typeof OPTIONS;
@@ -459,6 +506,18 @@ export function checkCombinations(config: Config): void {
   checkAuthOptions(config);
   if ((config.tlsCert === '') !== (config.tlsKey === '')) {
     throw new ConfigError('--tls-cert and --tls-key go together: give both or neither');
+  }
+  for (const [flag, token] of [
+    ['--metrics-token', config.metricsToken],
+    ['--admin-token', config.adminToken],
+  ] as const) {
+    if (token !== '' && token.length < 16) throw new ConfigError(`${flag}: use at least 16 characters`);
+  }
+  if (config.turnUrls.length > 0 && config.turnSecret.length === 0) {
+    throw new ConfigError('--turn-urls: needs --turn-secret (the static-auth-secret of coturn)');
+  }
+  if (config.turnSecret.length > 0 && config.turnUrls.length === 0) {
+    throw new ConfigError('--turn-secret: needs --turn-urls to hand out');
   }
   if (config.heartbeatTimeoutMs > config.heartbeatIntervalMs * 10) {
     throw new ConfigError('--heartbeat-timeout-ms: must not exceed ten heartbeat intervals');

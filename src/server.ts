@@ -15,7 +15,13 @@ import { createBackend } from './backend/create-backend.js';
 import { defineConfig, checkCombinations, type Config } from './config.js';
 import type { Authenticator } from './core/authenticator.js';
 import { SignalingCore } from './core/signaling-core.js';
+import { IceServerIssuer } from './auth/turn.js';
+import { registerAdminRoutes } from './http/admin-routes.js';
 import { buildHttpApp } from './http/http-app.js';
+import { registerIceRoutes } from './http/ice-routes.js';
+import { buildMetricsApp, registerMetricsRoute } from './http/metrics-routes.js';
+import { instrumentBackend } from './metrics/instrumented-backend.js';
+import { ServerMetrics } from './metrics/server-metrics.js';
 import { createLogger } from './logger.js';
 import { demoDir } from './package-root.js';
 import type { CloseName } from './protocol/close-codes.js';
@@ -33,6 +39,12 @@ export interface AttachedSignaling {
   readonly config: Config;
   readonly core: SignalingCore;
   readonly logger: Logger;
+  /** The backend as the core uses it (instrumented when metrics are on). */
+  readonly backend: Backend;
+  /** Prometheus metrics (`null` with `--no-metrics`); an embedding app may serve `metrics.render()`. */
+  readonly metrics: ServerMetrics | null;
+  /** TURN/STUN servers handed to peers (`--stun-urls`, `--turn-urls`, `--turn-secret`). */
+  readonly iceServers: IceServerIssuer;
   /** True when the backend is up and new clients can be served. */
   isReady(): boolean;
   /** Stop accepting, close every client with `closeName` (default 1001), stop the backend. */
@@ -52,8 +64,18 @@ export async function attachSignaling(
   checkCombinations(full);
   const nodeId = deps.backend?.nodeId ?? randomUUID();
   const logger = deps.logger ?? createLogger(full.logLevel, nodeId);
-  const backend = deps.backend ?? createBackend(full, logger, nodeId);
-  const core = new SignalingCore({
+  const rawBackend = deps.backend ?? createBackend(full, logger, nodeId);
+  const iceServers = new IceServerIssuer({
+    stunUrls: full.stunUrls,
+    turnUrls: full.turnUrls,
+    secrets: full.turnSecret,
+    ttlSeconds: full.turnTtl,
+  });
+  let core: SignalingCore | null = null;
+  const stats = () => core?.stats() ?? { connections: 0, peers: 0 };
+  const metrics = full.metrics ? new ServerMetrics({ stats, backend: rawBackend }) : null;
+  const backend = metrics ? instrumentBackend(rawBackend, metrics.registry) : rawBackend;
+  core = new SignalingCore({
     backend,
     logger,
     identifyTimeoutMs: full.identifyTimeoutMs,
@@ -71,6 +93,8 @@ export async function attachSignaling(
       replay: { maxFrames: full.resumeReplayFrames, maxBytes: full.resumeReplayBytes },
     },
     onDuplicateUsername: full.onDuplicateUsername,
+    observer: metrics ?? undefined,
+    iceServersFor: iceServers.enabled ? (peerId) => iceServers.issue(peerId) : undefined,
   });
   await core.start();
   const transport = attachTransport(
@@ -90,20 +114,25 @@ export async function attachSignaling(
       maxConnections: full.maxConnections,
       maxConnectionsPerIp: full.maxConnectionsPerIp,
       maxAttemptsPerIpPerSecond: full.maxConnectionAttemptsPerIp,
+      observer: metrics ?? undefined,
     },
     logger,
   );
   let closing: Promise<void> | null = null;
+  const started = core;
   return {
     config: full,
-    core,
+    core: started,
     logger,
-    isReady: () => core.isReady(),
+    backend,
+    metrics,
+    iceServers,
+    isReady: () => started.isReady(),
     close(closeName: CloseName = 'GOING_AWAY') {
       closing ??= (async () => {
         transport.stopAccepting();
-        await core.closeAll(closeName);
-        await core.stop();
+        await started.closeAll(closeName);
+        await started.stop();
       })();
       return closing;
     },
@@ -113,6 +142,8 @@ export async function attachSignaling(
 /** A complete signalroom server: demo, health, WebSocket. */
 export interface SignalroomServer extends AttachedSignaling {
   readonly http: FastifyInstance;
+  /** The `--metrics-port` server, when one is configured. */
+  readonly metricsHttp: FastifyInstance | null;
   /** Listen on `config.host:config.port`; resolves with the bound address. */
   listen(): Promise<{ host: string; port: number; url: string }>;
 }
@@ -138,12 +169,15 @@ export async function createServer(
   });
   signaling = await attachSignaling(http.server, full, { ...deps, backend, logger });
   const attached = signaling;
+  const metricsHttp = registerOperatorRoutes(http, attached);
   let closing: Promise<void> | null = null;
   return {
     ...attached,
     http,
+    metricsHttp,
     async listen() {
       await http.listen({ port: full.port, host: full.host });
+      if (metricsHttp) await metricsHttp.listen({ port: full.metricsPort, host: full.host });
       const address = http.server.address() as AddressInfo;
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       return {
@@ -155,10 +189,28 @@ export async function createServer(
     close(closeName?: CloseName) {
       closing ??= (async () => {
         const httpClosed = http.close();
+        const metricsClosed = metricsHttp?.close();
         await attached.close(closeName);
         await httpClosed;
+        await metricsClosed;
       })();
       return closing;
     },
   };
+}
+
+/** Metrics, admin API and ICE server routes, as configured; returns the separate metrics app if any. */
+function registerOperatorRoutes(http: FastifyInstance, signaling: AttachedSignaling): FastifyInstance | null {
+  const { config, metrics, core } = signaling;
+  let metricsHttp: FastifyInstance | null = null;
+  if (metrics && config.metricsPort !== 0) {
+    metricsHttp = buildMetricsApp(metrics, config.metricsToken, signaling.logger);
+  } else if (metrics) {
+    registerMetricsRoute(http, metrics, config.metricsToken);
+  }
+  if (config.adminToken !== '') {
+    registerAdminRoutes(http, { backend: signaling.backend, stats: () => core.stats() }, config.adminToken);
+  }
+  if (signaling.iceServers.enabled) registerIceRoutes(http, signaling.iceServers, core);
+  return metricsHttp;
 }

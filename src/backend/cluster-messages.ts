@@ -35,8 +35,15 @@ export interface RelayMessage {
   frame: string;
 }
 
+/** An operator removes a peer of the receiving node from a room (admin API). */
+export interface KickMessage {
+  t: 'kick';
+  room: string;
+  to: string;
+}
+
 /** Any message between nodes. */
-export type ClusterMessage = JoinMessage | LeaveMessage | RelayMessage;
+export type ClusterMessage = JoinMessage | LeaveMessage | RelayMessage | KickMessage;
 
 /** Serialise a cluster message. */
 export function encodeClusterMessage(message: ClusterMessage): string {
@@ -54,6 +61,7 @@ export function decodeClusterMessage(text: string): ClusterMessage | null {
   if (typeof value !== 'object' || value === null) return null;
   const m = value as Record<string, unknown>;
   if (typeof m.room !== 'string') return null;
+  if (m.t === 'kick') return typeof m.to === 'string' ? (m as unknown as KickMessage) : null;
   if (m.t === 'relay') {
     return typeof m.to === 'string' && typeof m.frame === 'string' ? (m as unknown as RelayMessage) : null;
   }

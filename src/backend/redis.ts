@@ -12,13 +12,14 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Backend, BackendHealth, JoinOutcome, LocalDelivery } from './backend.js';
+import type { Backend, BackendHealth, JoinOutcome, LocalDelivery, RoomPage } from './backend.js';
 import { BackendUnavailableError } from './backend.js';
 import type { PeerInfo } from '../protocol/messages.js';
 import { encodePeerEvent } from '../protocol/encode.js';
 import { decodeClusterMessage, encodeClusterMessage, type ClusterMessage } from './cluster-messages.js';
 import { guarded, openConnections, redactUrl, type RedisConnections } from './redis-connection.js';
 import { RedisKeys } from './redis-keys.js';
+import { countRedisRooms, listRedisRooms } from './redis-room-listing.js';
 import { ClusterLiveness } from './redis-liveness.js';
 import { RoomMirror, type MirrorMember } from './room-mirror.js';
 
@@ -281,6 +282,27 @@ export class RedisBackend extends EventEmitter implements Backend {
     return true;
   }
 
+  // ---- operations (admin API, metrics) ----------------------------------------------------------
+
+  listRooms(cursor: string | null, limit: number): Promise<RoomPage> {
+    return listRedisRooms(this.command(), this.keys, cursor, limit);
+  }
+
+  roomCount(): Promise<number> {
+    return countRedisRooms(this.command(), this.keys);
+  }
+
+  async kick(roomId: string, peerId: string): Promise<boolean> {
+    const redis = this.command();
+    const json = await guarded(() => redis.hget(this.keys.room(roomId), peerId));
+    if (json === null) return false;
+    const node = parseMember(peerId, json).node;
+    if (node === this.nodeId) return this.local?.kickLocal(peerId, roomId) ?? false;
+    // The peer's node closes it and leaves the room, which tells the members as any leave does.
+    this.publish(node, { t: 'kick', room: roomId, to: peerId });
+    return true;
+  }
+
   // ---- cluster messages -----------------------------------------------------------------------
 
   private publish(node: string, message: ClusterMessage): void {
@@ -299,6 +321,10 @@ export class RedisBackend extends EventEmitter implements Backend {
     const msg = decodeClusterMessage(text);
     if (!msg) {
       this.log.warn({ length: text.length }, 'malformed cluster message ignored');
+      return;
+    }
+    if (msg.t === 'kick') {
+      this.local?.kickLocal(msg.to, msg.room);
       return;
     }
     const mirror = this.mirrors.get(msg.room);

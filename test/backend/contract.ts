@@ -142,4 +142,36 @@ export function backendContract(name: string, make: BackendFactory): void {
     await backend.leaveRoom('r', b);
     assert.equal(backend.relay('r', b.id, '{}'), false);
   });
+
+  test(`${name}: listRooms pages through every room with its size; roomCount agrees`, async (t) => {
+    const { backend } = await make(t);
+    const sizes: Record<string, number> = { 'a-room': 1, 'b-room': 3, 'c-room': 2, 'd-room': 1, 'e*room': 1 };
+    for (const [room, n] of Object.entries(sizes)) {
+      for (let i = 0; i < n; i++) await joinAndAnnounce(backend, room, newPeer(`${room}${i}`));
+    }
+    assert.equal(await backend.roomCount(), 5);
+    const seen = new Map<string, number>();
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page: Awaited<ReturnType<Backend['listRooms']>> = await backend.listRooms(cursor, 2);
+      for (const room of page.rooms) seen.set(room.id, room.members);
+      cursor = page.next;
+      pages++;
+    } while (cursor !== null && pages < 100);
+    assert.equal(cursor, null, 'the walk ends');
+    assert.deepEqual(Object.fromEntries([...seen].sort()), sizes);
+  });
+
+  test(`${name}: kick asks the node holding the member; false for a non-member`, async (t) => {
+    const { backend, inbox } = await make(t);
+    const [a, b] = [newPeer('a'), newPeer('b')];
+    await joinAndAnnounce(backend, 'r', a);
+    await joinAndAnnounce(backend, 'other', b);
+    assert.equal(await backend.kick('r', a.id), true);
+    assert.deepEqual(inbox.kicks, [`r/${a.id}`]);
+    assert.equal(await backend.kick('r', b.id), false);
+    assert.equal(await backend.kick('nowhere', a.id), false);
+    assert.deepEqual(inbox.kicks, [`r/${a.id}`]);
+  });
 }

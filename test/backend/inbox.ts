@@ -9,6 +9,8 @@ const SAFETY_MS = 10_000;
 /** Records deliveries; `waitFor` resolves when a condition holds (event-driven, with a safety timeout). */
 export class Inbox implements LocalDelivery {
   readonly all: Delivered[] = [];
+  /** Peers the backend asked this node to kick, as `roomId/peerId`. */
+  readonly kicks: string[] = [];
   private waiters: Array<() => void> = [];
 
   deliverLocal(peerId: string, frame: string): void {
@@ -16,6 +18,31 @@ export class Inbox implements LocalDelivery {
     const waiters = this.waiters;
     this.waiters = [];
     for (const w of waiters) w();
+  }
+
+  kickLocal(peerId: string, roomId: string): boolean {
+    this.kicks.push(`${roomId}/${peerId}`);
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+    return true;
+  }
+
+  /** Wait until this node was asked to kick `count` peers; returns the kicks. */
+  async waitKicks(count: number): Promise<string[]> {
+    const deadline = Date.now() + SAFETY_MS;
+    while (this.kicks.length < count) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`got ${this.kicks.length} of ${count} kicks`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return this.kicks;
   }
 
   /** Messages delivered to one peer, in order. */

@@ -81,3 +81,25 @@ test('redis: two nodes: username keys and capacity hold across nodes under concu
     admitted.map((p) => p.id).sort(),
   );
 });
+
+test('redis: admin operations span nodes: rooms of both listed, a kick reaches the holding node', async (t) => {
+  const prefix = `test-${randomUUID()}:`;
+  const n1 = await node(t, prefix);
+  const n2 = await node(t, prefix);
+  const [a, b, c] = [newPeer('a'), newPeer('b'), newPeer('c')];
+  await joinAndAnnounce(n1.backend, 'shared', a);
+  await joinAndAnnounce(n2.backend, 'shared', b);
+  await joinAndAnnounce(n2.backend, 'only-on-2', c);
+  assert.equal(await n1.backend.roomCount(), 2);
+  const page = await n1.backend.listRooms(null, 100);
+  assert.deepEqual(
+    page.rooms.sort((x, y) => x.id.localeCompare(y.id)),
+    [
+      { id: 'only-on-2', members: 1 },
+      { id: 'shared', members: 2 },
+    ],
+  );
+  assert.equal(await n2.backend.kick('shared', a.id), true);
+  assert.deepEqual(await n1.inbox.waitKicks(1), [`shared/${a.id}`]);
+  assert.deepEqual(n2.inbox.kicks, []);
+});
