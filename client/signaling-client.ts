@@ -17,6 +17,7 @@ import type {
   SessionDescription,
 } from '../src/protocol/messages.js';
 import { TypedEmitter } from './emitter.js';
+import { FrameLedger } from './frame-ledger.js';
 import { SignalroomError } from './errors.js';
 import { PendingReplies } from './pending-replies.js';
 import { ExponentialBackoffPolicy, NEVER_RECONNECT, type ReconnectPolicy } from './reconnect-policy.js';
@@ -95,6 +96,10 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
   private readonly keepaliveMs: number;
   private readonly maxQueued: number;
   private readonly replies: PendingReplies;
+  /** Frame counts that make a resume lose nothing and repeat nothing (docs/reliability.md). */
+  private readonly ledger: FrameLedger;
+  /** The server's `received` count in the last resumed AUTH_SUCCESS. */
+  private serverReceived: number | undefined;
   private socket: WebSocketLike | null = null;
   private current: ConnectionState = 'idle';
   private credentials: { username: string; token?: string } | null = null;
@@ -120,6 +125,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
     this.keepaliveMs = options.keepaliveIntervalMs ?? 20_000;
     this.maxQueued = options.maxQueuedSignals ?? 1000;
     this.replies = new PendingReplies(options.requestTimeoutMs ?? 10_000);
+    this.ledger = new FrameLedger(this.maxQueued);
   }
 
   /** The connection state. */
@@ -269,7 +275,8 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
     if (this.keepaliveMs <= 0) return;
     this.keepaliveTimer = setInterval(() => {
       const socket = this.socket;
-      if (!socket) return;
+      // Nothing may be written between a resuming IDENTIFY and its answer (the frame counts).
+      if (!socket || this.current !== 'connected') return;
       if (this.unansweredPing !== null) {
         // No PONG for a whole interval: the TCP connection is dead even if the browser has not noticed.
         this.detachSocket();
@@ -340,9 +347,20 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
     if (!this.credentials) return 'reconnected';
     const identity = await this.sendIdentify(this.credentials, this.resumeToken);
     if (identity.resumed) {
+      // Frames written to the dead socket that the server never processed go again, once.
+      const unprocessed =
+        this.serverReceived === undefined ? [] : this.ledger.unprocessed(this.serverReceived);
+      if (unprocessed === null) {
+        // Too many to repeat: a fresh session is better than one with a silent gap.
+        this.resumeToken = undefined;
+        throw SignalroomError.client('CONNECTION_FAILED', 'Cannot resume without a gap; identifying again');
+      }
+      if (this.serverReceived !== undefined) this.ledger.rewind(this.serverReceived);
       const held = this.queue;
       this.queue = [];
-      for (const frame of held) this.socket?.send(frame);
+      for (const frame of [...unprocessed, ...held]) this.writeRaw(frame);
+      // The server may have undone a join that was running when the connection died.
+      if (this.wantedRoom !== null && this.room !== this.wantedRoom) await this.sendJoin(this.wantedRoom);
       return 'resumed';
     }
     // A new session has a new peer id: signals queued for the old one's peers would be refused.
@@ -361,7 +379,12 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
     const reply = this.replies.wait((m) => m.type === 'AUTH_SUCCESS' || m.type === 'AUTH_ERROR', 'IDENTIFY');
     const message: ClientMessage = { type: 'IDENTIFY', username: credentials.username };
     if (credentials.token !== undefined) message.token = credentials.token;
-    if (resumeToken !== undefined) message.resumeToken = resumeToken;
+    if (resumeToken !== undefined) {
+      message.resumeToken = resumeToken;
+      message.received = this.ledger.received;
+    } else {
+      this.ledger.reset();
+    }
     this.write(message);
     const answer = await reply;
     if (answer.type !== 'AUTH_SUCCESS')
@@ -393,9 +416,22 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
   }
 
   private write(message: ClientMessage): void {
+    const frame = JSON.stringify(message);
+    if (message.type === 'IDENTIFY') {
+      const socket = this.socket;
+      if (!socket || socket.readyState !== READY_STATE.OPEN) throw SignalroomError.client('NOT_CONNECTED');
+      socket.send(frame);
+    } else {
+      this.writeRaw(frame);
+    }
+  }
+
+  /** Write a frame sent after IDENTIFY: counted and kept until a resume confirms it arrived. */
+  private writeRaw(frame: string): void {
     const socket = this.socket;
     if (!socket || socket.readyState !== READY_STATE.OPEN) throw SignalroomError.client('NOT_CONNECTED');
-    socket.send(JSON.stringify(message));
+    socket.send(frame);
+    this.ledger.sent(frame);
   }
 
   private requireOpen(): void {
@@ -413,6 +449,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
       return;
     }
     if (typeof message !== 'object' || message === null || typeof message.type !== 'string') return;
+    if (message.type !== 'AUTH_SUCCESS' && message.type !== 'AUTH_ERROR') this.ledger.received++;
     switch (message.type) {
       case 'AUTH_SUCCESS':
         this.onAuthSuccess(message);
@@ -451,7 +488,9 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
       resumed,
     };
     this.resumeToken = message.resumeToken;
-    if (resumed) this.room = message.roomId ?? this.room;
+    this.serverReceived = message.received;
+    if (!resumed) this.ledger.received = 0;
+    if (resumed) this.room = message.roomId ?? null;
     else if (this.room !== null) this.setRoomLeft();
     this.emit('identified', this.identity);
   }

@@ -42,6 +42,14 @@ export interface ResumeRecord {
   allowedRooms: readonly string[] | null;
   /** The node that holds the peer's queue and replay log. */
   nodeId: string;
+  /** The key the record is saved under; taking it is what makes a resume or an expiry the owner. */
+  tokenKey: string;
+  /**
+   * A second key for the same record: the token the session was last resumed with, while the
+   * client may not have received its replacement (the drop hit the resume's answer). Taking it
+   * grants nothing until `tokenKey` is taken too.
+   */
+  aliasKey: string | null;
 }
 
 /** The per-peer state the holding node hands to the node where the peer resumes. */

@@ -10,8 +10,6 @@ import type { ReplayLog } from './replay-log.js';
 export interface HeldSession {
   /** Who the peer is; `roomId` is final once `ready` resolves (a step may be running at the drop). */
   readonly record: ResumeRecord;
-  /** Hash of the resume token the record is saved under. */
-  readonly tokenKey: string;
   readonly replay: ReplayLog;
   /** Resolves once the record is saved (or the hold given up). */
   ready: Promise<void>;
@@ -40,10 +38,9 @@ export class HeldSessions {
   ) {}
 
   /** Start holding a peer. */
-  add(record: ResumeRecord, tokenKey: string, replay: ReplayLog, queued: string[] = []): HeldSession {
+  add(record: ResumeRecord, replay: ReplayLog, queued: string[] = []): HeldSession {
     const held: HeldSession = {
       record,
-      tokenKey,
       replay,
       ready: Promise.resolve(),
       queued: [],

@@ -29,6 +29,7 @@ export async function completeResume(
   const resumeToken = resume.issueToken(session);
   // Fresh TURN credentials: the old ones may be close to their expiry.
   const iceServers = iceServersFor?.(record.peerId);
+  session.previousResumeToken = taken.token;
   session.connection.send(
     encodeAuthSuccess({
       username: record.username,

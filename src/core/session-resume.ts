@@ -30,8 +30,8 @@ export interface TakenOver {
   /** Frames that arrived while it was away (not yet counted), to send next. */
   queued: string[];
   lostEvents: boolean;
-  /** The key of the token that was used, to hold the peer again if the new connection dies at once. */
-  tokenKey: string;
+  /** The token that was used: valid again if the new connection dies before the client gets a new one. */
+  token: string;
 }
 
 /** After a taken record, how long the holder keeps the queue for the resuming node to fetch. */
@@ -103,9 +103,11 @@ export class SessionResume {
       roomId: session.roomId,
       allowedRooms: session.allowedRooms,
       nodeId: this.backend.nodeId,
+      tokenKey: resumeTokenKey(session.resumeToken),
+      aliasKey: session.previousResumeToken ? resumeTokenKey(session.previousResumeToken) : null,
     };
     const replay = session.replay ?? this.newLog();
-    const held = this.start(record, resumeTokenKey(session.resumeToken), replay, [], session.log);
+    const held = this.start(record, replay, [], session.log);
     // A join or leave may be running: the record is saved with the room it settles on.
     held.ready = (session.busy ?? Promise.resolve()).then(() => {
       held.record.roomId = session.roomId;
@@ -123,8 +125,7 @@ export class SessionResume {
    * `UNAUTHORIZED` for an unknown, used or expired token, or when frames it missed are gone.
    */
   async takeOver(token: string, received: number | undefined): Promise<TakenOver> {
-    const tokenKey = resumeTokenKey(token);
-    const record = await this.backend.takeResume(tokenKey);
+    const record = await this.claim(resumeTokenKey(token));
     if (!record) throw new SignalError('UNAUTHORIZED', 'Unknown, used or expired resume token');
     this.adopting.set(record.peerId, []);
     try {
@@ -151,7 +152,7 @@ export class SessionResume {
       }
       const queued = [...state.queued, ...(this.adopting.get(record.peerId) ?? [])];
       this.counts.resumes++;
-      return { record, replay, missing, queued, lostEvents: state.lostEvents, tokenKey };
+      return { record, replay, missing, queued, lostEvents: state.lostEvents, token };
     } finally {
       this.adopting.delete(record.peerId);
     }
@@ -159,7 +160,13 @@ export class SessionResume {
 
   /** The connection that took a peer over died before it was answered: hold the peer again under the old token. */
   holdAgain(taken: TakenOver, log: Logger): void {
-    const held = this.start(taken.record, taken.tokenKey, taken.replay, taken.queued, log);
+    // The client still has only the token it used: the record answers to it again.
+    const used = resumeTokenKey(taken.token);
+    const record: ResumeRecord = {
+      ...taken.record,
+      aliasKey: used === taken.record.tokenKey ? null : used,
+    };
+    const held = this.start(record, taken.replay, taken.queued, log);
     held.ready = this.save(held, log);
   }
 
@@ -185,7 +192,7 @@ export class SessionResume {
     this.track(
       (async () => {
         await held.ready;
-        await this.backend.takeResume(held.tokenKey);
+        await this.claim(held.record.tokenKey);
         await this.endPeer(held.record);
         this.logger.info({ peerId }, 'held peer replaced by a newer connection');
       })(),
@@ -200,7 +207,7 @@ export class SessionResume {
       this.track(
         (async () => {
           await held.ready;
-          await this.backend.takeResume(held.tokenKey);
+          await this.claim(held.record.tokenKey);
           await this.endPeer(held.record);
         })(),
       );
@@ -227,14 +234,8 @@ export class SessionResume {
 
   // ---------------------------------------------------------------------------------------------
 
-  private start(
-    record: ResumeRecord,
-    tokenKey: string,
-    replay: ReplayLog,
-    queued: string[],
-    log: Logger,
-  ): HeldSession {
-    const held = this.held.add(record, tokenKey, replay, queued);
+  private start(record: ResumeRecord, replay: ReplayLog, queued: string[], log: Logger): HeldSession {
+    const held = this.held.add(record, replay, queued);
     this.counts.holds++;
     held.timer = setTimeout(() => this.track(this.expire(held, log)), this.options.graceMs);
     held.timer.unref();
@@ -245,7 +246,9 @@ export class SessionResume {
     try {
       // The backend's expiry is only a safety net for a holder that died: this node's own timer
       // takes the record at the end of the grace period, so it must still be there then.
-      await this.backend.saveResume(held.tokenKey, held.record, this.options.graceMs + HANDOVER_WAIT_MS);
+      const ttl = this.options.graceMs + HANDOVER_WAIT_MS;
+      await this.backend.saveResume(held.record.tokenKey, held.record, ttl);
+      if (held.record.aliasKey) await this.backend.saveResume(held.record.aliasKey, held.record, ttl);
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'cannot hold for resume; ending the session');
       this.held.remove(held);
@@ -258,7 +261,7 @@ export class SessionResume {
     await held.ready;
     if (this.held.get(held.record.peerId) !== held) return;
     // Taking the record decides the race with a resume arriving right now: one of them wins.
-    const record = await this.backend.takeResume(held.tokenKey).catch(() => held.record);
+    const record = await this.claim(held.record.tokenKey).catch(() => held.record);
     if (this.held.get(held.record.peerId) !== held) return;
     if (record === null) {
       // A resume took it (maybe through another node) and will fetch the queue: keep it a while.
@@ -270,6 +273,21 @@ export class SessionResume {
     this.counts.expiries++;
     await this.endPeer(held.record);
     log.info({ roomId: held.record.roomId ?? undefined, code: 1006 }, 'resume grace expired; peer removed');
+  }
+
+  /**
+   * Take the record saved under `key` and own the peer: taking its main key decides ownership (a
+   * resume and the grace timer may race); the other key is deleted too, so neither works again.
+   */
+  private async claim(key: string): Promise<ResumeRecord | null> {
+    const record = await this.backend.takeResume(key);
+    if (!record) return null;
+    if (key === record.aliasKey) {
+      // Reached through the previous token: the main key must still be there for this to win.
+      return (await this.backend.takeResume(record.tokenKey)) ? record : null;
+    }
+    if (record.aliasKey) await this.backend.takeResume(record.aliasKey);
+    return record;
   }
 
   /** Remove a peer for good: its room is told once, its username freed. */

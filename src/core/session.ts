@@ -42,6 +42,8 @@ export class Session implements RateState {
   invalidAt = 0;
   /** The current resume token ('' when resume is off); replaced at every resume. */
   resumeToken = '';
+  /** The token this session resumed with, until the client shows it got the new one ('' then). */
+  previousResumeToken = '';
   /** Frame counts and recent output for resume; `null` until identified or when resume is off. */
   replay: ReplayLog | null = null;
   log: Logger;

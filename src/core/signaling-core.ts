@@ -236,7 +236,11 @@ export class SignalingCore implements LocalDelivery {
       return;
     }
     // Counted when processed, not when received: frames still waiting at a drop are re-sent by the client.
-    if (session.replay !== null) session.replay.inCount++;
+    if (session.replay !== null) {
+      session.replay.inCount++;
+      // Any frame after a resume means the client read its AUTH_SUCCESS and has the new token.
+      session.previousResumeToken = '';
+    }
     const decoded = decodeClientFrame(frame);
     if (!decoded.ok) {
       this.observer.messageIn('invalid');

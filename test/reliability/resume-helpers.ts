@@ -5,8 +5,8 @@ import { TestClient, type Received } from '../helpers/test-client.js';
 const SAFETY_MS = 10_000;
 
 /** Wait until `check()` is true (polling a cheap in-process condition); throws after a safety timeout. */
-export async function waitUntil(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + SAFETY_MS;
+export async function waitUntil(check: () => boolean, what: string, safetyMs = SAFETY_MS): Promise<void> {
+  const deadline = Date.now() + safetyMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));

@@ -213,3 +213,27 @@ test('a client that notices the drop first resumes over its half-open old connec
   await bob.sync();
   assert.deepEqual(peerEvents(bob, alice.peerId), []);
 });
+
+test('a resume whose answer is lost can be retried with the token the client still has', async (t) => {
+  const { wsUrl, server } = await startServer(t);
+  const [alice, bob] = await peersInRoom(t, wsUrl, 'r', 2);
+  assert.ok(alice && bob);
+  alice.terminate();
+  const first = await TestClient.connect(t, wsUrl);
+  // The answer (with the new token) "never arrives": the client drops before reading it.
+  first.send({ type: 'IDENTIFY', username: 'x', resumeToken: lastToken(alice), received: 2 });
+  await first.next('AUTH_SUCCESS');
+  first.terminate();
+  await waitUntil(() => server.core.stats().held === 1, 'the server holds alice again');
+  const { client: again, auth } = await resume(t, wsUrl, alice, 2);
+  assert.equal(auth.peerId, alice.peerId);
+  // Once the client has used the new session (a frame processed), the old token is dead for good.
+  await again.sync();
+  again.terminate();
+  await waitUntil(() => server.core.stats().held === 1, 'the server holds alice once more');
+  assert.equal((await tryResume(t, wsUrl, lastToken(alice))).code, 'UNAUTHORIZED');
+  const { auth: last } = await resume(t, wsUrl, again);
+  assert.equal(last.peerId, alice.peerId);
+  await bob.sync();
+  assert.deepEqual(peerEvents(bob, alice.peerId), []);
+});

@@ -1,0 +1,72 @@
+/** A TCP proxy for fault tests: forwards to a target port and can cut every connection at once. */
+import net from 'node:net';
+import type { TestContext } from 'node:test';
+
+/** A running proxy. */
+export interface TcpProxy {
+  port: number;
+  /** Connections cut so far. */
+  readonly cuts: number;
+  /** Reset every open connection, both sides, without any WebSocket close frame. */
+  dropAll(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * Start a proxy on 127.0.0.1:0 to `targetPort`; closed when the test ends. Each chunk is held for
+ * `latencyMs` each way, like a real network, so a cut loses what is in flight.
+ */
+export async function startTcpProxy(t: TestContext, targetPort: number, latencyMs = 0): Promise<TcpProxy> {
+  const pairs = new Set<[net.Socket, net.Socket]>();
+  let cuts = 0;
+  const server = net.createServer((client) => {
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    const pair: [net.Socket, net.Socket] = [client, upstream];
+    pairs.add(pair);
+    const end = () => {
+      pairs.delete(pair);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+    forward(client, upstream, latencyMs);
+    forward(upstream, client, latencyMs);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const proxy: TcpProxy = {
+    port: (server.address() as net.AddressInfo).port,
+    get cuts() {
+      return cuts;
+    },
+    dropAll() {
+      const n = pairs.size;
+      for (const pair of [...pairs]) {
+        pairs.delete(pair);
+        // RST, as when a NAT entry or a Wi-Fi link vanishes: whatever was in flight is lost.
+        for (const socket of pair) socket.resetAndDestroy();
+      }
+      cuts += n;
+      return n;
+    },
+    close() {
+      proxy.dropAll();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+  t.after(() => proxy.close());
+  return proxy;
+}
+
+function forward(from: net.Socket, to: net.Socket, latencyMs: number): void {
+  if (latencyMs === 0) {
+    from.pipe(to);
+    return;
+  }
+  // Timers of equal delay fire in the order they were set, so the byte order is kept.
+  from.on('data', (chunk: Buffer) => {
+    setTimeout(() => {
+      if (!to.destroyed) to.write(chunk);
+    }, latencyMs);
+  });
+}
