@@ -77,6 +77,8 @@ export class SignalingCore implements LocalDelivery {
   private readonly connections = new Set<Session>();
   /** Identified sessions by the token they identified with, for `GET /api/ice-servers`. */
   private readonly byToken = new Map<string, Session>();
+  /** Cleanups still running, so shutdown waits for them before the backend stops. */
+  private readonly cleaning = new Set<Promise<void>>();
   private readonly authenticate: Authenticator;
   private readonly maxPendingFrames: number;
   private readonly now: () => number;
@@ -126,8 +128,14 @@ export class SignalingCore implements LocalDelivery {
     const sessions = [...this.connections];
     for (const s of sessions) s.connection.close(code, reason);
     await Promise.all(sessions.map((s) => this.cleanup(s)));
+    await this.settled();
     // Held peers cannot come back to a node that is going away (docs/reliability.md).
     await this.resume.endAll();
+  }
+
+  /** Resolves when the cleanups of connections closed so far (room left, username freed) have finished. */
+  async settled(): Promise<void> {
+    while (this.cleaning.size > 0) await Promise.all(this.cleaning);
   }
 
   /** Stop the backend. Call after {@link closeAll}. */
@@ -146,7 +154,7 @@ export class SignalingCore implements LocalDelivery {
       session.identifyTimer = null;
       if (session.state === 'new') {
         log.info({ code: CLOSE_CODES.IDENTIFY_TIMEOUT.code }, 'identify timeout');
-        connection.close(CLOSE_CODES.IDENTIFY_TIMEOUT.code, CLOSE_CODES.IDENTIFY_TIMEOUT.reason);
+        this.closeSession(session, CLOSE_CODES.IDENTIFY_TIMEOUT.code, CLOSE_CODES.IDENTIFY_TIMEOUT.reason);
       }
     }, this.options.identifyTimeoutMs);
     session.identifyTimer.unref();
@@ -220,7 +228,7 @@ export class SignalingCore implements LocalDelivery {
       if (session.pending.length >= this.maxPendingFrames) {
         session.log.warn({ code: 'RATE_LIMITED' }, 'too many frames queued behind a pending step');
         this.observer.rateLimited();
-        session.connection.close(CLOSE_CODES.POLICY.code, 'Too many messages');
+        this.closeSession(session, CLOSE_CODES.POLICY.code, 'Too many messages');
         return;
       }
       session.pending.push(frame);
@@ -406,15 +414,15 @@ export class SignalingCore implements LocalDelivery {
       return;
     }
     if (session.roomId !== null) await this.leaveCurrentRoom(session);
+    if (session.isClosed()) return;
     const outcome = await backend.joinRoom(roomId, session.peer, this.options.maxPeersPerRoom);
     if (!outcome.ok) throw new SignalError('ROOM_FULL', `Room '${roomId}' is full`);
-    if (session.isClosed()) {
-      await backend.leaveRoom(roomId, session.peer);
-      return;
-    }
+    // Even when the connection closed meanwhile, the join is completed and announced: the cleanup
+    // waiting behind this step then leaves the room, so the members hear NEW_PEER_IN_ROOM and
+    // PEER_LEFT_ROOM as a pair, never a PEER_LEFT_ROOM for a peer they were not told of.
     session.roomId = roomId;
     // The joiner hears of the members before they hear of it, so it never gets an offer from a stranger.
-    session.send(encodeRoomMembers(roomId, outcome.members));
+    if (!session.isClosed()) session.send(encodeRoomMembers(roomId, outcome.members));
     backend.announceJoin(roomId, session.peer, outcome.members);
     session.log.info({ roomId, members: outcome.members.length }, 'join');
   }
@@ -517,7 +525,8 @@ export class SignalingCore implements LocalDelivery {
       session.log.info({ code }, 'identify refused');
       this.observer.error(code);
       session.connection.send(encodeAuthError(code, message));
-      session.connection.close(CLOSE_CODES.POLICY.code, message ?? ERROR_CODES[code].message);
+      // Closed for the core at once: frames queued behind the refused IDENTIFY are not tried.
+      this.closeSession(session, CLOSE_CODES.POLICY.code, message ?? ERROR_CODES[code].message);
       return;
     }
     this.reply(session, code, message, ref);
@@ -530,6 +539,12 @@ export class SignalingCore implements LocalDelivery {
     this.connections.delete(session);
     if (this.sessions.get(session.peerId) === session) this.sessions.delete(session.peerId);
     this.resume.hold(session);
+  }
+
+  /** Close the connection and release the session now, without waiting for the socket's close event. */
+  private closeSession(session: Session, code: number, reason: string): void {
+    session.connection.close(code, reason);
+    void this.cleanup(session);
   }
 
   private cleanup(session: Session): Promise<void> {
@@ -551,6 +566,8 @@ export class SignalingCore implements LocalDelivery {
       }
     });
     session.cleanedUp = done;
+    this.cleaning.add(done);
+    void done.finally(() => this.cleaning.delete(done));
     return done;
   }
 
