@@ -35,7 +35,8 @@ for (const [label, heartbeatIntervalMs, heartbeatTimeoutMs] of [
   ['timeout longer than the interval', 100, 250],
 ] as const) {
   test(`a client that stops answering pings is dropped and its room told (${label})`, async (t) => {
-    const { wsUrl } = await startServer(t, { heartbeatIntervalMs, heartbeatTimeoutMs });
+    // Resume off: the original behaviour, where a dropped peer is gone at once (docs/reliability.md holds it otherwise).
+    const { wsUrl } = await startServer(t, { heartbeatIntervalMs, heartbeatTimeoutMs, resumeGraceMs: 0 });
     const healthy = await identifiedClient(t, wsUrl, 'healthy');
     await healthy.join('room');
     const silent = await silentPeer(t, wsUrl, 'silent', 'room');
