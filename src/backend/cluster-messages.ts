@@ -4,6 +4,7 @@
  * a peer that joined later never hears of a change that happened before it arrived.
  */
 import type { PeerInfo } from '../protocol/messages.js';
+import type { HeldState } from './backend.js';
 
 /** A peer arrived in a room (published by the joiner's node after the joiner got ROOM_MEMBERS). */
 export interface JoinMessage {
@@ -42,8 +43,47 @@ export interface KickMessage {
   to: string;
 }
 
+/** A peer resumed on another node: route frames for it there from now on (no client is told). */
+export interface MoveMessage {
+  t: 'move';
+  room: string;
+  peer: PeerInfo;
+  node: string;
+  seq: number;
+}
+
+/** A resuming node asks the holding node for a held peer's state. */
+export interface FetchMessage {
+  t: 'fetch';
+  peerId: string;
+  reqId: string;
+  /** The node to answer (and where the peer now lives). */
+  from: string;
+}
+
+/** The answer to a {@link FetchMessage}: the state, or null when the peer is not held there. */
+export interface HeldMessage {
+  t: 'held';
+  reqId: string;
+  state: HeldState | null;
+}
+
+/** Another connection took this peer's username: close it (`--on-duplicate-username replace`). */
+export interface EvictMessage {
+  t: 'evict';
+  peerId: string;
+}
+
 /** Any message between nodes. */
-export type ClusterMessage = JoinMessage | LeaveMessage | RelayMessage | KickMessage;
+export type ClusterMessage =
+  | JoinMessage
+  | LeaveMessage
+  | RelayMessage
+  | KickMessage
+  | MoveMessage
+  | FetchMessage
+  | HeldMessage
+  | EvictMessage;
 
 /** Serialise a cluster message. */
 export function encodeClusterMessage(message: ClusterMessage): string {
@@ -60,17 +100,43 @@ export function decodeClusterMessage(text: string): ClusterMessage | null {
   }
   if (typeof value !== 'object' || value === null) return null;
   const m = value as Record<string, unknown>;
-  if (typeof m.room !== 'string') return null;
-  if (m.t === 'kick') return typeof m.to === 'string' ? (m as unknown as KickMessage) : null;
-  if (m.t === 'relay') {
-    return typeof m.to === 'string' && typeof m.frame === 'string' ? (m as unknown as RelayMessage) : null;
-  }
-  if (m.t !== 'join' && m.t !== 'leave') return null;
-  const peer = m.peer as Record<string, unknown> | null;
-  if (typeof peer !== 'object' || peer === null) return null;
-  if (typeof peer.id !== 'string' || typeof peer.username !== 'string') return null;
-  if (typeof m.seq !== 'number' || !Array.isArray(m.to) || !m.to.every((id) => typeof id === 'string'))
-    return null;
-  if (m.t === 'join' && typeof m.node !== 'string') return null;
-  return m as unknown as ClusterMessage;
+  const ok = (() => {
+    switch (m.t) {
+      case 'relay':
+        return isString(m.room) && isString(m.to) && isString(m.frame);
+      case 'kick':
+        return isString(m.room) && isString(m.to);
+      case 'join':
+      case 'leave':
+        return (
+          isString(m.room) &&
+          isPeer(m.peer) &&
+          typeof m.seq === 'number' &&
+          Array.isArray(m.to) &&
+          m.to.every(isString) &&
+          (m.t === 'leave' || isString(m.node))
+        );
+      case 'move':
+        return isString(m.room) && isPeer(m.peer) && isString(m.node) && typeof m.seq === 'number';
+      case 'fetch':
+        return isString(m.peerId) && isString(m.reqId) && isString(m.from);
+      case 'held':
+        return isString(m.reqId) && typeof m.state === 'object';
+      case 'evict':
+        return isString(m.peerId);
+      default:
+        return false;
+    }
+  })();
+  return ok ? (m as unknown as ClusterMessage) : null;
+}
+
+function isString(v: unknown): v is string {
+  return typeof v === 'string';
+}
+
+function isPeer(v: unknown): v is PeerInfo {
+  if (typeof v !== 'object' || v === null) return false;
+  const p = v as Record<string, unknown>;
+  return isString(p.id) && isString(p.username);
 }

@@ -43,6 +43,11 @@ export class RedisKeys {
     return `${this.prefix}recovering`;
   }
 
+  /** String with a TTL: a held peer's resume record (JSON) under the hash of its resume token. */
+  resume(tokenKey: string): string {
+    return `${this.prefix}resume:${tokenKey}`;
+  }
+
   /** Pub/sub channel of one node: room events and relays for the peers it holds. */
   nodeChannel(nodeId: string): string {
     return `${this.prefix}node:${nodeId}`;

@@ -7,7 +7,8 @@
 import type { Logger } from 'pino';
 import type { RedisConnections } from './redis-connection.js';
 import { guarded } from './redis-connection.js';
-import { memberJson, parseMembers, type RedisBackend } from './redis.js';
+import type { RedisBackend } from './redis.js';
+import { memberJson, parseMembers } from './redis-rooms.js';
 
 /** Why the node re-registers. */
 export type ReregisterMode =

@@ -162,6 +162,39 @@ else
 end
 return {conflict, readded}`,
   },
+  // ARGV: prefix, peerId, node, seq, username, usernameKey. A peer resumed on this node: move
+  // its record and membership here. → {roomId or '', members of the room (flat)}.
+  srAdopt: {
+    keys: 0,
+    lua: `
+local p, id, node, seq, user, ukey = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local pk = p .. 'peer:' .. id
+local old = redis.call('HGET', pk, 'n')
+if old and old ~= node then redis.call('SREM', p .. 'nodepeers:' .. old, id) end
+redis.call('HSET', pk, 'n', node, 'u', user, 'k', ukey)
+redis.call('SADD', p .. 'nodepeers:' .. node, id)
+local room = redis.call('HGET', pk, 'r')
+if not room then return {''} end
+local rk = p .. 'room:' .. room
+if redis.call('HEXISTS', rk, id) == 0 then return {''} end
+redis.call('HSET', rk, id, cjson.encode({ u = user, n = node, s = tonumber(seq) }))
+redis.call('HSET', pk, 's', seq)
+return {room, redis.call('HGETALL', rk)}`,
+  },
+  // KEYS: user, peer, nodePeers, recovering. ARGV: peerId, username, node, usernameKey, prefix.
+  // Take a username even if held (--on-duplicate-username replace).
+  // → {previous holder id or '', its node or ''}, or {'!'} while recovering.
+  srReplace: {
+    keys: 4,
+    lua: `
+if redis.call('EXISTS', KEYS[4]) == 1 then return {'!'} end
+local old = redis.call('GET', KEYS[1])
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('HSET', KEYS[2], 'n', ARGV[3], 'u', ARGV[2], 'k', ARGV[4])
+redis.call('SADD', KEYS[3], ARGV[1])
+if not old or old == ARGV[1] then return {'', ''} end
+return {old, redis.call('HGET', ARGV[5] .. 'peer:' .. old, 'n') or ''}`,
+  },
 } as const;
 
 type Arg = string | number;
@@ -177,6 +210,8 @@ export interface ScriptCommands {
   srReap(...args: Arg[]): Promise<[number, number]>;
   srPurge(...args: Arg[]): Promise<number>;
   srEnsure(...args: Arg[]): Promise<[number, number]>;
+  srAdopt(...args: Arg[]): Promise<[string, string[]?]>;
+  srReplace(...args: Arg[]): Promise<[string, string?]>;
 }
 
 /** Register the scripts on a connection and return it with the typed script calls. */

@@ -12,16 +12,27 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Backend, BackendHealth, JoinOutcome, LocalDelivery, RoomPage } from './backend.js';
+import type {
+  Backend,
+  BackendHealth,
+  HeldState,
+  JoinOutcome,
+  LocalDelivery,
+  ResumeRecord,
+  ResumeSupport,
+  RoomPage,
+} from './backend.js';
 import { BackendUnavailableError } from './backend.js';
 import type { PeerInfo } from '../protocol/messages.js';
-import { encodePeerEvent } from '../protocol/encode.js';
-import { decodeClusterMessage, encodeClusterMessage, type ClusterMessage } from './cluster-messages.js';
+import { encodeClusterMessage, type ClusterMessage } from './cluster-messages.js';
+import { handleClusterMessage } from './redis-inbound.js';
 import { guarded, openConnections, redactUrl, type RedisConnections } from './redis-connection.js';
 import { RedisKeys } from './redis-keys.js';
 import { countRedisRooms, listRedisRooms } from './redis-room-listing.js';
 import { ClusterLiveness } from './redis-liveness.js';
-import { RoomMirror, type MirrorMember } from './room-mirror.js';
+import { RedisResume } from './redis-resume.js';
+import { parseMembers, RedisRooms, type StoredMember } from './redis-rooms.js';
+import { RoomMirror } from './room-mirror.js';
 
 /** Options of the Redis backend (from the `redis-*` config options). */
 export interface RedisBackendOptions {
@@ -43,13 +54,8 @@ export interface LocalPeer {
   seq: number;
 }
 
-/** A room member as stored in the room hash. */
-export interface StoredMember extends MirrorMember {
-  id: string;
-}
-
 /** Shared state in Redis, delivery over pub/sub; see the module comment. */
-export class RedisBackend extends EventEmitter implements Backend {
+export class RedisBackend extends EventEmitter implements Backend, ResumeSupport {
   readonly kind = 'redis';
   readonly nodeId: string;
   readonly keys: RedisKeys;
@@ -61,13 +67,18 @@ export class RedisBackend extends EventEmitter implements Backend {
   private local: LocalDelivery | null = null;
   private liveness: ClusterLiveness | null = null;
   private lastSeq = 0;
-  private readonly counters = { published: 0, received: 0, publishErrors: 0, dropped: 0 };
+  /** Traffic counters for {@link health}. */
+  readonly counters = { published: 0, received: 0, publishErrors: 0, dropped: 0 };
+  /** Resume records and hand-over of held peers between nodes. */
+  readonly resume: RedisResume;
+  private readonly rooms = new RedisRooms(this);
 
   constructor(private readonly options: RedisBackendOptions) {
     super();
     this.nodeId = options.nodeId ?? randomUUID();
     this.keys = new RedisKeys(options.keyPrefix);
     this.log = options.logger.child({ component: 'redis-backend' });
+    this.resume = new RedisResume(this, Math.max(1000, 2 * options.commandTimeoutMs));
   }
 
   async start(local: LocalDelivery): Promise<void> {
@@ -78,7 +89,9 @@ export class RedisBackend extends EventEmitter implements Backend {
       name: `signalroom:${this.nodeId}`,
     });
     this.conn = conn;
-    conn.subscriber.on('message', (_channel: string, text: string) => this.onClusterMessage(text));
+    conn.subscriber.on('message', (_channel: string, text: string) =>
+      handleClusterMessage(this, text, this.log),
+    );
     await guarded(() => conn.subscriber.subscribe(this.keys.nodeChannel(this.nodeId)));
     this.liveness = new ClusterLiveness(this, conn, this.options, this.log);
     await this.liveness.start();
@@ -164,106 +177,22 @@ export class RedisBackend extends EventEmitter implements Backend {
     }
   }
 
-  // ---- rooms ----------------------------------------------------------------------------------
+  // ---- rooms (redis-rooms.ts) ----------------------------------------------------------------
 
-  async joinRoom(roomId: string, peer: PeerInfo, maxPeers: number): Promise<JoinOutcome> {
-    const redis = this.command();
-    const seq = this.nextSeq();
-    const mirror = this.mirrorFor(roomId);
-    mirror.beginJoin(peer.id);
-    let reply: [number, string[]?];
-    try {
-      reply = await guarded(() =>
-        redis.srJoin(
-          this.keys.room(roomId),
-          this.keys.peer(peer.id),
-          this.keys.recovering(),
-          peer.id,
-          memberJson(peer.username, this.nodeId, seq),
-          maxPeers,
-          roomId,
-          seq,
-        ),
-      );
-    } catch (err) {
-      this.forgetLocalMember(roomId, mirror, peer.id);
-      this.liveness?.markDirty();
-      throw err;
-    }
-    if (reply[0] !== 1) {
-      this.forgetLocalMember(roomId, mirror, peer.id);
-      if (reply[0] === -1)
-        throw new BackendUnavailableError('The cluster is re-registering after a Redis restart');
-      return { ok: false, reason: 'full' };
-    }
-    const members = parseMembers(reply[1] ?? []).filter((m) => m.id !== peer.id);
-    for (const m of members) mirror.add(m.id, m);
-    mirror.add(peer.id, { username: peer.username, node: this.nodeId, seq });
-    const record = this.localPeers.get(peer.id);
-    if (record) {
-      record.room = roomId;
-      record.seq = seq;
-    }
-    return { ok: true, members: members.map((m) => ({ id: m.id, username: m.username })) };
+  joinRoom(roomId: string, peer: PeerInfo, maxPeers: number): Promise<JoinOutcome> {
+    return this.rooms.joinRoom(roomId, peer, maxPeers);
   }
 
   announceJoin(roomId: string, peer: PeerInfo, recipients: readonly PeerInfo[]): void {
-    const mirror = this.mirrors.get(roomId);
-    if (!mirror) return;
-    const frame = encodePeerEvent('NEW_PEER_IN_ROOM', roomId, peer);
-    const remote = new Map<string, string[]>();
-    for (const r of recipients) {
-      const node = mirror.member(r.id)?.node;
-      if (node === undefined) continue; // left since the join: it will not hear of the joiner
-      if (node === this.nodeId) mirror.deliverTo(r.id, () => this.local?.deliverLocal(r.id, frame));
-      else remote.set(node, [...(remote.get(node) ?? []), r.id]);
-    }
-    const seq = mirror.member(peer.id)?.seq ?? 0;
-    for (const [node, to] of remote) {
-      this.publish(node, { t: 'join', room: roomId, peer: pick(peer), node: this.nodeId, seq, to });
-    }
-    // The joiner has its ROOM_MEMBERS now: hand it what arrived for it meanwhile.
-    mirror.completeJoin(peer.id);
+    this.rooms.announceJoin(roomId, peer, recipients);
   }
 
-  async leaveRoom(roomId: string, peer: PeerInfo): Promise<void> {
-    const mirror = this.mirrors.get(roomId);
-    const record = this.localPeers.get(peer.id);
-    const seq = mirror?.member(peer.id)?.seq ?? record?.seq ?? 0;
-    if (record?.room === roomId) record.room = null;
-    let left: StoredMember[] | null;
-    try {
-      const redis = this.command();
-      const reply = await guarded(() =>
-        redis.srLeave(this.keys.room(roomId), this.keys.peer(peer.id), peer.id, roomId),
-      );
-      left = reply === null ? null : parseMembers(reply);
-    } catch (err) {
-      if (!(err instanceof BackendUnavailableError)) throw err;
-      // Leaving always succeeds: members here are told now, those on other nodes when Redis is
-      // back (the re-registration purges the membership and publishes the PEER_LEFT_ROOM).
-      this.liveness?.markDirty();
-      left = mirror ? membersOf(mirror, this.nodeId, peer.id) : null;
-    }
-    if (mirror) {
-      mirror.remove(peer.id, seq);
-      this.forgetLocalMember(roomId, mirror, peer.id);
-    }
-    if (left === null) return;
-    const frame = encodePeerEvent('PEER_LEFT_ROOM', roomId, peer);
-    const remote = new Map<string, string[]>();
-    for (const m of left) {
-      if (m.node === this.nodeId) mirror?.deliverTo(m.id, () => this.local?.deliverLocal(m.id, frame));
-      else remote.set(m.node, [...(remote.get(m.node) ?? []), m.id]);
-    }
-    for (const [node, to] of remote)
-      this.publish(node, { t: 'leave', room: roomId, peer: pick(peer), seq, to });
+  leaveRoom(roomId: string, peer: PeerInfo): Promise<void> {
+    return this.rooms.leaveRoom(roomId, peer);
   }
 
-  async roomMembers(roomId: string): Promise<PeerInfo[]> {
-    const redis = this.command();
-    const flat = await guarded(() => redis.hgetall(this.keys.room(roomId)));
-    return Object.entries(flat).map(([id, json]) => ({ id, username: parseMember(id, json).username }));
+  roomMembers(roomId: string): Promise<PeerInfo[]> {
+    return this.rooms.roomMembers(roomId);
   }
 
   // ---- relay ----------------------------------------------------------------------------------
@@ -296,66 +225,87 @@ export class RedisBackend extends EventEmitter implements Backend {
     const redis = this.command();
     const json = await guarded(() => redis.hget(this.keys.room(roomId), peerId));
     if (json === null) return false;
-    const node = parseMember(peerId, json).node;
+    const node = parseMembers([peerId, json])[0]?.node;
     if (node === this.nodeId) return this.local?.kickLocal(peerId, roomId) ?? false;
     // The peer's node closes it and leaves the room, which tells the members as any leave does.
-    this.publish(node, { t: 'kick', room: roomId, to: peerId });
+    if (node) this.publish(node, { t: 'kick', room: roomId, to: peerId });
     return true;
   }
 
-  // ---- cluster messages -----------------------------------------------------------------------
+  // ---- resume (redis-resume.ts) ----------------------------------------------------------------
 
-  private publish(node: string, message: ClusterMessage): void {
-    const conn = this.conn;
-    if (!conn) return;
-    this.counters.published++;
-    conn.command.publish(this.keys.nodeChannel(node), encodeClusterMessage(message)).catch((err: unknown) => {
-      // At most once: a frame lost with the connection is not retried (clients renegotiate).
-      this.counters.publishErrors++;
-      this.log.warn({ err: (err as Error).message, to: node, t: message.t }, 'publish failed');
-    });
+  saveResume(tokenKey: string, record: ResumeRecord, ttlMs: number): Promise<void> {
+    return this.resume.saveResume(tokenKey, record, ttlMs);
   }
 
-  private onClusterMessage(text: string): void {
-    this.counters.received++;
-    const msg = decodeClusterMessage(text);
-    if (!msg) {
-      this.log.warn({ length: text.length }, 'malformed cluster message ignored');
-      return;
-    }
-    if (msg.t === 'kick') {
-      this.local?.kickLocal(msg.to, msg.room);
-      return;
-    }
-    const mirror = this.mirrors.get(msg.room);
-    if (!mirror) {
-      this.counters.dropped++;
-      return;
-    }
-    switch (msg.t) {
-      case 'relay':
-        mirror.deliverTo(msg.to, () => this.local?.deliverLocal(msg.to, msg.frame));
-        return;
-      case 'join': {
-        mirror.add(msg.peer.id, { username: msg.peer.username, node: msg.node, seq: msg.seq });
-        const frame = encodePeerEvent('NEW_PEER_IN_ROOM', msg.room, msg.peer);
-        for (const id of msg.to) mirror.deliverTo(id, () => this.local?.deliverLocal(id, frame));
-        return;
-      }
-      case 'leave': {
-        mirror.remove(msg.peer.id, msg.seq);
-        const frame = encodePeerEvent('PEER_LEFT_ROOM', msg.room, msg.peer);
-        for (const id of msg.to) mirror.deliverTo(id, () => this.local?.deliverLocal(id, frame));
-        return;
-      }
-    }
+  takeResume(tokenKey: string): Promise<ResumeRecord | null> {
+    return this.resume.takeResume(tokenKey);
+  }
+
+  fetchHeld(record: ResumeRecord): Promise<HeldState | null> {
+    return this.resume.fetchHeld(record);
+  }
+
+  replaceUsername(key: string, peer: PeerInfo): Promise<PeerInfo | null> {
+    return this.resume.replaceUsername(key, peer);
+  }
+
+  /** Map sizes, for leak checks (`core.sizes()`). */
+  size(): Record<string, number> {
+    return { mirrors: this.mirrors.size, localPeers: this.localPeers.size, ...this.resume.size() };
   }
 
   // ---- helpers --------------------------------------------------------------------------------
 
-  /** Rooms with members on this node and their mirrors (for re-registration). */
-  mirroredRooms(): ReadonlyMap<string, RoomMirror> {
-    return this.mirrors;
+  /** A write failed while Redis was unreachable: repair when it is back. */
+  markDirty(): void {
+    this.liveness?.markDirty();
+  }
+
+  /** What this node delivers to (the core), or null when stopped. */
+  delivery(): LocalDelivery | null {
+    return this.local;
+  }
+
+  /** The mirror of a room where this node has peers, if any. */
+  mirror(roomId: string): RoomMirror | undefined {
+    return this.mirrors.get(roomId);
+  }
+
+  /** The mirror of a room, created for a local peer about to be in it. */
+  mirrorFor(roomId: string): RoomMirror {
+    let mirror = this.mirrors.get(roomId);
+    if (!mirror) {
+      mirror = new RoomMirror();
+      this.mirrors.set(roomId, mirror);
+    }
+    return mirror;
+  }
+
+  /** A local peer is no longer in a room here (left, join failed, resumed elsewhere). */
+  forgetLocalMember(roomId: string, peerId: string): void {
+    const mirror = this.mirrors.get(roomId);
+    if (!mirror) return;
+    mirror.dropLocal(peerId);
+    if (mirror.hasNoLocalPeers()) this.mirrors.delete(roomId);
+  }
+
+  /** A peer of this node resumed on `node`: route to it there. */
+  movedAway(roomId: string, peerId: string, node: string): void {
+    const entry = this.mirrors.get(roomId)?.member(peerId);
+    if (entry) this.mirrors.get(roomId)?.add(peerId, { ...entry, node });
+    this.forgetLocalMember(roomId, peerId);
+  }
+
+  /** Send a message to another node's channel (fire and forget: at most once). */
+  publish(node: string, message: ClusterMessage): void {
+    const conn = this.conn;
+    if (!conn) return;
+    this.counters.published++;
+    conn.command.publish(this.keys.nodeChannel(node), encodeClusterMessage(message)).catch((err: unknown) => {
+      this.counters.publishErrors++;
+      this.log.warn({ err: (err as Error).message, to: node, t: message.t }, 'publish failed');
+    });
   }
 
   /** Announce a re-added membership to the room's members on other nodes (after being declared dead). */
@@ -369,53 +319,11 @@ export class RedisBackend extends EventEmitter implements Backend {
       this.publish(node, { t: 'join', room: roomId, peer, node: this.nodeId, seq, to });
   }
 
-  private mirrorFor(roomId: string): RoomMirror {
-    let mirror = this.mirrors.get(roomId);
-    if (!mirror) {
-      mirror = new RoomMirror();
-      this.mirrors.set(roomId, mirror);
-    }
-    return mirror;
-  }
-
-  private forgetLocalMember(roomId: string, mirror: RoomMirror, peerId: string): void {
-    mirror.dropLocal(peerId);
-    if (mirror.hasNoLocalPeers() && this.mirrors.get(roomId) === mirror) this.mirrors.delete(roomId);
-  }
-
   // Monotonic per node and close to the wall clock, so a peer resuming on another node gets a
   // higher number than its previous membership; 13 digits survive Lua's number formatting.
-  private nextSeq(): number {
+  /** A new membership sequence number. */
+  nextSeq(): number {
     this.lastSeq = Math.max(Date.now(), this.lastSeq + 1);
     return this.lastSeq;
   }
-}
-
-/** The room-hash value of a member. */
-export function memberJson(username: string, node: string, seq: number): string {
-  return JSON.stringify({ u: username, n: node, s: seq });
-}
-
-function parseMember(id: string, json: string): StoredMember {
-  const v = JSON.parse(json) as { u?: unknown; n?: unknown; s?: unknown };
-  return { id, username: String(v.u ?? ''), node: String(v.n ?? ''), seq: Number(v.s ?? 0) };
-}
-
-/** Members from a flat HGETALL reply (id, json, id, json…). */
-export function parseMembers(flat: readonly string[]): StoredMember[] {
-  const out: StoredMember[] = [];
-  for (let i = 0; i + 1 < flat.length; i += 2)
-    out.push(parseMember(flat[i] as string, flat[i + 1] as string));
-  return out;
-}
-
-function membersOf(mirror: RoomMirror, nodeId: string, except: string): StoredMember[] {
-  return mirror
-    .localMembers()
-    .filter((id) => id !== except)
-    .map((id) => ({ id, username: '', node: nodeId, seq: 0 }));
-}
-
-function pick(peer: PeerInfo): PeerInfo {
-  return { id: peer.id, username: peer.username };
 }

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestClient } from '../helpers/test-client.js';
-import { member, startCluster } from './cluster.js';
+import { member, startCluster, until } from './cluster.js';
 
 test('cluster: members, NEW_PEER_IN_ROOM, relay in order and PEER_LEFT_ROOM across three nodes', async (t) => {
   const { nodes } = await startCluster(t, 3);
@@ -69,7 +69,7 @@ test('cluster: members, NEW_PEER_IN_ROOM, relay in order and PEER_LEFT_ROOM acro
   assert.deepEqual(await d.next(), cLeft);
   a.client.send({ type: 'SDP_OFFER', toPeerId: c.client.peerId, sdp: { type: 'offer', sdp: 'x' } });
   assert.equal((await a.client.next()).code, 'UNKNOWN_PEER');
-  b.client.terminate();
+  await b.client.close(); // a clean close: no hold for resume
   const bLeft = { type: 'PEER_LEFT_ROOM', roomId: 'room', peer: { id: b.client.peerId, username: 'bob' } };
   assert.deepEqual(await a.client.next(), bLeft);
   assert.deepEqual(await d.next(), bLeft);
@@ -81,7 +81,7 @@ test('cluster: members, NEW_PEER_IN_ROOM, relay in order and PEER_LEFT_ROOM acro
 });
 
 test('cluster: usernames are unique across nodes, in any case', async (t) => {
-  const { nodes } = await startCluster(t, 3);
+  const { nodes, inspect, prefix } = await startCluster(t, 3);
   const first = await TestClient.connect(t, nodes[0]!.wsUrl);
   await first.identify('Zoë');
   for (const [i, name] of ['zoë', 'ZOË', ' Zoë '].entries()) {
@@ -92,7 +92,8 @@ test('cluster: usernames are unique across nodes, in any case', async (t) => {
     assert.equal(reply.code, 'USERNAME_TAKEN');
   }
   await first.close();
-  // Freed on every node once its holder is gone.
+  await until(async () => (await inspect.exists(`${prefix}user:zoë`)) === 0, 'the username freed');
+  // Free on every node once its holder is gone.
   const again = await TestClient.connect(t, nodes[2]!.wsUrl);
   await again.identify('ZOË');
 });

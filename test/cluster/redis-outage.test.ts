@@ -59,7 +59,7 @@ test('cluster: Redis stopped 5 s: UNAVAILABLE and 503 meanwhile, same-node relay
   assert.equal(remoteReply.code, 'UNAVAILABLE');
 
   // A peer leaves during the outage: its node's members hear it now, the others once Redis is back.
-  leaver.client.terminate();
+  await leaver.client.close();
   const leftMsg = {
     type: 'PEER_LEFT_ROOM',
     roomId: 'room',
