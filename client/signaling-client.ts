@@ -280,7 +280,10 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
       if (this.unansweredPing !== null) {
         // No PONG for a whole interval: the TCP connection is dead even if the browser has not noticed.
         this.detachSocket();
-        socket.close(4000, 'Keepalive timeout');
+        // `ws` can drop the socket at once; a browser can only start a close handshake that will not finish.
+        const terminate = (socket as { terminate?: () => void }).terminate;
+        if (terminate) terminate.call(socket);
+        else socket.close(4000, 'Keepalive timeout');
         this.onSocketLost(1006);
         return;
       }

@@ -185,3 +185,31 @@ test('a reconnect policy that gives up ends in closed with RECONNECT_FAILED', as
     (err: SignalroomError) => err.code === 'NOT_CONNECTED',
   );
 });
+
+test('a connection dropped without a close frame is resumed: same peer id, the room sees nothing', async (t) => {
+  const { wsUrl } = await startServer(t);
+  const sockets: WebSocket[] = [];
+  class TrackedSocket extends WebSocket {
+    constructor(url: string, protocols?: string | string[]) {
+      super(url, protocols);
+      sockets.push(this);
+    }
+  }
+  const alice = newClient(t, wsUrl, { WebSocket: TrackedSocket });
+  await alice.connect();
+  const { peerId } = await alice.identify('alice');
+  await alice.join('calm');
+  const bob = await identified(t, wsUrl, 'bob', 'calm');
+  const bobSaw = record(bob, 'peer-left');
+  const back = nextEvent(alice, 'reconnected');
+
+  sockets.at(-1)?.terminate(); // the TCP connection ends with no close frame, as in a network blip
+  assert.equal((await back).outcome, 'resumed');
+  assert.equal(alice.peerId, peerId);
+  assert.equal(alice.roomId, 'calm');
+
+  const signal = nextEvent(alice, 'signal');
+  bob.sendOffer(peerId, { type: 'offer', sdp: 'v=0 resumed' });
+  assert.equal((await signal).fromPeerId, bob.peerId);
+  assert.deepEqual(bobSaw, [], 'the room was not told about the drop');
+});
