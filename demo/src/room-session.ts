@@ -29,10 +29,8 @@ export function signalingUrl(): string {
 /** A joined room. */
 export class RoomSession {
   readonly client = new SignalingClient({ url: signalingUrl() });
-  readonly mesh = new PeerMesh(this.client, {
-    dataChannels: [{ label: 'chat' }, { label: 'file' }],
-    iceServersUrl: '/api/ice-servers',
-  });
+  // ICE servers (TURN credentials, when the server has TURN configured) arrive in AUTH_SUCCESS.
+  readonly mesh = new PeerMesh(this.client, { dataChannels: [{ label: 'chat' }, { label: 'file' }] });
   private readonly peers = new Map<string, PeerChannels>();
   private readonly peerList = new PeerList();
   private readonly chat = new ChatLog();
