@@ -3,6 +3,7 @@
  * Parsing (flags > env > defaults), validation, `--help` and the README's configuration table all
  * come from it (test/unit/config.test.ts checks the README).
  */
+import { MIN_SECRET_LENGTH } from './auth/jwt.js';
 import { TrustedProxies } from './transport/client-address.js';
 import { parseOriginPattern } from './transport/origin.js';
 
@@ -537,6 +538,9 @@ function checkAuthOptions(config: Config): void {
   ].filter(([, value]) => value !== '');
   if (config.auth === 'jwt' && keys.length !== 1) {
     throw new ConfigError('--auth jwt: give exactly one of --jwt-secret, --jwt-public-key-file, --jwks-file');
+  }
+  if (config.auth === 'jwt' && config.jwtSecret !== '' && config.jwtSecret.length < MIN_SECRET_LENGTH) {
+    throw new ConfigError(`--jwt-secret: use at least ${MIN_SECRET_LENGTH} characters`);
   }
   if (config.auth !== 'jwt' && keys.length > 0) {
     throw new ConfigError(`${keys[0]?.[0]} is set but --auth is ${config.auth}; add --auth jwt`);
