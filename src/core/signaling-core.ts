@@ -265,13 +265,14 @@ export class SignalingCore implements LocalDelivery {
     const msg = decoded.message;
     this.observer.messageIn(msg.type);
     try {
-      this.dispatch(session, msg);
+      this.dispatch(session, msg, frame);
     } catch (err) {
       this.fail(session, err, msg.type);
     }
   }
 
-  private dispatch(session: Session, msg: ClientMessage): void {
+  /** `frame` is the text `msg` was parsed from; the relay may reuse parts of it. */
+  private dispatch(session: Session, msg: ClientMessage, frame: string): void {
     if (msg.type === 'PING') {
       session.send(encodePong(msg.id));
       return;
@@ -294,7 +295,7 @@ export class SignalingCore implements LocalDelivery {
         this.runStep(session, msg.type, () => this.leave(session, msg.roomId));
         return;
       default:
-        this.relay(session, msg);
+        this.relay(session, msg, frame);
     }
   }
 
@@ -445,11 +446,11 @@ export class SignalingCore implements LocalDelivery {
 
   // ---- relay ----------------------------------------------------------------------------------
 
-  private relay(session: Session, msg: SignalIn): void {
+  private relay(session: Session, msg: SignalIn, source: string): void {
     const roomId = session.roomId;
     if (roomId === null) throw new SignalError('NOT_IN_ROOM', 'Join a room before sending signals');
     const started = this.observer.timesRelay ? performance.now() : 0;
-    const frame = encodeSignal(session.peerId, msg);
+    const frame = encodeSignal(session.peerId, msg, source);
     if (msg.toPeerId === session.peerId || !this.options.backend.relay(roomId, msg.toPeerId, frame)) {
       throw new SignalError('UNKNOWN_PEER', `No peer '${clip(msg.toPeerId)}' in your room`);
     }

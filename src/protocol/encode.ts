@@ -61,22 +61,39 @@ export function encodeRoomMembers(roomId: string, members: readonly PeerInfo[]):
   });
 }
 
-/** A relayed signal: only schema fields are copied; `fromPeerId` is the sender's real id. */
-export function encodeSignal(fromPeerId: string, msg: SignalIn): string {
+/**
+ * A relayed signal: only schema fields are copied; `fromPeerId` is the sender's real id.
+ * `source` is the frame the message was parsed from: when an SDP frame is laid out exactly as the
+ * schema (the form `JSON.stringify` gives), its SDP is copied as the escaped text it already is.
+ */
+export function encodeSignal(fromPeerId: string, msg: SignalIn, source?: string): string {
+  // Hand-built around JSON.stringify of each value: the same text as stringifying the object
+  // (same keys, same order), without building that object and walking it generically.
+  const to = JSON.stringify(msg.toPeerId);
+  const head = `{"type":"${msg.type}","fromPeerId":${JSON.stringify(fromPeerId)},"toPeerId":${to}`;
   if (msg.type === 'ICE_CANDIDATE') {
     const c = msg.iceCandidate;
-    const iceCandidate: Record<string, unknown> = { candidate: c.candidate };
-    if (c.sdpMid !== undefined) iceCandidate.sdpMid = c.sdpMid;
-    if (c.sdpMLineIndex !== undefined) iceCandidate.sdpMLineIndex = c.sdpMLineIndex;
-    if (c.usernameFragment !== undefined) iceCandidate.usernameFragment = c.usernameFragment;
-    return JSON.stringify({ type: msg.type, fromPeerId, toPeerId: msg.toPeerId, iceCandidate });
+    let body = `${head},"iceCandidate":{"candidate":${JSON.stringify(c.candidate)}`;
+    if (c.sdpMid !== undefined) body += `,"sdpMid":${JSON.stringify(c.sdpMid)}`;
+    if (c.sdpMLineIndex !== undefined) body += `,"sdpMLineIndex":${JSON.stringify(c.sdpMLineIndex)}`;
+    if (c.usernameFragment !== undefined) body += `,"usernameFragment":${JSON.stringify(c.usernameFragment)}`;
+    return `${body}}}`;
   }
-  return JSON.stringify({
-    type: msg.type,
-    fromPeerId,
-    toPeerId: msg.toPeerId,
-    sdp: { type: msg.sdp.type, sdp: msg.sdp.sdp },
-  });
+  const sdpHead = `,"sdp":{"type":${JSON.stringify(msg.sdp.type)},"sdp":"`;
+  if (source !== undefined) {
+    // Escaping a 4 KB SDP again costs as much as parsing it. The source's SDP literal can be reused
+    // only when the frame is `{"type":…,"toPeerId":…,"sdp":{"type":…,"sdp":"…"}}` with nothing
+    // else in it and no quote inside the literal: then that literal is exactly the parsed value.
+    const expected = `{"type":"${msg.type}","toPeerId":${to}${sdpHead}`;
+    if (
+      source.startsWith(expected) &&
+      source.endsWith('"}}') &&
+      source.indexOf('"', expected.length) === source.length - 3
+    ) {
+      return `${head}${sdpHead}${source.slice(expected.length)}`;
+    }
+  }
+  return `${head}${sdpHead.slice(0, -1)}${JSON.stringify(msg.sdp.sdp)}}}`;
 }
 
 /** `PONG` echoing the ping's id. */
