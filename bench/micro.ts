@@ -1,0 +1,82 @@
+/**
+ * `node --import tsx bench/micro.ts` — the relay path of the core without sockets: decode,
+ * limits, dispatch, encode and delivery for the bench's 9:1 candidate/SDP mix. Reports ns per
+ * relayed message (best of several runs), to A/B a change to the hot path on a busy machine
+ * where the socket benchmark is noisy. It does not replace `npm run bench`.
+ */
+import { performance } from 'node:perf_hooks';
+import { pino } from 'pino';
+import { MemoryBackend } from '../src/backend/memory.js';
+import type { Connection } from '../src/core/connection.js';
+import { SignalingCore, type SessionHandle } from '../src/core/signaling-core.js';
+import { PROTOCOLS } from './load/protocols.js';
+
+const MESSAGES = Number(process.env.MICRO_MESSAGES ?? 200_000);
+const RUNS = Number(process.env.MICRO_RUNS ?? 7);
+
+interface FakePeer {
+  handle: SessionHandle;
+  frames: string[];
+}
+
+function fakePeer(core: SignalingCore): FakePeer {
+  const frames: string[] = [];
+  const connection: Connection = {
+    send: (frame) => void frames.push(frame),
+    close: () => undefined,
+    bufferedAmount: 0,
+  };
+  return { handle: core.connect(connection, { ip: '127.0.0.1' }), frames };
+}
+
+async function settle(): Promise<void> {
+  for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
+}
+
+async function main(): Promise<void> {
+  const core = new SignalingCore({
+    backend: new MemoryBackend(),
+    logger: pino({ level: 'warn' }),
+    identifyTimeoutMs: 60_000,
+    maxPeersPerRoom: 50,
+    rateLimits: { messagesPerSecond: 1e9, burst: 1e9, maxInvalid: 10, invalidWindowMs: 5000 },
+  });
+  await core.start();
+  const a = fakePeer(core);
+  const b = fakePeer(core);
+  a.handle.onText(JSON.stringify({ type: 'IDENTIFY', username: 'micro-a' }));
+  b.handle.onText(JSON.stringify({ type: 'IDENTIFY', username: 'micro-b' }));
+  await settle();
+  a.handle.onText(JSON.stringify({ type: 'JOIN_ROOM', roomId: 'micro' }));
+  await settle();
+  b.handle.onText(JSON.stringify({ type: 'JOIN_ROOM', roomId: 'micro' }));
+  await settle();
+  const idOf = (p: FakePeer) => (JSON.parse(p.frames[0] as string) as { peerId: string }).peerId;
+  const t = PROTOCOLS.signalroom.templates(idOf(a), idOf(b));
+  // Distinct frames, built before timing, like frames arriving from the network.
+  const frames = Array.from({ length: 1000 }, (_, i) => {
+    const tpl = i % 10 === 9 ? t.sdp : t.candidate;
+    return tpl.head + (1000 + i).toFixed(3) + tpl.tail;
+  });
+  const results: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    b.frames.length = 0;
+    const t0 = performance.now();
+    for (let i = 0; i < MESSAGES; i++) {
+      a.handle.onText(frames[i % 1000] as string);
+      if (b.frames.length > 1000) b.frames.length = 0;
+    }
+    results.push(((performance.now() - t0) * 1e6) / MESSAGES);
+  }
+  const sorted = [...results].sort((x, y) => x - y);
+  console.log(
+    `relay path: best ${sorted[0]?.toFixed(0)} ns/msg, median ${sorted[RUNS >> 1]?.toFixed(0)} ns/msg (${RUNS} runs of ${MESSAGES})`,
+  );
+  await core.closeAll('GOING_AWAY');
+  await core.stop();
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
