@@ -24,7 +24,6 @@ export async function completeResume(
   session.roomId = record.roomId;
   session.allowedRooms = record.allowedRooms;
   session.state = 'identified';
-  session.log = session.log.child({ peerId: record.peerId });
   session.replay = replay;
   const resumeToken = resume.issueToken(session);
   // Fresh TURN credentials: the old ones may be close to their expiry.

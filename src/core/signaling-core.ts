@@ -84,12 +84,15 @@ export class SignalingCore implements LocalDelivery {
   private readonly now: () => number;
   private readonly resume: SessionResume;
   private readonly observer: CoreObserver;
+  /** Debug logging, decided once: the per-message lines must not build their fields otherwise. */
+  private readonly debug: boolean;
   private started = false;
 
   constructor(private readonly options: CoreOptions) {
     this.authenticate = options.authenticate ?? acceptAnyone;
     this.maxPendingFrames = options.maxPendingFrames ?? 256;
     this.now = options.now ?? Date.now;
+    this.debug = options.logger.isLevelEnabled('debug');
     this.resume = createResume(options);
     this.observer = options.observer ?? NO_OBSERVER;
   }
@@ -146,24 +149,23 @@ export class SignalingCore implements LocalDelivery {
 
   /** Register a new connection; the transport feeds its frames to the returned handle. */
   connect(connection: Connection, info: ConnectionInfo): SessionHandle {
-    const log = this.options.logger.child({ ip: info.ip });
-    const session = new Session(connection, info, log);
+    const session = new Session(connection, info, this.options.logger);
     this.connections.add(session);
     this.observer.connectionOpened();
     session.identifyTimer = setTimeout(() => {
       session.identifyTimer = null;
       if (session.state === 'new') {
-        log.info({ code: CLOSE_CODES.IDENTIFY_TIMEOUT.code }, 'identify timeout');
+        session.log.info({ code: CLOSE_CODES.IDENTIFY_TIMEOUT.code }, 'identify timeout');
         this.closeSession(session, CLOSE_CODES.IDENTIFY_TIMEOUT.code, CLOSE_CODES.IDENTIFY_TIMEOUT.reason);
       }
     }, this.options.identifyTimeoutMs);
     session.identifyTimer.unref();
-    log.debug('connect');
+    if (this.debug) session.log.debug('connect');
     return {
       onText: (text) => this.onFrame(session, text),
       onBinary: () => this.onFrame(session, BINARY_FRAME),
       onClose: (code, lost = false) => {
-        log.info(
+        session.log.info(
           { peerId: session.peerId || undefined, roomId: session.roomId ?? undefined, code },
           'disconnect',
         );
@@ -352,7 +354,6 @@ export class SignalingCore implements LocalDelivery {
     session.usernameKey = key;
     session.allowedRooms = identity.rooms ?? null;
     session.state = 'identified';
-    session.log = session.log.child({ peerId });
     this.clearIdentifyTimer(session);
     this.sessions.set(peerId, session);
     const presented = token ?? session.info.urlToken;
@@ -455,7 +456,7 @@ export class SignalingCore implements LocalDelivery {
       throw new SignalError('UNKNOWN_PEER', `No peer '${clip(msg.toPeerId)}' in your room`);
     }
     if (started !== 0) this.observer.relayTime((performance.now() - started) / 1000);
-    session.log.debug({ type: msg.type, to: msg.toPeerId, roomId }, 'relay');
+    if (this.debug) session.log.debug({ type: msg.type, to: msg.toPeerId, roomId }, 'relay');
   }
 
   // ---- limits (the arithmetic lives in rate-limit.ts) ------------------------------------------
@@ -498,7 +499,7 @@ export class SignalingCore implements LocalDelivery {
   private reply(session: Session, code: ErrorCode, message?: string, ref?: string): void {
     if (session.state === 'closed') return;
     this.observer.error(code);
-    session.log.debug({ code, ref }, 'refused');
+    if (this.debug) session.log.debug({ code, ref }, 'refused');
     session.send(encodeError(code, message, ref));
   }
 
