@@ -65,8 +65,8 @@ export class PeerLink {
   private closed = false;
 
   constructor(
-    /** The remote peer. */
-    readonly peer: PeerInfo,
+    /** The remote peer (its id changes when it rejoins after a server restart: {@link rekey}). */
+    public peer: PeerInfo,
     localId: string,
     configuration: RTCConfiguration,
     private readonly send: SignalSender,
@@ -83,6 +83,14 @@ export class PeerLink {
     this.pc.onconnectionstatechange = () => this.onConnectionState();
     this.pc.ondatachannel = ({ channel }) => this.observer.channel(this, channel);
     this.pc.ontrack = (event) => this.observer.track(this, event);
+  }
+
+  /**
+   * The remote peer came back under a new id (it re-identified after a server restart): signals go
+   * to the new id from now on. Politeness stays as computed from the first ids, as on the other side.
+   */
+  rekey(peer: PeerInfo): void {
+    this.peer = peer;
   }
 
   /** True when this side yields in a collision. */

@@ -18,6 +18,11 @@ export interface PeerMeshEvents {
   'peer-state': { peer: PeerInfo; state: RTCPeerConnectionState };
   /** A connection was closed (the peer left, or this side left the room). */
   'peer-removed': { peer: PeerInfo };
+  /**
+   * A kept connection now belongs to a new peer id: after a server restart both sides rejoined
+   * under new ids, and the connection (its data channels and media) was kept, matched by username.
+   */
+  'peer-rekeyed': { peer: PeerInfo; previousId: string };
   /** A data channel was opened by this side or announced by the peer (it may still be connecting). */
   channel: { peer: PeerInfo; channel: RTCDataChannel };
   /** A remote media track arrived. */
@@ -48,6 +53,8 @@ export interface PeerMeshOptions {
 /** One RTCPeerConnection per other peer of the client's room. */
 export class PeerMesh extends TypedEmitter<PeerMeshEvents> {
   private readonly links = new Map<string, PeerLink>();
+  /** Connections kept through a rejoin, by username, until their peer is back under a new id. */
+  private readonly kept = new Map<string, PeerLink>();
   private readonly localTracks = new Map<MediaStreamTrack, MediaStream[]>();
   private readonly unsubscribe: Array<() => void>;
   private iceServers: RTCIceServer[] = [];
@@ -86,7 +93,11 @@ export class PeerMesh extends TypedEmitter<PeerMeshEvents> {
       ),
       client.on(
         'room-left',
-        inOrder(() => this.removeAll()),
+        inOrder(({ rejoining }) => {
+          if (rejoining) return this.keepAll();
+          this.removeAll();
+          this.closeKept();
+        }),
       ),
       client.on(
         'signal',
@@ -131,6 +142,7 @@ export class PeerMesh extends TypedEmitter<PeerMeshEvents> {
     this.closed = true;
     for (const off of this.unsubscribe) off();
     this.removeAll();
+    this.closeKept();
   }
 
   private async onIdentified(identity: Identity): Promise<void> {
@@ -154,15 +166,26 @@ export class PeerMesh extends TypedEmitter<PeerMeshEvents> {
     if (localId === null || peer.id === localId) return undefined;
     const existing = this.links.get(peer.id);
     if (existing) return existing;
+    const kept = this.kept.get(peer.username);
+    if (kept) {
+      // Back after a server restart under a new id: the connection that is up carries on.
+      this.kept.delete(peer.username);
+      const previousId = kept.peer.id;
+      kept.rekey(peer);
+      this.links.set(peer.id, kept);
+      this.emit('peer-rekeyed', { peer, previousId });
+      return kept;
+    }
     const client = this.client;
-    const link = new PeerLink(
+    // Signals go to the link's current peer id, which changes if the peer is rekeyed.
+    const link: PeerLink = new PeerLink(
       peer,
       localId,
       { ...this.options.rtcConfiguration, iceServers: this.iceServers },
       {
-        offer: (d) => client.sendOffer(peer.id, { type: 'offer', sdp: d.sdp ?? '' }),
-        answer: (d) => client.sendAnswer(peer.id, { type: 'answer', sdp: d.sdp ?? '' }),
-        candidate: (c) => client.sendCandidate(peer.id, c),
+        offer: (d) => client.sendOffer(link.peer.id, { type: 'offer', sdp: d.sdp ?? '' }),
+        answer: (d) => client.sendAnswer(link.peer.id, { type: 'answer', sdp: d.sdp ?? '' }),
+        candidate: (c) => client.sendCandidate(link.peer.id, c),
       },
       this.observer,
       this.options.RTCPeerConnection,
@@ -191,6 +214,24 @@ export class PeerMesh extends TypedEmitter<PeerMeshEvents> {
 
   private removeAll(): void {
     for (const id of [...this.links.keys()]) this.removePeer(id);
+  }
+
+  /** The session is being re-created (server restart): keep every connection for its peer's return. */
+  private keepAll(): void {
+    for (const link of this.links.values()) {
+      const stale = this.kept.get(link.peer.username);
+      if (stale && stale !== link) stale.close();
+      this.kept.set(link.peer.username, link);
+    }
+    this.links.clear();
+  }
+
+  private closeKept(): void {
+    for (const link of this.kept.values()) {
+      link.close();
+      this.emit('peer-removed', { peer: link.peer });
+    }
+    this.kept.clear();
   }
 
   private readonly observer: LinkObserver = {

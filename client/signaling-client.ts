@@ -55,7 +55,12 @@ export interface SignalingEvents {
   members: { roomId: string; members: PeerInfo[] };
   'peer-joined': { roomId: string; peer: PeerInfo };
   'peer-left': { roomId: string; peer: PeerInfo };
-  'room-left': { roomId: string };
+  /**
+   * The client is no longer in `roomId`. `rejoining`: only because the server lost the session
+   * (a restart); the client is rejoining the room under a new peer id, and peer connections that
+   * are up may be kept (the mesh does).
+   */
+  'room-left': { roomId: string; rejoining: boolean };
   signal: SignalMessage;
   /** A refusal or failure not tied to a pending call (those reject the call instead). */
   error: SignalroomError;
@@ -494,14 +499,15 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
     this.serverReceived = message.received;
     if (!resumed) this.ledger.received = 0;
     if (resumed) this.room = message.roomId ?? null;
-    else if (this.room !== null) this.setRoomLeft();
+    else if (this.room !== null)
+      this.setRoomLeft(this.current === 'reconnecting' && this.wantedRoom !== null);
     this.emit('identified', this.identity);
   }
 
-  private setRoomLeft(): void {
+  private setRoomLeft(rejoining = false): void {
     const roomId = this.room;
     this.room = null;
-    if (roomId !== null) this.emit('room-left', { roomId });
+    if (roomId !== null) this.emit('room-left', { roomId, rejoining });
   }
 
   private setState(state: ConnectionState): void {

@@ -59,6 +59,14 @@ export class PeerList {
     if (item) item.dataset.channel = open ? 'open' : 'closed';
   }
 
+  /** The peer is back under a new id (after a server restart); its entry stays as it is. */
+  rekey(previousId: string, id: string): void {
+    const item = this.items.get(previousId);
+    if (!item) return;
+    this.items.delete(previousId);
+    this.items.set(id, item);
+  }
+
   /** Remove a peer who left. */
   remove(id: string): void {
     this.items.get(id)?.remove();

@@ -16,6 +16,8 @@ export interface SessionHost {
 }
 
 interface PeerChannels {
+  /** The peer's current id (it changes if the peer rejoins after a server restart). */
+  id: string;
   username: string;
   chat: RTCDataChannel | null;
   files: FileChannel | null;
@@ -112,10 +114,18 @@ export class RoomSession {
         if (error.code !== 'UNKNOWN_PEER') this.host.showError(error.message);
       }),
       mesh.on('peer-added', ({ peer }) => {
-        this.peers.set(peer.id, { username: peer.username, chat: null, files: null });
+        this.peers.set(peer.id, { id: peer.id, username: peer.username, chat: null, files: null });
         this.peerList.add(peer.id, peer.username);
       }),
       mesh.on('peer-state', ({ peer, state }) => this.peerList.setState(peer.id, state)),
+      mesh.on('peer-rekeyed', ({ peer, previousId }) => {
+        const entry = this.peers.get(previousId);
+        if (!entry) return;
+        this.peers.delete(previousId);
+        entry.id = peer.id;
+        this.peers.set(peer.id, entry);
+        this.peerList.rekey(previousId, peer.id);
+      }),
       mesh.on('peer-removed', ({ peer }) => {
         this.peers.delete(peer.id);
         this.peerList.remove(peer.id);
@@ -139,11 +149,11 @@ export class RoomSession {
     if (channel.label !== 'chat') return;
     channel.addEventListener('open', () => {
       peer.chat = channel;
-      this.peerList.setChannel(peerId, true);
+      this.peerList.setChannel(peer.id, true);
     });
     channel.addEventListener('close', () => {
       if (peer.chat === channel) peer.chat = null;
-      this.peerList.setChannel(peerId, false);
+      this.peerList.setChannel(peer.id, false);
     });
     channel.addEventListener('message', (event: MessageEvent<unknown>) => {
       if (typeof event.data !== 'string') return;

@@ -76,7 +76,7 @@ test('connect, identify, join: members, joins, relayed signals and leaves arrive
   const bobLeft = nextEvent(bob, 'room-left');
   await bob.leave();
   assert.deepEqual(await left, { roomId: 'room-1', peer: { id: bob.peerId, username: 'bob' } });
-  assert.deepEqual(await bobLeft, { roomId: 'room-1' });
+  assert.deepEqual(await bobLeft, { roomId: 'room-1', rejoining: false });
   assert.equal(bob.roomId, null);
   assert.deepEqual(
     states.map((s) => s.state),
