@@ -78,6 +78,21 @@ export function rows(m: Medians): Row[] {
     row('Churn: server CPU per session', 'µs', 'churn', 'cpuPerSessionUs', 0),
     row('Churn: sessions completed', '', 'churn', 'sessions', 0, false),
   );
+  for (const where of ['same', 'cross'] as const) {
+    const on = where === 'same' ? 'one node' : 'two nodes';
+    list.push(
+      row(`Redis cluster, pair on ${on}: throughput`, 'msg/s', 'cross-node', `throughput_${where}`, 0, false),
+      row(
+        `Redis cluster, pair on ${on}: CPU per message`,
+        'µs',
+        'cross-node',
+        `cpuPerMsgUs_${where}`,
+        1,
+        false,
+      ),
+      row(`Redis cluster, pair on ${on}: p99 at 5k msg/s`, 'ms', 'cross-node', `p99_5000_${where}`, 2, false),
+    );
+  }
   return list.filter((r) => Object.keys(r.values).length > 0);
 }
 

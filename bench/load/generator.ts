@@ -11,7 +11,7 @@ import { churn, joinStorm } from './sessions.js';
 
 /** A command from the runner. */
 export type GeneratorCommand =
-  | { cmd: 'pairs'; protocol: ProtocolName; port: number; pairs: number; prefix: string }
+  | { cmd: 'pairs'; protocol: ProtocolName; port: number; portB?: number; pairs: number; prefix: string }
   | { cmd: 'closed'; durationMs: number; window: number }
   | { cmd: 'open'; durationMs: number; rate: number }
   | { cmd: 'idle'; protocol: ProtocolName; port: number; count: number; prefix: string; concurrency: number }
@@ -41,7 +41,8 @@ async function handle(c: GeneratorCommand): Promise<unknown> {
         const room = `${c.prefix}-r${i}`;
         // The first joins before the second, so the second's room view includes it.
         const a = await openPeer(protocol, c.port, `${c.prefix}-${i}a`, room);
-        const b = await openPeer(protocol, c.port, `${c.prefix}-${i}b`, room);
+        // `portB`: the second peer on another node of a cluster (cross-node scenario).
+        const b = await openPeer(protocol, c.portB ?? c.port, `${c.prefix}-${i}b`, room);
         a.partner = b;
         b.partner = a;
         a.out = protocol.templates(a.id, b.id);

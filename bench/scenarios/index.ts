@@ -1,6 +1,7 @@
 /** Every scenario in run order. Add a scenario here (e.g. cross-node relay) and the runner picks it up. */
 import { capacityScenario } from './capacity.js';
 import { churnScenario } from './churn.js';
+import { crossNodeScenario } from './cross-node.js';
 import { joinStormScenario } from './join-storm.js';
 import { relayScenario } from './relay.js';
 import type { Scenario } from './scenario.js';
@@ -12,5 +13,6 @@ export const SCENARIOS: Scenario[] = [
   capacityScenario,
   joinStormScenario,
   churnScenario,
+  crossNodeScenario,
   soakScenario,
 ];
