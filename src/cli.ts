@@ -21,9 +21,6 @@ async function main(): Promise<void> {
     throw err;
   }
   const server = await createServer(config);
-  const { url } = await server.listen();
-  server.logger.info({ url, ws: `${url}${config.wsPath}` }, 'listening');
-
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
@@ -48,6 +45,9 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  // Signal handlers first: a supervisor may send SIGTERM the moment it reads "listening".
+  const { url } = await server.listen();
+  server.logger.info({ url, ws: `${url}${config.wsPath}` }, 'listening');
 }
 
 main().catch((err: unknown) => {
