@@ -101,6 +101,7 @@ test('simultaneous offers from two SDK peers end in one working connection', asy
       return { polite: link.isPolite, links: window.glare.mesh.peers().length, ...link.stats };
     }) as Promise<NegotiationStats & { polite: boolean; links: number }>;
   const [a, b] = [await stats(pageA), await stats(pageB)];
+  t.diagnostic(`A ${JSON.stringify(a)} B ${JSON.stringify(b)}`);
   assert.equal(a.links, 1);
   assert.equal(b.links, 1);
   assert.notEqual(a.polite, b.polite, 'exactly one side is polite');
