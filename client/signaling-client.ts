@@ -250,10 +250,15 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
       };
       socket.onerror = () => undefined; // a close event always follows and carries the code
       socket.onclose = (event: { code: number; reason: string }) => {
+        if (!opened) {
+          // Also when close() abandoned this socket while it was opening: the caller must not hang.
+          if (this.socket === socket) this.detachSocket();
+          reject(SignalroomError.client('CONNECTION_FAILED', `Cannot connect to ${this.url}`));
+          return;
+        }
         if (this.socket !== socket) return;
         this.detachSocket();
-        if (!opened) reject(SignalroomError.client('CONNECTION_FAILED', `Cannot connect to ${this.url}`));
-        else this.onSocketLost(event.code);
+        this.onSocketLost(event.code);
       };
     });
   }

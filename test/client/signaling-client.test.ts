@@ -213,3 +213,12 @@ test('a connection dropped without a close frame is resumed: same peer id, the r
   assert.equal((await signal).fromPeerId, bob.peerId);
   assert.deepEqual(bobSaw, [], 'the room was not told about the drop');
 });
+
+test('close() while a connection is opening settles connect() instead of leaving it hanging', async (t) => {
+  const { wsUrl } = await startServer(t);
+  const client = newClient(t, wsUrl);
+  const connecting = client.connect();
+  client.close();
+  await assert.rejects(connecting, (err: SignalroomError) => err.code === 'CONNECTION_FAILED');
+  assert.equal(client.state, 'closed');
+});
