@@ -8,7 +8,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Backend } from '../backend/backend.js';
 
 /** Methods that never return a promise; not worth a wrapper. */
-const SYNCHRONOUS = new Set<PropertyKey>(['relay', 'announceJoin', 'isReady']);
+const SYNCHRONOUS = new Set<PropertyKey>(['relay', 'announceJoin', 'isReady', 'health']);
 
 /** Wrap `backend` so its calls feed `signalroom_backend_*` in `registry`. */
 export function instrumentBackend(backend: Backend, registry: Registry): Backend {
@@ -33,6 +33,41 @@ export function instrumentBackend(backend: Backend, registry: Registry): Backend
     registers,
     collect() {
       this.set({ backend: backend.kind }, backend.isReady() ? 1 : 0);
+    },
+  });
+
+  new Gauge({
+    name: 'signalroom_backend_heartbeat_seconds',
+    help: 'Round trip of the last heartbeat to the shared store (Redis); NaN for the memory backend',
+    registers,
+    collect() {
+      const { latencyMs } = backend.health();
+      // NaN, not 0, when there is no heartbeat (memory backend, or none yet): 0 would read as "fast".
+      this.set(latencyMs === null ? Number.NaN : latencyMs / 1000);
+    },
+  });
+  new Gauge({
+    name: 'signalroom_backend_degraded_seconds',
+    help: 'How long the backend has been unable to serve (0 while healthy)',
+    registers,
+    collect() {
+      const { degradedSince } = backend.health();
+      this.set(degradedSince === null ? 0 : Math.max(0, (Date.now() - degradedSince) / 1000));
+    },
+  });
+  new Counter({
+    name: 'signalroom_backend_cluster_messages_total',
+    help: 'Messages between nodes (label event: published, received, publish_errors (lost), dropped (no local peer left))',
+    labelNames: ['event'],
+    registers,
+    collect() {
+      // The backend keeps the counts; the counter mirrors them at scrape time.
+      const health = backend.health();
+      this.reset();
+      this.inc({ event: 'published' }, health.published);
+      this.inc({ event: 'received' }, health.received);
+      this.inc({ event: 'publish_errors' }, health.publishErrors);
+      this.inc({ event: 'dropped' }, health.dropped);
     },
   });
 

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { startServer } from '../helpers/test-server.js';
 import { identifiedClient } from '../helpers/test-client.js';
 import { RedisServer } from '../helpers/redis-server.js';
+import { scrape, value } from './helpers/prometheus.js';
 
 const TOKEN = 'admin-secret-0123456789abcdef';
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -50,6 +51,22 @@ test('with --backend redis the admin API of one node sees and kicks peers of ano
     'alice',
     'bob',
   ]);
+
+  // Backend health in the metrics: the join of bob went from node two to node one over pub/sub.
+  const published = value(
+    await scrape(`${two.httpUrl}/metrics`),
+    'signalroom_backend_cluster_messages_total',
+    {
+      event: 'published',
+    },
+  );
+  assert.ok(published >= 1, `node two published ${published}`);
+  const s1 = await scrape(`${one.httpUrl}/metrics`);
+  assert.ok(value(s1, 'signalroom_backend_cluster_messages_total', { event: 'received' }) >= 1);
+  assert.equal(value(s1, 'signalroom_backend_cluster_messages_total', { event: 'publish_errors' }), 0);
+  assert.equal(value(s1, 'signalroom_backend_up', { backend: 'redis' }), 1);
+  assert.equal(value(s1, 'signalroom_backend_degraded_seconds'), 0);
+  assert.ok(value(s1, 'signalroom_backend_heartbeat_seconds') >= 0);
 
   const kick = await one.server.http.inject({
     method: 'DELETE',
