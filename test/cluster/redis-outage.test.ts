@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestClient } from '../helpers/test-client.js';
-import { member, startCluster } from './cluster.js';
+import { member, startCluster, until } from './cluster.js';
 
 const OUTAGE_MS = 5000;
 
@@ -29,6 +29,9 @@ test('cluster: Redis stopped 5 s: UNAVAILABLE and 503 meanwhile, same-node relay
   await redis.stopSaving();
   await n1.waitReady(503);
   await n2.waitReady(503);
+  for (const n of [n1, n2]) {
+    await until(() => n.logs.some((l) => l.msg === 'redis backend degraded'), 'degraded logged');
+  }
 
   // New clients are refused quickly with UNAVAILABLE, never left hanging.
   const newcomer = await TestClient.connect(t, n1.wsUrl);
@@ -71,6 +74,9 @@ test('cluster: Redis stopped 5 s: UNAVAILABLE and 503 meanwhile, same-node relay
   await redis.spawn();
   await n1.waitReady(200);
   await n2.waitReady(200);
+  for (const n of [n1, n2]) {
+    await until(() => n.logs.some((l) => l.msg === 'redis backend recovered'), 'recovery logged');
+  }
   assert.deepEqual(await a.client.next(), leftMsg);
   assert.deepEqual(await a2.client.next(), leftMsg);
   assert.deepEqual(

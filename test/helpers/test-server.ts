@@ -1,4 +1,5 @@
 /** Start a real signalroom server on 127.0.0.1:0 for one test, closed when the test ends. */
+import { randomUUID } from 'node:crypto';
 import type { TestContext } from 'node:test';
 import { createServer, type SignalroomServer } from '../../src/server.js';
 import type { Config } from '../../src/config.js';
@@ -29,6 +30,7 @@ export async function startServer(
       // client; test/security/ checks those limits with their defaults.
       maxConnectionsPerIp: 100_000,
       maxConnectionAttemptsPerIp: 100_000,
+      ...onRedisWhenAsked(),
       ...config,
     },
     deps,
@@ -41,4 +43,14 @@ export async function startServer(
     httpUrl: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}${server.config.wsPath}`,
   };
+}
+
+/**
+ * With SIGNALROOM_TEST_REDIS_URL set (test/backend/integration-on-redis.test.ts sets it), every
+ * server runs the Redis backend, each under its own key prefix, so the suite checks both backends.
+ */
+function onRedisWhenAsked(): Partial<Config> {
+  const url = process.env.SIGNALROOM_TEST_REDIS_URL;
+  if (!url) return {};
+  return { backend: 'redis', redisUrl: url, redisKeyPrefix: `it-${randomUUID()}:` };
 }
