@@ -27,7 +27,8 @@ import { checkRoomId, normaliseUsername, usernameKey } from '../protocol/names.j
 import { acceptAnyone, type Authenticator } from './authenticator.js';
 import type { Connection, ConnectionInfo } from './connection.js';
 import { NO_OBSERVER, type CoreObserver } from './core-observer.js';
-import { countInvalidMessage, takeMessageToken, type RateLimits } from './rate-limit.js';
+import { MessageLimiter } from './message-limits.js';
+import type { RateLimits } from './rate-limit.js';
 import { completeResume } from './resume-handshake.js';
 import { BINARY_FRAME, Session, type QueuedFrame } from './session.js';
 import { SessionResume, type ResumeOptions } from './session-resume.js';
@@ -81,7 +82,7 @@ export class SignalingCore implements LocalDelivery {
   private readonly cleaning = new Set<Promise<void>>();
   private readonly authenticate: Authenticator;
   private readonly maxPendingFrames: number;
-  private readonly now: () => number;
+  private readonly limiter: MessageLimiter;
   private readonly resume: SessionResume;
   private readonly observer: CoreObserver;
   /** Debug logging, decided once: the per-message lines must not build their fields otherwise. */
@@ -91,10 +92,18 @@ export class SignalingCore implements LocalDelivery {
   constructor(private readonly options: CoreOptions) {
     this.authenticate = options.authenticate ?? acceptAnyone;
     this.maxPendingFrames = options.maxPendingFrames ?? 256;
-    this.now = options.now ?? Date.now;
     this.debug = options.logger.isLevelEnabled('debug');
     this.resume = createResume(options);
     this.observer = options.observer ?? NO_OBSERVER;
+    this.limiter = new MessageLimiter(
+      options.rateLimits,
+      options.now ?? Date.now,
+      {
+        reply: (s, code, message, ref) => this.reply(s, code, message, ref),
+        close: (s, c, r) => this.closeSession(s, c, r),
+      },
+      this.observer,
+    );
   }
 
   /** Start the backend and begin accepting deliveries. */
@@ -225,7 +234,7 @@ export class SignalingCore implements LocalDelivery {
   // ---- frames ---------------------------------------------------------------------------------
 
   private onFrame(session: Session, frame: QueuedFrame): void {
-    if (!this.withinRate(session)) return;
+    if (!this.limiter.admit(session)) return;
     if (session.pending !== null) {
       if (session.pending.length >= this.maxPendingFrames) {
         session.log.warn({ code: 'RATE_LIMITED' }, 'too many frames queued behind a pending step');
@@ -242,7 +251,7 @@ export class SignalingCore implements LocalDelivery {
   private process(session: Session, frame: QueuedFrame): void {
     if (frame === BINARY_FRAME) {
       this.observer.messageIn('invalid');
-      this.refuseInvalid(session, 'BINARY_NOT_SUPPORTED');
+      this.limiter.refuseInvalid(session, 'BINARY_NOT_SUPPORTED');
       return;
     }
     // Counted when processed, not when received: frames still waiting at a drop are re-sent by the client.
@@ -261,7 +270,7 @@ export class SignalingCore implements LocalDelivery {
         else this.reply(session, 'ALREADY_IDENTIFIED', undefined, 'IDENTIFY');
         return;
       }
-      this.refuseInvalid(session, decoded.code, decoded.message, decoded.ref);
+      this.limiter.refuseInvalid(session, decoded.code, decoded.message, decoded.ref);
       return;
     }
     const msg = decoded.message;
@@ -457,41 +466,6 @@ export class SignalingCore implements LocalDelivery {
     }
     if (started !== 0) this.observer.relayTime((performance.now() - started) / 1000);
     if (this.debug) session.log.debug({ type: msg.type, to: msg.toPeerId, roomId }, 'relay');
-  }
-
-  // ---- limits (the arithmetic lives in rate-limit.ts) ------------------------------------------
-
-  /** Take a token for one incoming frame; false when the frame is dropped (or the sender closed). */
-  private withinRate(session: Session): boolean {
-    if (session.state === 'closed') return false;
-    const limits = this.options.rateLimits;
-    if (!limits) return true;
-    const verdict = takeMessageToken(session, this.now(), limits);
-    if (verdict === 'accept') return true;
-    this.observer.rateLimited();
-    if (verdict === 'drop-and-warn') {
-      session.log.info({ code: 'RATE_LIMITED' }, 'rate limited');
-      this.reply(session, 'RATE_LIMITED');
-    } else if (verdict === 'close') {
-      session.log.warn({ code: 'RATE_LIMITED' }, 'kept flooding: connection closed');
-      this.reply(session, 'RATE_LIMITED', 'Too many messages; closing the connection');
-      session.connection.close(CLOSE_CODES.POLICY.code, 'Too many messages');
-      session.state = 'closed';
-    }
-    return false;
-  }
-
-  /** Answer a frame that failed to decode, and close a sender that keeps sending such frames. */
-  private refuseInvalid(session: Session, code: ErrorCode, message?: string, ref?: string): void {
-    const limits = this.options.rateLimits;
-    if (limits && countInvalidMessage(session, this.now(), limits)) {
-      session.log.warn({ code: 'TOO_MANY_INVALID' }, 'too many invalid messages: connection closed');
-      this.reply(session, 'TOO_MANY_INVALID');
-      session.connection.close(ERROR_CODES.TOO_MANY_INVALID.closeCode, ERROR_CODES.TOO_MANY_INVALID.message);
-      session.state = 'closed';
-      return;
-    }
-    this.reply(session, code, message, ref);
   }
 
   // ---- errors and cleanup ---------------------------------------------------------------------
