@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { startServer } from '../helpers/test-server.js';
 import { TestClient } from '../helpers/test-client.js';
 import { tryUpgrade } from './helpers/upgrade.js';
@@ -43,8 +45,20 @@ test('--require-origin refuses clients without an Origin header', async (t) => {
   await assert.rejects(TestClient.connect(t, wsUrl), /HTTP 403/);
 });
 
-test('--allowed-origins * accepts any origin, even null', async (t) => {
-  const { wsUrl } = await startServer(t, { allowedOrigins: ['*'] });
+test('--allowed-origins * accepts any origin, even null, and is logged as a warning at start', async (t) => {
+  const lines: Array<{ level: number; msg: string }> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(JSON.parse(chunk.toString('utf8')) as { level: number; msg: string });
+      done();
+    },
+  });
+  const logger = pino({ level: 'warn' }, sink);
+  const { wsUrl } = await startServer(t, { allowedOrigins: ['*'] }, { logger });
+  assert.ok(
+    lines.some((l) => l.level === 40 && l.msg.includes('--allowed-origins contains *')),
+    JSON.stringify(lines),
+  );
   assert.equal((await tryUpgrade(wsUrl, { Origin: 'http://evil.com' })).status, 101);
   assert.equal((await tryUpgrade(wsUrl, { Origin: 'null' })).status, 101);
 });
