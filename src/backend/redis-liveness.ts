@@ -66,10 +66,20 @@ export class ClusterLiveness {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     await this.running;
-    if (this.isConnected()) {
-      const redis = this.conn.command;
-      const id = this.backend.nodeId;
-      await guarded(() => redis.zrem(this.backend.keys.nodes(), id)).catch(() => undefined);
+    if (!this.isConnected()) return; // the others will clean up after the heartbeat lapses
+    const redis = this.conn.command;
+    const keys = this.backend.keys;
+    const id = this.backend.nodeId;
+    try {
+      // Peers still listed (a cleanup that failed) would be orphans once the node is unregistered.
+      const left = await guarded(() => redis.smembers(keys.nodePeers(id)));
+      for (let i = 0; i < left.length; i += 500) {
+        const ids = left.slice(i, i + 500);
+        await guarded(() => redis.srPurge(keys.prefix, '', ...ids));
+      }
+      await guarded(() => redis.zrem(keys.nodes(), id));
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'could not unregister; the other nodes will clean up');
     }
   }
 

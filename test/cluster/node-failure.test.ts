@@ -53,3 +53,24 @@ test('cluster: a killed node’s peers leave their rooms once, and their usernam
     2,
   );
 });
+
+test('cluster: a node stopped with SIGTERM leaves nothing behind in Redis', async (t) => {
+  const { nodes, inspect, prefix } = await startCluster(t, 2);
+  const [n1, n2] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
+  const a = await member(t, n1, 'alice', 'room');
+  const b = await member(t, n2, 'bob', 'room');
+  await a.client.next('NEW_PEER_IN_ROOM');
+  await n2.stop();
+  assert.equal((await b.client.closed).code, 1012);
+  assert.deepEqual(await a.client.next(), {
+    type: 'PEER_LEFT_ROOM',
+    roomId: 'room',
+    peer: { id: b.client.peerId, username: 'bob' },
+  });
+  assert.equal(await inspect.zscore(`${prefix}nodes`, n2.nodeId), null);
+  assert.equal(await inspect.scard(`${prefix}nodepeers:${n2.nodeId}`), 0);
+  assert.equal(await inspect.exists(`${prefix}user:bob`), 0);
+  assert.deepEqual(Object.keys(await inspect.hgetall(`${prefix}room:room`)), [a.client.peerId]);
+  await a.client.sync();
+  assert.deepEqual(a.client.unread(), []);
+});
