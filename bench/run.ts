@@ -135,7 +135,13 @@ function summarise(scenario: string, m: Record<string, number>): string {
         pick('connPerSec', 0),
       ].join(' ');
     case 'storm':
-      return [pick('consistentMs', 0), pick('incomplete', 0), pick('anomalies', 0)].join(' ');
+      return [
+        pick('consistentMs', 0),
+        pick('lastMembersMs', 0),
+        pick('serverCpuMs', 0),
+        pick('incomplete', 0),
+        pick('anomalies', 0),
+      ].join(' ');
     case 'churn':
       return [pick('sessions', 0), pick('failed', 0), pick('cpuPerSessionUs', 0)].join(' ');
     default:

@@ -38,6 +38,7 @@ export const joinStormScenario: Scenario = {
         consistentMs: r.incomplete === 0 ? r.consistentMs : NaN,
         incomplete: r.incomplete,
         anomalies: r.anomalies,
+        lastMembersMs: r.lastMembersMs,
         serverCpuMs: cpu1 - cpu0,
       };
     } finally {
