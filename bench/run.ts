@@ -4,7 +4,7 @@
  *   --report           also regenerate docs/performance.md (and its SVG chart)
  *   --only a,b         scenarios to run (relay, capacity, storm, churn, soak, cross-node)
  *   --servers a,b      servers to run (signalroom, raw, naive, peerjs, and `against` with --against)
- *   --rounds N         rounds per scenario (default: each scenario's own)
+ *   --rounds N         rounds per scenario (default: each scenario's own; 1 with --quick)
  *   --against DIR      also run the signalroom of another checkout (A/B of a change)
  *   --generators N     load generator processes (default 3)
  *   --profile          write a V8 CPU profile of every server to bench/results/profiles/
@@ -74,12 +74,14 @@ async function main(): Promise<void> {
   const data: RunData = {};
   try {
     for (const scenario of scenarios) {
-      const rounds = args.quick ? 1 : Number(args.rounds ?? scenario.rounds);
+      const rounds = Number(args.rounds ?? (args.quick ? 1 : scenario.rounds));
       const targets = servers.filter((k) => scenario.appliesTo(k));
       const perServer: RunData[string] = (data[scenario.id] = {});
       for (let round = 1; round <= rounds; round++) {
         // A B A B: every server once per round, so slow drifts of a busy machine hit all alike.
-        for (const kind of targets) {
+        // Each round starts one server later (A B C, B C A, …), so no server always runs first.
+        const offset = (round - 1) % targets.length;
+        for (const kind of [...targets.slice(offset), ...targets.slice(0, offset)]) {
           progress(`${scenario.id}: round ${round}/${rounds}, ${kind.id}`);
           const metrics = await scenario.measure(ctx, kind, round);
           const into = (perServer[kind.id] ??= {});
@@ -121,6 +123,7 @@ function summarise(scenario: string, m: Record<string, number>): string {
     case 'relay':
       return [
         pick('cpuPerMsgUs'),
+        pick('writesPerMsg', 2),
         pick('throughput', 0),
         pick('p99_1000', 2),
         pick('p99_5000', 2),
@@ -139,6 +142,7 @@ function summarise(scenario: string, m: Record<string, number>): string {
         pick('consistentMs', 0),
         pick('lastMembersMs', 0),
         pick('serverCpuMs', 0),
+        pick('serverWrites', 0),
         pick('incomplete', 0),
         pick('anomalies', 0),
       ].join(' ');

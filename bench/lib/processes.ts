@@ -38,6 +38,19 @@ export function cpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / sysconf.clockTicks;
 }
 
+/** Read and write system calls a process made so far, from /proc/PID/io (0 when unreadable). */
+export function syscalls(pid: number): { reads: number; writes: number } {
+  try {
+    const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+    return {
+      reads: Number(/syscr:\s+(\d+)/.exec(io)?.[1] ?? 0),
+      writes: Number(/syscw:\s+(\d+)/.exec(io)?.[1] ?? 0),
+    };
+  } catch {
+    return { reads: 0, writes: 0 };
+  }
+}
+
 /** Resident set size of a process in bytes, from /proc/PID/status. */
 export function rssBytes(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -78,6 +91,10 @@ export class ServerProcess {
 
   cpuMs(): number {
     return cpuMs(this.pid);
+  }
+
+  syscalls(): { reads: number; writes: number } {
+    return syscalls(this.pid);
   }
 
   rss(): number {

@@ -30,8 +30,10 @@ export const joinStormScenario: Scenario = {
         prefix: `s${round}`,
       });
       const cpu0 = server.cpuMs();
+      const io0 = server.syscalls();
       const r = await gen.run<StormResult>({ cmd: 'stormGo', room: 'storm', timeoutMs: 30_000 });
       const cpu1 = server.cpuMs();
+      const io1 = server.syscalls();
       await gen.run({ cmd: 'closeAll' });
       return {
         peers: prepared.ready,
@@ -40,6 +42,7 @@ export const joinStormScenario: Scenario = {
         anomalies: r.anomalies,
         lastMembersMs: r.lastMembersMs,
         serverCpuMs: cpu1 - cpu0,
+        serverWrites: io1.writes - io0.writes,
       };
     } finally {
       await server.stop();

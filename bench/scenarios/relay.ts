@@ -55,10 +55,14 @@ export const relayScenario: Scenario = {
       );
       const m: Metrics = {};
       const cpu0 = server.cpuMs();
+      const io0 = server.syscalls();
       const closed = await phase(ctx, (_s, i) =>
         ctx.generators[i]!.run({ cmd: 'closed', durationMs: closedMs, window: WINDOW }),
       );
       const cpu1 = server.cpuMs();
+      const io1 = server.syscalls();
+      m.writesPerMsg = (io1.writes - io0.writes) / closed.received;
+      m.readsPerMsg = (io1.reads - io0.reads) / closed.received;
       m.cpuPerMsgUs = ((cpu1 - cpu0) * 1000) / closed.received;
       m.throughput = closed.received / (closed.elapsedMs / 1000);
       m.serverCpuShare = (cpu1 - cpu0) / closed.elapsedMs;
