@@ -13,6 +13,7 @@ import { CLOSE_CODES } from '../protocol/close-codes.js';
 import { Heartbeat } from './heartbeat.js';
 import { PingBudget } from './ping-budget.js';
 import { UpgradeGuard, type UpgradeGuardOptions } from './upgrade-guard.js';
+import { batchWrites, isRoomEvent } from './write-batch.js';
 
 /** Options of the WebSocket edge. */
 export interface TransportOptions extends UpgradeGuardOptions {
@@ -95,6 +96,7 @@ export function attachTransport(
           closedByServer = true;
           dropSlowConsumer(ws, logger, info.ip, observer);
         } else {
+          batchWrites(ws, isRoomEvent(frame));
           ws.send(frame);
           observer.messageOut(frame);
         }
