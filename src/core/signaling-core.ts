@@ -128,6 +128,8 @@ export class SignalingCore implements LocalDelivery {
     const sizes: Record<string, number> = {
       connections: this.connections.size,
       sessions: this.sessions.size,
+      byToken: this.byToken.size,
+      cleaning: this.cleaning.size,
     };
     for (const [k, v] of Object.entries(this.resume.stats())) sizes[`resume.${k}`] = v;
     for (const [k, v] of Object.entries(backend.size?.() ?? {})) sizes[`backend.${k}`] = v;
