@@ -171,7 +171,7 @@ export class SignalingCore implements LocalDelivery {
       }
     }, this.options.identifyTimeoutMs);
     session.identifyTimer.unref();
-    if (this.debug) session.log.debug('connect');
+    session.log.info('connect');
     return {
       onText: (text) => this.onFrame(session, text),
       onBinary: () => this.onFrame(session, BINARY_FRAME),
