@@ -137,6 +137,9 @@ export class ClusterLiveness {
       const since = this.connectedSince;
       if (since !== null && Date.now() - since >= this.options.nodeTimeoutMs) await this.reapDeadNodes();
     } catch (err) {
+      // A hung Redis keeps the connection open: count the time connected from the next success,
+      // or this node would judge the others before they could beat again.
+      this.connectedSince = null;
       this.degrade((err as Error).message);
     }
   }
@@ -158,6 +161,7 @@ export class ClusterLiveness {
       ),
     );
     this.latencyMs = Date.now() - started;
+    this.connectedSince ??= Date.now();
     // While the cluster re-registers after a data loss, claims and joins are refused: say so.
     this.recoveringUntil = recoveringMs > 0 ? Date.now() + recoveringMs : 0;
     let mode: ReregisterMode | null = this.pendingMode;

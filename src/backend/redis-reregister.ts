@@ -52,8 +52,10 @@ export async function reregister(
             room,
             peer.seq,
             memberJson(peer.username, node, peer.seq),
+            peer.leftRoom ?? '',
           ),
         );
+        delete peer.leftRoom;
         if (conflict === 1) {
           log.warn({ peerId: id, username: peer.username }, 'username claimed by another peer meanwhile');
         }

@@ -97,6 +97,7 @@ export class RedisRooms {
       left = reply === null ? null : parseMembers(reply);
     } catch (err) {
       if (!(err instanceof BackendUnavailableError)) throw err;
+      if (record) record.leftRoom = roomId;
       // Leaving always succeeds: members here are told now, those on other nodes when Redis is
       // back (the re-registration purges the membership and publishes the PEER_LEFT_ROOM).
       b.markDirty();

@@ -16,15 +16,17 @@ local function now_ms()
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
--- Remove member 'id' from room 'room' and tell the members left, grouped by node, except on 'skip'.
-local function leave_room(p, room, id, user, seq, skip)
+-- Remove member 'id' from room 'room' and tell the members left, grouped by node, except on
+-- 'skip', and (when 'min_seq' is given) only those who joined after it, i.e. who can know of it.
+local function leave_room(p, room, id, user, seq, skip, min_seq)
   local rk = p .. 'room:' .. room
   if redis.call('HDEL', rk, id) == 0 then return end
   local all = redis.call('HGETALL', rk)
   local by_node = {}
   for i = 1, #all, 2 do
-    local n = cjson.decode(all[i + 1]).n
-    if n ~= skip then
+    local m = cjson.decode(all[i + 1])
+    local n = m.n
+    if n ~= skip and (not min_seq or (tonumber(m.s) or 0) > (tonumber(min_seq) or 0)) then
       by_node[n] = by_node[n] or {}
       table.insert(by_node[n], all[i])
     end
@@ -135,8 +137,11 @@ return {#ids, 0}`,
 for i = 3, #ARGV do remove_peer(ARGV[1], ARGV[i], ARGV[2]) end
 return #ARGV - 2`,
   },
-  // ARGV: prefix, node, peerId, username, usernameKey, roomId or '', seq, member JSON.
-  // Re-register a live peer of this node as it is (after Redis lost data, or a lost reply).
+  // ARGV: prefix, node, peerId, username, usernameKey, roomId or '', seq, member JSON, room the
+  // peer left while Redis was unreachable or ''. Re-register a live peer of this node as it is
+  // (after Redis lost data, or a lost reply). A membership Redis has but the node does not is
+  // removed: announced to everyone if the peer left it, else only to those who joined after it
+  // (a join whose reply was lost was never announced; later joiners saw it in ROOM_MEMBERS).
   // → {1 if another peer holds the username, 1 if the membership had to be re-added}.
   srEnsure: {
     keys: 0,
@@ -148,7 +153,9 @@ local conflict = 0
 if not holder then redis.call('SET', uk, id) elseif holder ~= id then conflict = 1 end
 local pk = p .. 'peer:' .. id
 local cur = redis.call('HMGET', pk, 'r', 's')
-if cur[1] and cur[1] ~= room then leave_room(p, cur[1], id, user, cur[2], node) end
+if cur[1] and cur[1] ~= room then
+  leave_room(p, cur[1], id, user, cur[2], node, (cur[1] ~= ARGV[9]) and (cur[2] or '0') or nil)
+end
 redis.call('HSET', pk, 'n', node, 'u', user, 'k', ukey)
 redis.call('SADD', p .. 'nodepeers:' .. node, id)
 local readded = 0

@@ -52,6 +52,8 @@ export interface LocalPeer {
   room: string | null;
   /** Sequence number of the current room membership. */
   seq: number;
+  /** A room it left while Redis was unreachable (its members elsewhere are told on repair). */
+  leftRoom?: string;
 }
 
 /** Shared state in Redis, delivery over pub/sub; see the module comment. */

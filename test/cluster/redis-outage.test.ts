@@ -131,3 +131,38 @@ test('cluster: Redis restarted empty: nodes re-register their peers and the clus
     assert.deepEqual(client.unread(), []);
   }
 });
+
+test('cluster: Redis hung (SIGSTOP): identify and join fail within the command timeout, then recover', async (t) => {
+  const { nodes, redis } = await startCluster(t, 2);
+  const [n1, n2] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
+  const a = await member(t, n1, 'alice', 'room');
+  const a2 = await member(t, n1, 'anna', 'room');
+  const idle = await TestClient.connect(t, n2.wsUrl);
+  await idle.identify('ida');
+  await a.client.next('NEW_PEER_IN_ROOM');
+
+  redis.pause();
+  t.after(() => redis.resume());
+  // Nothing answers, nothing hangs: the command timeout (500 ms here) turns it into UNAVAILABLE.
+  idle.send({ type: 'JOIN_ROOM', roomId: 'room' });
+  const joinReply = await idle.next();
+  assert.deepEqual([joinReply.type, joinReply.code, joinReply.ref], ['ERROR', 'UNAVAILABLE', 'JOIN_ROOM']);
+  const newcomer = await TestClient.connect(t, n2.wsUrl);
+  newcomer.send({ type: 'IDENTIFY', username: 'nina' });
+  const refusal = await newcomer.next();
+  assert.deepEqual([refusal.type, refusal.code], ['AUTH_ERROR', 'UNAVAILABLE']);
+  await n1.waitReady(503);
+  // Same-node relay does not need Redis.
+  a.client.send({ type: 'SDP_OFFER', toPeerId: a2.client.peerId, sdp: { type: 'offer', sdp: 'local' } });
+  assert.equal((await a2.client.next()).type, 'SDP_OFFER');
+
+  redis.resume();
+  await n1.waitReady(200);
+  await n2.waitReady(200);
+  const joined = await idle.join('room');
+  assert.deepEqual((joined.members as Array<{ username: string }>).map((m) => m.username).sort(), [
+    'alice',
+    'anna',
+  ]);
+  assert.equal((await a.client.next()).type, 'NEW_PEER_IN_ROOM');
+});

@@ -98,6 +98,16 @@ export class RedisServer {
     await exited;
   }
 
+  /** SIGSTOP: connections stay open but nothing is answered (a hung Redis). */
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  /** SIGCONT after {@link pause}. */
+  resume(): void {
+    this.child?.kill('SIGCONT');
+  }
+
   /** kill -9: the data in memory is lost. */
   async kill(): Promise<void> {
     const exited = this.exited();
@@ -114,6 +124,7 @@ export class RedisServer {
 
   /** Kill the process and remove its directory. */
   async destroy(): Promise<void> {
+    this.resume(); // a stopped process would not die of SIGKILL before it is continued on some systems
     if (this.child) await this.kill();
     rmSync(this.dir, { recursive: true, force: true });
   }
