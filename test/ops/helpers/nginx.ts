@@ -3,12 +3,15 @@
  * directory, loopback ports and the upstream pointed at the test server; `daemon off`, killed after.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { freePort } from '../../helpers/redis-server.js';
+
+/** Debian installs nginx in /usr/sbin, which is not on every user's PATH. */
+const NGINX = existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx';
 
 /** The deployment config the tests run. */
 export const NGINX_CONF = new URL('../../../deploy/nginx.conf', import.meta.url);
@@ -73,7 +76,7 @@ export async function startNginx(t: TestContext, upstreamPort: number): Promise<
       '',
     ].join('\n'),
   );
-  const child = spawn('nginx', ['-p', prefix, '-c', join(prefix, 'nginx.conf'), '-g', 'daemon off;'], {
+  const child = spawn(NGINX, ['-p', prefix, '-c', join(prefix, 'nginx.conf'), '-g', 'daemon off;'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
