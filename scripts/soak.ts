@@ -9,7 +9,7 @@ const { values } = parseArgs({
     clients: { type: 'string', default: '1000' },
     duration: { type: 'string', default: '600' },
     rate: { type: 'string', default: '0.5' },
-    grace: { type: 'string', default: '2000' },
+    grace: { type: 'string', default: '10000' },
   },
 });
 const clients = Number(values.clients);
