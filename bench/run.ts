@@ -8,9 +8,10 @@
  *   --against DIR      also run the signalroom of another checkout (A/B of a change)
  *   --generators N     load generator processes (default 3)
  *   --profile          write a V8 CPU profile of every server to bench/results/profiles/
+ *   --report-from FILE rewrite docs/performance.md from a saved results JSON (no run)
  * Results: a table on stdout and bench/results/<time>.json (git-ignored).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { describeMachine } from './lib/machine.js';
@@ -32,6 +33,7 @@ const { values: args } = parseArgs({
     against: { type: 'string' },
     generators: { type: 'string', default: '3' },
     profile: { type: 'boolean', default: false },
+    'report-from': { type: 'string' },
   },
 });
 
@@ -55,6 +57,11 @@ const servers = kinds.filter((k) => !wantedServers || wantedServers.includes(k.i
 const scenarios = SCENARIOS.filter((s) => !args.only || args.only.split(',').includes(s.id));
 
 async function main(): Promise<void> {
+  if (args['report-from']) {
+    writeReport(JSON.parse(readFileSync(args['report-from'], 'utf8')) as RunResult);
+    progress(`docs/performance.md regenerated from ${args['report-from']}`);
+    return;
+  }
   const machine = describeMachine();
   progress(
     `bench: ${args.quick ? 'quick' : 'full'} run of ${scenarios.map((s) => s.id).join(', ')} on ${servers.map((s) => s.id).join(', ')}` +

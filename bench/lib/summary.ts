@@ -60,6 +60,7 @@ export function rows(m: Medians): Row[] {
   const list = [
     row('Server CPU per relayed message (saturated)', 'µs', 'relay', 'cpuPerMsgUs', 1),
     row('Relay throughput at saturation', 'msg/s', 'relay', 'throughput', 0),
+    row('Server write system calls per relayed message', '', 'relay', 'writesPerMsg', 2),
     row('Server CPU share at saturation', 'cores', 'relay', 'serverCpuShare', 2),
     row('Server CPU per relayed message at 5k msg/s', 'µs', 'relay', 'cpuPerMsgUs_5000', 1),
   ];
@@ -74,6 +75,8 @@ export function rows(m: Medians): Row[] {
     row('Idle connections held', '', 'capacity', 'connected', 0, false),
     row('Connections opened (and identified, joined) per second', '/s', 'capacity', 'connPerSec', 0),
     row('Join storm: time to a consistent view', 'ms', 'storm', 'consistentMs', 0),
+    row('Join storm: server CPU', 'ms', 'storm', 'serverCpuMs', 0),
+    row('Join storm: server write system calls', '', 'storm', 'serverWrites', 0),
     row('Join storm: peers missing a view', '', 'storm', 'incomplete', 0, false),
     row('Churn: server CPU per session', 'µs', 'churn', 'cpuPerSessionUs', 0),
     row('Churn: sessions completed', '', 'churn', 'sessions', 0, false),
