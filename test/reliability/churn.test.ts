@@ -1,7 +1,7 @@
 /**
  * A proxy between SDK clients and the server cuts every connection every couple of seconds while
  * the peers relay numbered messages to each other: none may be lost, duplicated or reordered.
- * The issue asks for a minute of churn; CI runs CHURN_MS (default 20 s) to fit (docs/reliability.md).
+ * A minute of churn, as the issue asks; CHURN_MS shortens it for a quick local run.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +11,7 @@ import { startServer } from '../helpers/test-server.js';
 import { startTcpProxy } from './tcp-proxy.js';
 import { waitUntil } from './resume-helpers.js';
 
-const CHURN_MS = Number(process.env.CHURN_MS ?? 20_000);
+const CHURN_MS = Number(process.env.CHURN_MS ?? 60_000);
 const PEERS = 3;
 const SEND_EVERY_MS = 20;
 
