@@ -10,7 +10,7 @@ export type {
   SignalingClientOptions,
   SignalingEvents,
   SignalMessage,
-} from './signaling-client.js';
+} from './signaling-types.js';
 export { PeerMesh } from './peer-mesh.js';
 export type { DataChannelSpec, PeerMeshEvents, PeerMeshOptions } from './peer-mesh.js';
 export { PeerLink, isPolite } from './peer-link.js';

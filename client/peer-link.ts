@@ -5,7 +5,7 @@
  */
 import type { IceCandidate, PeerInfo } from '../src/protocol/messages.js';
 import { SignalroomError } from './errors.js';
-import type { SignalMessage } from './signaling-client.js';
+import type { SignalMessage } from './signaling-types.js';
 
 /** How a link sends its signals (the mesh routes them through the signaling client). */
 export interface SignalSender {

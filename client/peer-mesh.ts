@@ -8,7 +8,8 @@ import { TypedEmitter } from './emitter.js';
 import type { SignalroomError } from './errors.js';
 import { fetchIceServers } from './ice-servers.js';
 import { PeerLink, type LinkObserver } from './peer-link.js';
-import type { Identity, SignalingClient, SignalMessage } from './signaling-client.js';
+import type { SignalingClient } from './signaling-client.js';
+import type { Identity, SignalMessage } from './signaling-types.js';
 
 /** Events of {@link PeerMesh}. */
 export interface PeerMeshEvents {
