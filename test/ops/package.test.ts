@@ -1,7 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -9,6 +17,7 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 const root = new URL('../..', import.meta.url).pathname;
+const OFFLINE = ['--offline', '--no-audit', '--no-fund', '--ignore-scripts'];
 
 test('npm pack → install → `npx signalroom` prints --help, serves the demo, health and metrics, stops on SIGTERM', async (t) => {
   // `npm test` builds before the tests; the package ships dist/ only.
@@ -26,17 +35,18 @@ test('npm pack → install → `npx signalroom` prints --help, serves the demo, 
   assert.ok(paths.includes('dist/demo/index.html'), 'the demo is in the package');
   assert.ok(!paths.some((p) => p.startsWith('src/') || p.startsWith('test/')), 'sources and tests stay out');
 
+  // Installed offline, from the npm cache: `npm ci` caches the dependencies' tarballs but not their
+  // registry metadata, so `npm install <tarball>` would need the network to resolve them. The
+  // package's dependencies are installed as the lockfile pins them (`npm ci --omit=dev`, tarballs
+  // by integrity), then the app installs the unpacked package.
+  const pkg = join(dir, 'package');
+  await run('tar', ['xzf', join(dir, filename), '-C', dir]);
+  copyFileSync(join(root, 'package-lock.json'), join(pkg, 'package-lock.json'));
+  await run('npm', ['ci', '--omit=dev', ...OFFLINE], { cwd: pkg });
   const app = join(dir, 'app');
-  await run('mkdir', ['-p', app]);
+  mkdirSync(app);
   writeFileSync(join(app, 'package.json'), '{"name":"app","private":true}');
-  // From the npm cache: the test never needs the network once `npm ci` ran.
-  await run(
-    'npm',
-    ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', join(dir, filename)],
-    {
-      cwd: app,
-    },
-  );
+  await run('npm', ['install', ...OFFLINE, pkg], { cwd: app });
   const help = await run('npx', ['--offline', 'signalroom', '--help'], { cwd: app });
   assert.match(help.stdout, /^Usage: signalroom \[options\]/);
   assert.match(help.stdout, /--turn-secret/);
