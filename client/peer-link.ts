@@ -20,6 +20,24 @@ export interface LinkObserver {
   channel(link: PeerLink, channel: RTCDataChannel): void;
   track(link: PeerLink, event: RTCTrackEvent): void;
   error(link: PeerLink, error: SignalroomError): void;
+  /** Called before an ICE restart (the mesh renews TURN credentials); the restart waits for it. */
+  beforeIceRestart(link: PeerLink): Promise<void>;
+  /** An ICE restart was started, and why. */
+  iceRestart(link: PeerLink, reason: IceRestartReason): void;
+}
+
+/** Why an ICE restart was started: the connection `failed`, stayed `disconnected` too long, or the app asked. */
+export type IceRestartReason = 'failed' | 'disconnected' | 'requested';
+
+/** Settings of a {@link PeerLink} beyond its RTCConfiguration. */
+export interface PeerLinkOptions {
+  /** The RTCPeerConnection implementation (default: the global one). */
+  PeerConnection?: typeof RTCPeerConnection;
+  /**
+   * Restart ICE when the connection has been `disconnected` this long (ms); 0: only on `failed`.
+   * Default 5000: Chromium reports `failed` only some 15–30 s after the path died.
+   */
+  restartDisconnectedAfterMs?: number;
 }
 
 /** Counters of negotiation events, for diagnostics and tests. */
@@ -63,6 +81,9 @@ export class PeerLink {
   // Signals of one peer are applied strictly one after another.
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
+  private readonly restartDisconnectedAfterMs: number;
+  private disconnectedTimer: ReturnType<typeof setTimeout> | null = null;
+  private restarting = false;
 
   constructor(
     /** The remote peer (its id changes when it rejoins after a server restart: {@link rekey}). */
@@ -71,10 +92,11 @@ export class PeerLink {
     configuration: RTCConfiguration,
     private readonly send: SignalSender,
     private readonly observer: LinkObserver,
-    PeerConnection: typeof RTCPeerConnection = RTCPeerConnection,
+    options: PeerLinkOptions = {},
   ) {
     this.polite = isPolite(localId, peer.id);
-    this.pc = new PeerConnection(configuration);
+    this.restartDisconnectedAfterMs = options.restartDisconnectedAfterMs ?? 5000;
+    this.pc = new (options.PeerConnection ?? RTCPeerConnection)(configuration);
     this.pc.onnegotiationneeded = () => void this.negotiate();
     this.pc.onicecandidate = ({ candidate }) => {
       // A null candidate marks the end of gathering; peers do not need it relayed.
@@ -119,6 +141,40 @@ export class PeerLink {
     if (this.pc.signalingState !== 'closed') this.pc.removeTrack(sender);
   }
 
+  /** Use other ICE servers (fresh TURN credentials) from the next ICE gathering on. */
+  setIceServers(iceServers: RTCIceServer[]): void {
+    if (this.closed) return;
+    try {
+      this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers });
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /**
+   * Restart ICE: new credentials and candidates (fresh TURN allocations) on the same connection,
+   * negotiated like any other change. Done on its own when the connection fails or stays
+   * disconnected; resolves once the restart has been started.
+   */
+  async restartIce(reason: IceRestartReason = 'requested'): Promise<void> {
+    if (this.closed || this.restarting) return;
+    this.restarting = true;
+    try {
+      await this.observer.beforeIceRestart(this);
+    } catch {
+      // Renewing the credentials is best effort: restart with the ones there are.
+    } finally {
+      this.restarting = false;
+    }
+    // The connection may have come back (or been closed) while the credentials were renewed.
+    const state = this.pc.connectionState;
+    if (this.closed || (reason !== 'requested' && state !== reason)) return;
+    this.stats.iceRestarts += 1;
+    this.observer.iceRestart(this, reason);
+    // Renegotiates through negotiationneeded, so perfect negotiation handles both sides restarting.
+    this.pc.restartIce();
+  }
+
   /** Apply a signal from this peer. */
   handleSignal(message: SignalMessage): void {
     this.chain = this.chain.then(() => this.apply(message)).catch((err: unknown) => this.fail(err));
@@ -128,6 +184,7 @@ export class PeerLink {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.clearDisconnectedTimer();
     this.pc.onnegotiationneeded = null;
     this.pc.onicecandidate = null;
     this.pc.ondatachannel = null;
@@ -215,12 +272,21 @@ export class PeerLink {
 
   private onConnectionState(): void {
     const state = this.pc.connectionState;
-    if (state === 'failed' && !this.closed) {
-      // New ICE credentials renegotiate the transport (through negotiationneeded) without a new connection.
-      this.stats.iceRestarts += 1;
-      this.pc.restartIce();
+    this.clearDisconnectedTimer();
+    if (state === 'failed' && !this.closed) void this.restartIce('failed');
+    if (state === 'disconnected' && !this.closed && this.restartDisconnectedAfterMs > 0) {
+      // `disconnected` often heals by itself within seconds; one that lasts will not, or only at `failed`.
+      this.disconnectedTimer = setTimeout(() => {
+        this.disconnectedTimer = null;
+        void this.restartIce('disconnected');
+      }, this.restartDisconnectedAfterMs);
     }
     this.observer.state(this, state);
+  }
+
+  private clearDisconnectedTimer(): void {
+    if (this.disconnectedTimer !== null) clearTimeout(this.disconnectedTimer);
+    this.disconnectedTimer = null;
   }
 
   private fail(err: unknown): void {

@@ -6,8 +6,9 @@
 import type { PeerInfo } from '../src/protocol/messages.js';
 import { TypedEmitter } from './emitter.js';
 import type { SignalroomError } from './errors.js';
-import { fetchIceServers } from './ice-servers.js';
-import { PeerLink, type LinkObserver } from './peer-link.js';
+import { IceServerRefresh } from './ice-server-refresh.js';
+import { iceServersUrlFor } from './ice-servers.js';
+import { PeerLink, type IceRestartReason, type LinkObserver } from './peer-link.js';
 import type { SignalingClient } from './signaling-client.js';
 import type { Identity, SignalMessage } from './signaling-types.js';
 
@@ -30,6 +31,10 @@ export interface PeerMeshEvents {
   track: { peer: PeerInfo; track: MediaStreamTrack; streams: readonly MediaStream[] };
   /** A peer connection operation failed (the mesh carries on). */
   error: { peer: PeerInfo; error: SignalroomError };
+  /** An ICE restart was started on a connection (it `failed` or stayed `disconnected`). */
+  'ice-restart': { peer: PeerInfo; reason: IceRestartReason };
+  /** New ICE servers (renewed TURN credentials) are in use. */
+  'ice-servers': { iceServers: RTCIceServer[] };
 }
 
 /** A data channel the newcomer opens to every peer. */
@@ -41,10 +46,18 @@ export interface DataChannelSpec extends RTCDataChannelInit {
 export interface PeerMeshOptions {
   /** Data channels opened to each peer (by whichever side joined later). */
   dataChannels?: DataChannelSpec[];
-  /** Fixed ICE servers; by default those of `AUTH_SUCCESS`, else those at `iceServersUrl`, else none. */
+  /** Fixed ICE servers (never renewed); by default those of `AUTH_SUCCESS`, else those at `iceServersUrl`, else none. */
   iceServers?: RTCIceServer[];
-  /** An endpoint answering `{ iceServers }`, asked when `AUTH_SUCCESS` carries none (e.g. `/api/ice-servers`). */
+  /**
+   * The endpoint answering `{ iceServers, ttlSeconds }` to the session's bearer token: asked when
+   * `AUTH_SUCCESS` carries no servers, to renew expiring TURN credentials, and before an ICE restart.
+   * Default: `/api/ice-servers` on the signaling server's host (http(s) for ws(s)).
+   */
   iceServersUrl?: string;
+  /** Renew TURN credentials after this share of their lifetime (default 0.8). */
+  iceServersRefreshRatio?: number;
+  /** Restart ICE on a connection `disconnected` this long (ms, default 5000); 0: only when it `failed`. */
+  restartDisconnectedAfterMs?: number;
   /** Other RTCPeerConnection settings. */
   rtcConfiguration?: Omit<RTCConfiguration, 'iceServers'>;
   /** The RTCPeerConnection implementation (default: the global one). */
@@ -58,7 +71,7 @@ export class PeerMesh extends TypedEmitter<PeerMeshEvents> {
   private readonly kept = new Map<string, PeerLink>();
   private readonly localTracks = new Map<MediaStreamTrack, MediaStream[]>();
   private readonly unsubscribe: Array<() => void>;
-  private iceServers: RTCIceServer[] = [];
+  private readonly ice: IceServerRefresh;
   // Client events are handled in order; fetching ICE servers after identification holds the rest back.
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
@@ -68,6 +81,17 @@ export class PeerMesh extends TypedEmitter<PeerMeshEvents> {
     private readonly options: PeerMeshOptions = {},
   ) {
     super();
+    this.ice = new IceServerRefresh(
+      {
+        url: () => this.options.iceServersUrl ?? iceServersUrlFor(client.url),
+        token: () => client.apiToken,
+        apply: (iceServers) => {
+          for (const link of [...this.links.values(), ...this.kept.values()]) link.setIceServers(iceServers);
+          this.emit('ice-servers', { iceServers });
+        },
+      },
+      options.iceServersRefreshRatio ?? 0.8,
+    );
     const inOrder =
       <T>(handler: (payload: T) => void | Promise<void>) =>
       (payload: T) => {
@@ -141,18 +165,28 @@ export class PeerMesh extends TypedEmitter<PeerMeshEvents> {
   /** Close every connection and stop following the client (the client stays open). */
   close(): void {
     this.closed = true;
+    this.ice.close();
     for (const off of this.unsubscribe) off();
     this.removeAll();
     this.closeKept();
   }
 
+  /** The ICE servers new connections get (renewed TURN credentials once they were renewed). */
+  get iceServers(): RTCIceServer[] {
+    return this.ice.current;
+  }
+
   private async onIdentified(identity: Identity): Promise<void> {
     // A resumed session keeps its peer id, room and connections; a new one is a new peer to everyone.
-    if (identity.resumed) return;
-    this.removeAll();
-    if (this.options.iceServers) this.iceServers = this.options.iceServers;
-    else if (identity.iceServers) this.iceServers = identity.iceServers;
-    else if (this.options.iceServersUrl) this.iceServers = await fetchIceServers(this.options.iceServersUrl);
+    if (!identity.resumed) this.removeAll();
+    if (this.options.iceServers) {
+      if (!identity.resumed) this.ice.use(this.options.iceServers);
+    } else if (identity.iceServers) {
+      // A resume brings fresh credentials too.
+      this.ice.use(identity.iceServers);
+    } else if (!identity.resumed && this.options.iceServersUrl) {
+      await this.ice.refresh();
+    }
   }
 
   private onMembers(members: PeerInfo[]): void {
@@ -182,14 +216,17 @@ export class PeerMesh extends TypedEmitter<PeerMeshEvents> {
     const link: PeerLink = new PeerLink(
       peer,
       localId,
-      { ...this.options.rtcConfiguration, iceServers: this.iceServers },
+      { ...this.options.rtcConfiguration, iceServers: this.ice.current },
       {
         offer: (d) => client.sendOffer(link.peer.id, { type: 'offer', sdp: d.sdp ?? '' }),
         answer: (d) => client.sendAnswer(link.peer.id, { type: 'answer', sdp: d.sdp ?? '' }),
         candidate: (c) => client.sendCandidate(link.peer.id, c),
       },
       this.observer,
-      this.options.RTCPeerConnection,
+      {
+        PeerConnection: this.options.RTCPeerConnection,
+        restartDisconnectedAfterMs: this.options.restartDisconnectedAfterMs,
+      },
     );
     this.links.set(peer.id, link);
     this.emit('peer-added', { peer, link });
@@ -245,5 +282,11 @@ export class PeerMesh extends TypedEmitter<PeerMeshEvents> {
     track: (link, event) =>
       this.emit('track', { peer: link.peer, track: event.track, streams: event.streams }),
     error: (link, error) => this.emit('error', { peer: link.peer, error }),
+    // A restart allocates anew on the TURN server: with credentials as fresh as can be had.
+    beforeIceRestart: async () => {
+      if (!this.options.iceServers && (this.ice.expiring || this.options.iceServersUrl))
+        await this.ice.refresh();
+    },
+    iceRestart: (link, reason) => this.emit('ice-restart', { peer: link.peer, reason }),
   };
 }

@@ -57,14 +57,19 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
   private readonly queue: SignalQueue;
   private current: ConnectionState = 'idle';
   private credentials: { username: string; token?: string } | null = null;
+  /** The auth token of the last IDENTIFY sent (the one an AUTH_SUCCESS answers). */
+  private identifyToken: string | undefined;
   private identity: Identity | null = null;
   private room: string | null = null;
   private wantedRoom: string | null = null;
   private sequence = 0;
   private readonly writeMessage = (message: ClientMessage): void => this.write(message);
+  /** The WebSocket URL this client connects to. */
+  readonly url: string;
 
   constructor(options: SignalingClientOptions) {
     super();
+    this.url = options.url;
     const impl = options.WebSocket ?? globalWebSocket();
     if (!impl)
       throw new TypeError('SignalingClient: no global WebSocket; pass options.WebSocket (e.g. from "ws")');
@@ -112,6 +117,15 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
   /** Identity details from the last `AUTH_SUCCESS`. */
   get identified(): Identity | null {
     return this.identity;
+  }
+  /**
+   * The bearer token of this session for the server's HTTP API (`GET /api/ice-servers`): the
+   * current resume token, else the auth token given to {@link identify}, else the `token` query
+   * parameter of the URL; null before identification.
+   */
+  get apiToken(): string | null {
+    if (!this.identity) return null;
+    return this.resume.token ?? this.identifyToken ?? urlToken(this.url);
   }
   /** The room the server has us in, if any. */
   get roomId(): string | null {
@@ -224,6 +238,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
   ): Promise<Identity> {
     const message: ClientMessage = { type: 'IDENTIFY', username: credentials.username };
     if (credentials.token !== undefined) message.token = credentials.token;
+    this.identifyToken = credentials.token;
     this.resume.prepareIdentify(message, resumeToken);
     await requestIdentify(this.replies, this.writeMessage, message);
     return this.identity as Identity;
@@ -326,5 +341,13 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
   private nextId(kind: string): string {
     this.sequence += 1;
     return `${kind}-${this.sequence}`;
+  }
+}
+
+function urlToken(url: string): string | null {
+  try {
+    return new URL(url).searchParams.get('token');
+  } catch {
+    return null;
   }
 }

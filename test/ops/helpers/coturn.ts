@@ -22,6 +22,8 @@ export interface Coturn {
   config: string;
   /** What it logged so far (for failure messages). */
   output(): string;
+  /** Send `signal` and wait until the process has exited (its allocations die with it). */
+  kill(signal: NodeJS.Signals): Promise<void>;
 }
 
 /** deploy/turnserver.conf turned into a loopback test config. */
@@ -55,10 +57,17 @@ export function testTurnConfig(
   return replaced.join('\n');
 }
 
-/** Start turnserver accepting `secrets`; stopped (and its dir removed) when the test ends. */
-export async function startCoturn(t: TestContext, secrets: readonly string[]): Promise<Coturn> {
+/**
+ * Start turnserver accepting `secrets`; stopped (and its dir removed) when the test ends.
+ * `options.port` reuses a port (a restart in the place of a killed one).
+ */
+export async function startCoturn(
+  t: TestContext,
+  secrets: readonly string[],
+  options: { port?: number } = {},
+): Promise<Coturn> {
   const dir = mkdtempSync(join(tmpdir(), 'signalroom-coturn-'));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   // A relay range unlikely to collide with anything else on the machine.
   const minPort = 50_000 + Math.floor(Math.random() * 150) * 100;
   const config = testTurnConfig(readFileSync(TURNSERVER_CONF, 'utf8'), {
@@ -83,7 +92,13 @@ export async function startCoturn(t: TestContext, secrets: readonly string[]): P
   );
   await Promise.race([stunBinding(port, 10_000), exited]);
   const realm = /^realm=(.*)$/m.exec(config)?.[1] ?? '';
-  return { port, realm, config, output: () => output };
+  const kill = async (signal: NodeJS.Signals): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill(signal);
+    await gone;
+  };
+  return { port, realm, config, output: () => output, kill };
 }
 
 async function stop(child: ChildProcess): Promise<void> {
