@@ -9,114 +9,11 @@
  * - restarted after a `disconnected` that lasts (coturn is back at once), before `failed`.
  */
 import assert from 'node:assert/strict';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import type { PeerMesh, PeerMeshOptions } from '../../client/peer-mesh.js';
 import { startCoturn, type Coturn } from '../ops/helpers/coturn.js';
-import { haveBrowser, launchBrowser, openPage, startDemoServer } from './support/browser.js';
-
-declare global {
-  interface Window {
-    ice: {
-      mesh: PeerMesh;
-      states: Array<{ state: string; at: number }>;
-      received: string[];
-      added: number;
-      restarts: string[];
-      renewals: number;
-      channel: RTCDataChannel | null;
-      firstPc: RTCPeerConnection | null;
-      pairTypes(): Promise<string | null>;
-    };
-  }
-}
-
-const SECRET = 'ice-restart-secret-5d1f';
-
-// Plain JavaScript run in the page (see glare.test.ts for why it is a string).
-const SDK_PEER = `async ({ name, room, meshOptions }) => {
-  const sdk = await import('/sdk.js');
-  const client = new sdk.SignalingClient({ url: 'ws://' + location.host + '/ws' });
-  const mesh = new sdk.PeerMesh(client, {
-    dataChannels: [{ label: 'chat' }],
-    rtcConfiguration: { iceTransportPolicy: 'relay' },
-    ...meshOptions,
-  });
-  const ice = { mesh, states: [], received: [], added: 0, restarts: [], renewals: 0, channel: null, firstPc: null };
-  mesh.on('ice-restart', ({ reason }) => ice.restarts.push(reason));
-  mesh.on('ice-servers', () => { ice.renewals += 1; });
-  mesh.on('peer-added', ({ link }) => { ice.added += 1; ice.firstPc ??= link.pc; });
-  mesh.on('peer-state', ({ state }) => ice.states.push({ state, at: Date.now() }));
-  mesh.on('channel', ({ channel }) => {
-    ice.channel = channel;
-    channel.onmessage = (event) => ice.received.push(String(event.data));
-  });
-  // The candidate types of the selected pair, e.g. "relay/relay".
-  ice.pairTypes = async () => {
-    const stats = await mesh.peers()[0].pc.getStats();
-    let pair = null;
-    stats.forEach((s) => { if (s.type === 'transport' && s.selectedCandidatePairId) pair = stats.get(s.selectedCandidatePairId); });
-    return pair ? stats.get(pair.localCandidateId).candidateType + '/' + stats.get(pair.remoteCandidateId).candidateType : null;
-  };
-  window.ice = ice;
-  await client.connect();
-  await client.identify(name);
-  await client.join(room);
-}`;
-
-async function sdkPeer(page: Page, name: string, room: string, meshOptions: PeerMeshOptions): Promise<void> {
-  await page.evaluate(`(${SDK_PEER})(${JSON.stringify({ name, room, meshOptions })})`);
-}
-
-/** Wait for `page`'s channel to be open, send `text` from `from`, and see it arrive on `to`. */
-async function exchange(from: Page, to: Page, text: string): Promise<void> {
-  await from.waitForFunction(() => window.ice.channel?.readyState === 'open', undefined, { timeout: 20_000 });
-  await from.evaluate((m) => window.ice.channel?.send(m), text);
-  await to.waitForFunction((m) => window.ice.received.includes(m), text, { timeout: 10_000 });
-}
-
-/** Two relay-only SDK peers connected through a real coturn, with a message each way. */
-async function relayedPair(t: TestContext, room: string, meshOptions: PeerMeshOptions = {}) {
-  const coturn = await startCoturn(t, [SECRET]);
-  const { httpUrl } = await startDemoServer(t, {
-    turnUrls: [`turn:127.0.0.1:${coturn.port}?transport=udp`],
-    turnSecret: [SECRET],
-  });
-  const browser = await launchBrowser(t);
-  const alice = await openPage(browser, httpUrl);
-  const bob = await openPage(browser, httpUrl);
-  await sdkPeer(alice, 'alice', room, meshOptions);
-  await sdkPeer(bob, 'bob', room, meshOptions);
-  await exchange(alice, bob, 'before the outage, from alice');
-  await exchange(bob, alice, 'before the outage, from bob');
-  for (const page of [alice, bob])
-    assert.equal(await page.evaluate(() => window.ice.pairTypes()), 'relay/relay');
-  return { coturn, alice, bob };
-}
-
-/** What a page knows of its link: how many, whether it is still the first RTCPeerConnection, its restarts. */
-interface LinkFacts {
-  links: number;
-  added: number;
-  samePc: boolean;
-  iceRestarts: number;
-  restarts: string[];
-  renewals: number;
-}
-
-function linkFacts(page: Page): Promise<LinkFacts> {
-  return page.evaluate(() => {
-    const links = window.ice.mesh.peers();
-    return {
-      links: links.length,
-      added: window.ice.added,
-      samePc: links[0]?.pc === window.ice.firstPc,
-      iceRestarts: links[0]?.stats.iceRestarts ?? -1,
-      restarts: window.ice.restarts.slice(),
-      renewals: window.ice.renewals,
-    };
-  });
-}
+import { haveBrowser } from './support/browser.js';
+import { exchange, linkFacts, relayedPair, TURN_SECRET, type LinkFacts } from './support/relayed-peers.js';
 
 /** The page clock's time when `page` first reported `state` at or after `since`, or null. */
 function firstState(page: Page, state: string, since: number) {
@@ -183,7 +80,7 @@ test('a relayed connection that fails (coturn killed, then restarted) comes back
   for (const page of [alice, bob]) await untilState(page, 'failed', 45_000, () => '');
   // Back on the same port with the same secret, but without the old allocations: only new ones,
   // which the ICE restart makes, carry traffic again.
-  const second = await startCoturn(t, [SECRET], { port: coturn.port });
+  const second = await startCoturn(t, [TURN_SECRET], { port: coturn.port });
   const after = await recoveredInPlace([alice, bob], before, brokenAt, second);
   for (const [i, page] of [alice, bob].entries()) {
     const [b, a] = [before[i]!, after[i]!];
@@ -207,7 +104,7 @@ test('a relayed connection that stays disconnected (coturn restarted without its
   const brokenAt = await alice.evaluate(() => Date.now());
   // Killed and at once started again: coturn answers, but the relayed path needs new allocations.
   await coturn.kill('SIGKILL');
-  const second = await startCoturn(t, [SECRET], { port: coturn.port });
+  const second = await startCoturn(t, [TURN_SECRET], { port: coturn.port });
   for (const page of [alice, bob]) await untilState(page, 'disconnected', 20_000, () => '');
   const after = await recoveredInPlace([alice, bob], before, brokenAt, second);
   for (const [i, page] of [alice, bob].entries()) {
