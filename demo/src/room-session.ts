@@ -31,8 +31,12 @@ export function signalingUrl(): string {
 /** A joined room. */
 export class RoomSession {
   readonly client = new SignalingClient({ url: signalingUrl() });
-  // ICE servers (TURN credentials, when the server has TURN configured) arrive in AUTH_SUCCESS.
-  readonly mesh = new PeerMesh(this.client, { dataChannels: [{ label: 'chat' }, { label: 'file' }] });
+  // ICE servers (TURN credentials, when the server has TURN configured) arrive in AUTH_SUCCESS; the
+  // mesh renews them from this endpoint, with the session's resume token as bearer, before they expire.
+  readonly mesh = new PeerMesh(this.client, {
+    dataChannels: [{ label: 'chat' }, { label: 'file' }],
+    iceServersUrl: '/api/ice-servers',
+  });
   private readonly peers = new Map<string, PeerChannels>();
   private readonly peerList = new PeerList();
   private readonly chat = new ChatLog();
