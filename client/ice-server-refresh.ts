@@ -4,6 +4,7 @@
  * the server's ICE servers endpoint with the session's bearer token, and handed to every connection
  * (`setConfiguration`), so the next ICE restart (and every new connection) allocates with them.
  */
+import type { IceServer } from '../src/protocol/messages.js';
 import { credentialsExpireAt, requestIceServers } from './ice-servers.js';
 
 /** What the refresh asks of its owner. */
@@ -13,7 +14,7 @@ export interface IceServerRefreshHost {
   /** The bearer token for it (the session's), or null. */
   token(): string | null;
   /** New servers to use from now on. */
-  apply(servers: RTCIceServer[]): void;
+  apply(servers: IceServer[]): void;
 }
 
 // Never ask more often than this, whatever the lifetime says (a clock far off, a tiny TTL).
@@ -23,7 +24,7 @@ const RETRY_SHARE = 0.05;
 
 /** The current ICE servers and the timer that renews their credentials. */
 export class IceServerRefresh {
-  private servers: RTCIceServer[] = [];
+  private servers: IceServer[] = [];
   private lifetimeMs: number | undefined;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private inFlight: Promise<boolean> | null = null;
@@ -36,7 +37,7 @@ export class IceServerRefresh {
   ) {}
 
   /** The servers in use. */
-  get current(): RTCIceServer[] {
+  get current(): IceServer[] {
     return this.servers;
   }
 
@@ -46,7 +47,7 @@ export class IceServerRefresh {
   }
 
   /** Use `servers` from now on and plan their renewal; `ttlSeconds` when the server said it. */
-  use(servers: RTCIceServer[], ttlSeconds?: number): void {
+  use(servers: IceServer[], ttlSeconds?: number): void {
     this.servers = servers;
     this.host.apply(servers);
     const expiresAt = credentialsExpireAt(servers);

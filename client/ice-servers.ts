@@ -1,8 +1,9 @@
 /** ICE servers come from the signaling server (never hard-coded public STUN: it must work on a LAN). */
+import type { IceServer } from '../src/protocol/messages.js';
 
 /** What an ICE servers endpoint answered. */
 export interface IceServersAnswer {
-  iceServers: RTCIceServer[];
+  iceServers: IceServer[];
   /** The lifetime of the credentials in seconds, when the endpoint says (signalroom's does). */
   ttlSeconds: number | undefined;
 }
@@ -19,7 +20,7 @@ export interface FetchIceServersOptions {
 export async function fetchIceServers(
   url: string,
   options: FetchIceServersOptions = {},
-): Promise<RTCIceServer[]> {
+): Promise<IceServer[]> {
   return (await requestIceServers(url, options))?.iceServers ?? [];
 }
 
@@ -58,7 +59,7 @@ export async function requestIceServers(
  * When the earliest TURN REST credential among `servers` expires (ms since the epoch): the username
  * is `<expiry unix seconds>:<peer id>`. Undefined when none carries an expiry.
  */
-export function credentialsExpireAt(servers: readonly RTCIceServer[]): number | undefined {
+export function credentialsExpireAt(servers: readonly IceServer[]): number | undefined {
   let earliest: number | undefined;
   for (const server of servers) {
     const match = /^(\d{9,})(?::|$)/.exec(server.username ?? '');
@@ -83,7 +84,7 @@ export function iceServersUrlFor(signalingUrl: string): string | null {
   }
 }
 
-function isIceServer(value: unknown): value is RTCIceServer {
+function isIceServer(value: unknown): value is IceServer {
   if (typeof value !== 'object' || value === null) return false;
   const urls = (value as { urls?: unknown }).urls;
   return typeof urls === 'string' || (Array.isArray(urls) && urls.every((u) => typeof u === 'string'));

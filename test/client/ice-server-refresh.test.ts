@@ -11,6 +11,7 @@ import { credentialsExpireAt, iceServersUrlFor, requestIceServers } from '../../
 import { SignalingClient } from '../../client/signaling-client.js';
 import { turnPassword } from '../../src/auth/turn.js';
 import type { Config } from '../../src/config.js';
+import type { IceServer } from '../../src/protocol/messages.js';
 import { startServer } from '../helpers/test-server.js';
 
 const SECRET = 'refresh-test-secret';
@@ -31,7 +32,7 @@ async function identifiedClient(t: TestContext, wsUrl: string, token?: string) {
 
 /** A refresh for `client` that records what it applies; `ratio` 0.03 of 60 s renews after 1.8 s. */
 function refreshFor(t: TestContext, client: SignalingClient, token = () => client.apiToken) {
-  const applied: RTCIceServer[][] = [];
+  const applied: IceServer[][] = [];
   const waiters: Array<() => void> = [];
   const refresh = new IceServerRefresh(
     {
@@ -59,7 +60,7 @@ function refreshFor(t: TestContext, client: SignalingClient, token = () => clien
   return { refresh, applied, untilApplied };
 }
 
-function turnOf(servers: RTCIceServer[]): { username: string; credential: string } {
+function turnOf(servers: IceServer[]): { username: string; credential: string } {
   const turn = servers.find((s) => s.username !== undefined);
   assert.ok(turn, JSON.stringify(servers));
   return { username: turn.username as string, credential: turn.credential as string };
@@ -72,7 +73,7 @@ test('credentials from AUTH_SUCCESS are renewed from /api/ice-servers with the r
   assert.ok(token, 'a resume token');
   const { refresh, applied, untilApplied } = refreshFor(t, client);
 
-  refresh.use(identity.iceServers as RTCIceServer[]);
+  refresh.use(identity.iceServers as IceServer[]);
   const first = turnOf(applied[0]!);
   await untilApplied(3);
   for (const servers of applied.slice(1)) {
@@ -94,12 +95,12 @@ test('the auth token is the bearer when resume is off; without a bearer the serv
   assert.equal(await requestIceServers(url, { token: 'someone-else' }), null, 'unknown bearer: 401');
 
   const refused = refreshFor(t, client, () => null);
-  refused.refresh.use(identity.iceServers as RTCIceServer[]);
+  refused.refresh.use(identity.iceServers as IceServer[]);
   assert.equal(await refused.refresh.refresh(), false);
   assert.equal(refused.applied.length, 1, 'only the servers of AUTH_SUCCESS');
 
   const { refresh, applied } = refreshFor(t, client);
-  refresh.use(identity.iceServers as RTCIceServer[]);
+  refresh.use(identity.iceServers as IceServer[]);
   assert.equal(await refresh.refresh(), true);
   assert.equal(applied.length, 2);
   const { username, credential } = turnOf(applied[1]!);
