@@ -24,6 +24,8 @@ export interface Coturn {
   output(): string;
   /** Send `signal` and wait until the process has exited (its allocations die with it). */
   kill(signal: NodeJS.Signals): Promise<void>;
+  /** Stop the process (SIGSTOP): it answers nothing, and nothing tells its clients. */
+  freeze(): void;
 }
 
 /** deploy/turnserver.conf turned into a loopback test config. */
@@ -98,13 +100,15 @@ export async function startCoturn(
     child.kill(signal);
     await gone;
   };
-  return { port, realm, config, output: () => output, kill };
+  const freeze = (): void => void child.kill('SIGSTOP');
+  return { port, realm, config, output: () => output, kill, freeze };
 }
 
 async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');
+  child.kill('SIGCONT'); // a frozen process takes the SIGTERM only once it runs again
   const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
   await exited;
   clearTimeout(timer);
