@@ -34,7 +34,9 @@ export class SignalingSocket {
     private readonly host: SignalingSocketHost,
   ) {
     this.keepalive = new Keepalive(keepaliveIntervalMs, {
-      pingableSocket: () => (this.socket && host.mayPing() ? this.socket : null),
+      // A socket already closing (its close event not yet delivered) is skipped: send would throw.
+      pingableSocket: () =>
+        this.socket?.readyState === READY_STATE.OPEN && host.mayPing() ? this.socket : null,
       nextPingId: () => host.nextPingId(),
       write: (message) => host.write(message),
       detachSocket: () => void this.detach(),
