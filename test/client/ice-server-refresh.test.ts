@@ -7,12 +7,14 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import WebSocket from 'ws';
 import { IceServerRefresh } from '../../client/ice-server-refresh.js';
+import { ExponentialBackoffPolicy } from '../../client/reconnect-policy.js';
 import { credentialsExpireAt, iceServersUrlFor, requestIceServers } from '../../client/ice-servers.js';
 import { SignalingClient } from '../../client/signaling-client.js';
 import { turnPassword } from '../../src/auth/turn.js';
 import type { Config } from '../../src/config.js';
 import type { IceServer } from '../../src/protocol/messages.js';
 import { startServer } from '../helpers/test-server.js';
+import { nextEvent } from './events.js';
 
 const SECRET = 'refresh-test-secret';
 const TURN: Partial<Config> = {
@@ -105,4 +107,38 @@ test('the auth token is the bearer when resume is off; without a bearer the serv
   assert.equal(applied.length, 2);
   const { username, credential } = turnOf(applied[1]!);
   assert.equal(credential, turnPassword(username, SECRET));
+});
+
+test('after a resume the bearer is the new resume token: the old one is refused, renewal goes on', async (t) => {
+  const { wsUrl } = await startServer(t, TURN);
+  const sockets: WebSocket[] = [];
+  class TrackedSocket extends WebSocket {
+    constructor(url: string, protocols?: string | string[]) {
+      super(url, protocols);
+      sockets.push(this);
+    }
+  }
+  const client = new SignalingClient({
+    url: wsUrl,
+    WebSocket: TrackedSocket,
+    reconnect: new ExponentialBackoffPolicy({ initialDelayMs: 20, maxDelayMs: 200 }),
+  });
+  t.after(() => client.close());
+  await client.connect();
+  await client.identify('alice');
+  const oldToken = client.apiToken as string;
+  const resumed = nextEvent(client, 'identified');
+  sockets.at(-1)?.terminate(); // a network blip: no close frame, the server holds the session
+  const identity = await resumed;
+  assert.equal(identity.resumed, true);
+  assert.ok(identity.iceServers, 'a resume brings fresh credentials');
+  const newToken = client.apiToken as string;
+  assert.notEqual(newToken, oldToken);
+  const url = iceServersUrlFor(client.url) as string;
+  assert.equal(await requestIceServers(url, { token: oldToken }), null, 'the old token is refused');
+
+  const { refresh, applied } = refreshFor(t, client);
+  refresh.use(identity.iceServers as IceServer[]);
+  assert.equal(await refresh.refresh(), true);
+  assert.equal(applied.length, 2);
 });
