@@ -23,6 +23,9 @@ function firstState(page: Page, state: string, since: number) {
   );
 }
 
+// Each test as a whole, whatever its single waits add up to (failed comes some 16 s after the kill).
+const HARD_TIMEOUT_MS = 60_000;
+
 /** Wait (bounded) until `page`'s link is in `state`; on timeout, say what the page saw. */
 async function untilState(page: Page, state: string, timeout: number, why: () => string): Promise<void> {
   await page
@@ -70,55 +73,63 @@ async function recoveredInPlace(pages: [Page, Page], before: LinkFacts[], broken
   return after;
 }
 
-test('a relayed connection that fails (coturn killed, then restarted) comes back by ICE restart on the same RTCPeerConnection', async (t) => {
-  if (!haveBrowser(t)) return;
-  // Only `failed` may restart here: a restart after a lasting `disconnected` is the next test's case.
-  const { coturn, alice, bob } = await relayedPair(t, 'ice-failed', { restartDisconnectedAfterMs: 0 });
-  const before = await Promise.all([linkFacts(alice), linkFacts(bob)]);
-  const brokenAt = await alice.evaluate(() => Date.now());
-  await coturn.kill('SIGKILL');
-  for (const page of [alice, bob]) await untilState(page, 'failed', 45_000, () => '');
-  // Back on the same port with the same secret, but without the old allocations: only new ones,
-  // which the ICE restart makes, carry traffic again.
-  const second = await startCoturn(t, [TURN_SECRET], { port: coturn.port });
-  const after = await recoveredInPlace([alice, bob], before, brokenAt, second);
-  for (const [i, page] of [alice, bob].entries()) {
-    const [b, a] = [before[i]!, after[i]!];
-    assert.ok(a.restarts.length > 0 && a.restarts.every((r) => r === 'failed'), a.restarts.join());
-    // Before restarting, the mesh renewed the TURN credentials from /api/ice-servers.
-    assert.ok(a.renewals > b.renewals, `renewals ${b.renewals} -> ${a.renewals}`);
-    const failedAt = (await firstState(page, 'failed', brokenAt))!;
-    const connectedAt = (await firstState(page, 'connected', failedAt))!;
-    t.diagnostic(
-      `${i === 0 ? 'alice' : 'bob'}: failed ${failedAt - brokenAt} ms after the kill, connected ${connectedAt - failedAt} ms after failed; restarts ${a.restarts.join()}`,
-    );
-  }
-});
+test(
+  'a relayed connection that fails (coturn killed, then restarted) comes back by ICE restart on the same RTCPeerConnection',
+  { timeout: HARD_TIMEOUT_MS },
+  async (t) => {
+    if (!haveBrowser(t)) return;
+    // Only `failed` may restart here: a restart after a lasting `disconnected` is the next test's case.
+    const { coturn, alice, bob } = await relayedPair(t, 'ice-failed', { restartDisconnectedAfterMs: 0 });
+    const before = await Promise.all([linkFacts(alice), linkFacts(bob)]);
+    const brokenAt = await alice.evaluate(() => Date.now());
+    await coturn.kill('SIGKILL');
+    for (const page of [alice, bob]) await untilState(page, 'failed', 35_000, () => '');
+    // Back on the same port with the same secret, but without the old allocations: only new ones,
+    // which the ICE restart makes, carry traffic again.
+    const second = await startCoturn(t, [TURN_SECRET], { port: coturn.port });
+    const after = await recoveredInPlace([alice, bob], before, brokenAt, second);
+    for (const [i, page] of [alice, bob].entries()) {
+      const [b, a] = [before[i]!, after[i]!];
+      assert.ok(a.restarts.length > 0 && a.restarts.every((r) => r === 'failed'), a.restarts.join());
+      // Before restarting, the mesh renewed the TURN credentials from /api/ice-servers.
+      assert.ok(a.renewals > b.renewals, `renewals ${b.renewals} -> ${a.renewals}`);
+      const failedAt = (await firstState(page, 'failed', brokenAt))!;
+      const connectedAt = (await firstState(page, 'connected', failedAt))!;
+      t.diagnostic(
+        `${i === 0 ? 'alice' : 'bob'}: failed ${failedAt - brokenAt} ms after the kill, connected ${connectedAt - failedAt} ms after failed; restarts ${a.restarts.join()}`,
+      );
+    }
+  },
+);
 
-test('a relayed connection left disconnected (coturn frozen) is restarted after 3 s of it, before it fails', async (t) => {
-  if (!haveBrowser(t)) return;
-  const { coturn, alice, bob } = await relayedPair(t, 'ice-disconnected', {
-    restartDisconnectedAfterMs: 3000,
-  });
-  const before = await Promise.all([linkFacts(alice), linkFacts(bob)]);
-  const brokenAt = await alice.evaluate(() => Date.now());
-  // Frozen, coturn answers nothing and nothing tells the browsers: the relayed path is silent.
-  coturn.freeze();
-  for (const page of [alice, bob]) await untilState(page, 'disconnected', 20_000, () => '');
-  // Once the SDK has begun its restart, coturn is replaced (same port and secret); only the new
-  // allocations the restart asks for (its requests are retransmitted) can carry traffic.
-  await alice.waitForFunction(() => window.ice.restarts.length > 0, undefined, { timeout: 10_000 });
-  await coturn.kill('SIGKILL');
-  const second = await startCoturn(t, [TURN_SECRET], { port: coturn.port });
-  const after = await recoveredInPlace([alice, bob], before, brokenAt, second);
-  for (const [i, page] of [alice, bob].entries()) {
-    const a = after[i]!;
-    assert.ok(a.restarts.length > 0 && a.restarts.every((r) => r === 'disconnected'), a.restarts.join());
-    assert.equal(await firstState(page, 'failed', brokenAt), null, 'restarted before reaching "failed"');
-    const disconnectedAt = (await firstState(page, 'disconnected', brokenAt))!;
-    const connectedAt = (await firstState(page, 'connected', disconnectedAt))!;
-    t.diagnostic(
-      `${i === 0 ? 'alice' : 'bob'}: disconnected ${disconnectedAt - brokenAt} ms after the freeze, connected ${connectedAt - disconnectedAt} ms after that; restarts ${a.restarts.join()}`,
-    );
-  }
-});
+test(
+  'a relayed connection left disconnected (coturn frozen) is restarted after 3 s of it, before it fails',
+  { timeout: HARD_TIMEOUT_MS },
+  async (t) => {
+    if (!haveBrowser(t)) return;
+    const { coturn, alice, bob } = await relayedPair(t, 'ice-disconnected', {
+      restartDisconnectedAfterMs: 3000,
+    });
+    const before = await Promise.all([linkFacts(alice), linkFacts(bob)]);
+    const brokenAt = await alice.evaluate(() => Date.now());
+    // Frozen, coturn answers nothing and nothing tells the browsers: the relayed path is silent.
+    coturn.freeze();
+    for (const page of [alice, bob]) await untilState(page, 'disconnected', 20_000, () => '');
+    // Once the SDK has begun its restart, coturn is replaced (same port and secret); only the new
+    // allocations the restart asks for (its requests are retransmitted) can carry traffic.
+    await alice.waitForFunction(() => window.ice.restarts.length > 0, undefined, { timeout: 10_000 });
+    await coturn.kill('SIGKILL');
+    const second = await startCoturn(t, [TURN_SECRET], { port: coturn.port });
+    const after = await recoveredInPlace([alice, bob], before, brokenAt, second);
+    for (const [i, page] of [alice, bob].entries()) {
+      const a = after[i]!;
+      assert.ok(a.restarts.length > 0 && a.restarts.every((r) => r === 'disconnected'), a.restarts.join());
+      assert.equal(await firstState(page, 'failed', brokenAt), null, 'restarted before reaching "failed"');
+      const disconnectedAt = (await firstState(page, 'disconnected', brokenAt))!;
+      const connectedAt = (await firstState(page, 'connected', disconnectedAt))!;
+      t.diagnostic(
+        `${i === 0 ? 'alice' : 'bob'}: disconnected ${disconnectedAt - brokenAt} ms after the freeze, connected ${connectedAt - disconnectedAt} ms after that; restarts ${a.restarts.join()}`,
+      );
+    }
+  },
+);
