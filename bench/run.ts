@@ -134,7 +134,11 @@ function summarise(scenario: string, m: Record<string, number>): string {
         pick('throughput', 0),
         pick('p99_1000', 2),
         pick('p99_5000', 2),
+        pick('cpuPerMsgUs_5000'),
         pick('p99_20000', 2),
+        pick('max_20000', 1),
+        pick('gcMs_20000', 0),
+        pick('gcMaxMs_20000', 1),
         pick('lost_20000', 0),
       ].join(' ');
     case 'capacity':
@@ -149,6 +153,7 @@ function summarise(scenario: string, m: Record<string, number>): string {
         pick('consistentMs', 0),
         pick('lastMembersMs', 0),
         pick('serverCpuMs', 0),
+        pick('generatorCpuMs', 0),
         pick('serverWrites', 0),
         pick('incomplete', 0),
         pick('anomalies', 0),

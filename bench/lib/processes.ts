@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { sysconf } from './sysconf.js';
 import type { GeneratorCommand } from '../load/generator.js';
 import type { ServerKind } from './servers.js';
+import type { GcPauses } from '../servers/child.js';
 
 const children = new Set<ChildProcess>();
 process.on('exit', () => {
@@ -102,16 +103,33 @@ export class ServerProcess {
   }
 
   /** Force two full GCs in the server and return its memory usage afterwards. */
-  gc(): Promise<NodeJS.MemoryUsage> {
+  async gc(): Promise<NodeJS.MemoryUsage> {
+    return (await this.ask<{ memory: NodeJS.MemoryUsage }>('gc')).memory;
+  }
+
+  /**
+   * The server's GC pauses since the last call (the first call counts from its start); NaN from a
+   * server that does not report them (an older checkout run with --against).
+   */
+  async gcPauses(): Promise<GcPauses> {
+    const none = { count: NaN, totalMs: NaN, maxMs: NaN };
+    return (await this.ask<{ pauses: GcPauses }>('gcPauses', { pauses: none })).pauses;
+  }
+
+  private ask<T>(cmd: 'gc' | 'gcPauses', fallback?: T): Promise<T> {
     const id = this.nextId++;
     return new Promise((resolve) => {
-      const onMessage = (msg: { id: number; memory: NodeJS.MemoryUsage }) => {
-        if (msg.id !== id) return;
+      const timer = fallback && setTimeout(() => done(fallback), 2000);
+      const done = (msg: T) => {
+        if (timer) clearTimeout(timer);
         this.child.off('message', onMessage);
-        resolve(msg.memory);
+        resolve(msg);
+      };
+      const onMessage = (msg: T & { id: number }) => {
+        if (msg.id === id) done(msg);
       };
       this.child.on('message', onMessage);
-      this.child.send({ id, cmd: 'gc' });
+      this.child.send({ id, cmd });
     });
   }
 
@@ -157,6 +175,11 @@ export class Generator {
       child.once('exit', (code) => reject(new Error(`generator exited (${code}) on start`)));
       child.once('message', () => resolve(new Generator(child)));
     });
+  }
+
+  /** CPU time the generator process has used so far (ms). */
+  cpuMs(): number {
+    return cpuMs(this.child.pid as number);
   }
 
   /** Send one command and wait for its reply. */

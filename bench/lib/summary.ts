@@ -41,7 +41,8 @@ const get = (m: Medians, scenario: string, server: ServerId, metric: string) =>
 
 /** The headline rows, in order. */
 export function rows(m: Medians): Row[] {
-  const servers: ServerId[] = ['signalroom', 'raw', 'naive', 'peerjs'];
+  // `against` (another checkout, --against) appears only in A/B runs.
+  const servers = ['signalroom', 'against', 'raw', 'naive', 'peerjs'] as ServerId[];
   const row = (
     label: string,
     unit: string,
@@ -70,12 +71,17 @@ export function rows(m: Medians): Row[] {
     list.push(row(`Latency max at ${rate / 1000}k msg/s`, 'ms', 'relay', `max_${rate}`, 1));
   }
   list.push(
+    row('Server GC pauses during the 20k msg/s phase', 'ms', 'relay', 'gcMs_20000', 0),
+    row('Longest server GC pause at 20k msg/s', 'ms', 'relay', 'gcMaxMs_20000', 1),
+  );
+  list.push(
     row('RSS per idle identified, joined connection', 'KiB', 'capacity', 'rssPerConnKiB', 2),
     row('Heap + external per idle connection', 'KiB', 'capacity', 'heapPerConnKiB', 2),
     row('Idle connections held', '', 'capacity', 'connected', 0, false),
     row('Connections opened (and identified, joined) per second', '/s', 'capacity', 'connPerSec', 0),
     row('Join storm: time to a consistent view', 'ms', 'storm', 'consistentMs', 0),
     row('Join storm: server CPU', 'ms', 'storm', 'serverCpuMs', 0),
+    row('Join storm: load generator CPU', 'ms', 'storm', 'generatorCpuMs', 0),
     row('Join storm: server write system calls', '', 'storm', 'serverWrites', 0),
     row('Join storm: peers missing a view', '', 'storm', 'incomplete', 0, false),
     row('Churn: server CPU per session', 'µs', 'churn', 'cpuPerSessionUs', 0),

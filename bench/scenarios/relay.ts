@@ -68,6 +68,7 @@ export const relayScenario: Scenario = {
       m.serverCpuShare = (cpu1 - cpu0) / closed.elapsedMs;
       m.lostClosed = closed.sent - closed.received;
       for (const rate of OPEN_RATES) {
+        await server.gcPauses();
         const c0 = server.cpuMs();
         const open = await phase(
           ctx,
@@ -75,6 +76,9 @@ export const relayScenario: Scenario = {
           rate,
         );
         const c1 = server.cpuMs();
+        const gc = await server.gcPauses();
+        m[`gcMs_${rate}`] = gc.totalMs;
+        m[`gcMaxMs_${rate}`] = gc.maxMs;
         m[`p50_${rate}`] = quantile(open.latencies, 0.5);
         m[`p99_${rate}`] = quantile(open.latencies, 0.99);
         m[`max_${rate}`] = max(open.latencies);

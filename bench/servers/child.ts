@@ -3,6 +3,15 @@
  * collect garbage and report memory. Nothing here runs while load is measured.
  */
 
+import { PerformanceObserver } from 'node:perf_hooks';
+
+/** Garbage collection pauses of the main thread since the last report. */
+export interface GcPauses {
+  count: number;
+  totalMs: number;
+  maxMs: number;
+}
+
 /** A started server. */
 export interface StartedServer {
   port: number;
@@ -11,10 +20,22 @@ export interface StartedServer {
 
 /** Run `start` and serve the runner's IPC requests. */
 export function serveChild(start: () => Promise<StartedServer>): void {
+  // GC pauses stop the whole server: they are the first suspect for latency tails.
+  let pauses: GcPauses = { count: 0, totalMs: 0, maxMs: 0 };
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      pauses.count++;
+      pauses.totalMs += entry.duration;
+      pauses.maxMs = Math.max(pauses.maxMs, entry.duration);
+    }
+  }).observe({ entryTypes: ['gc'] });
   start().then(
     (server) => {
-      process.on('message', (msg: { id: number; cmd: 'gc' | 'stop' }) => {
-        if (msg.cmd === 'gc') {
+      process.on('message', (msg: { id: number; cmd: 'gc' | 'gcPauses' | 'stop' }) => {
+        if (msg.cmd === 'gcPauses') {
+          process.send?.({ id: msg.id, pauses });
+          pauses = { count: 0, totalMs: 0, maxMs: 0 };
+        } else if (msg.cmd === 'gc') {
           const gc = (globalThis as { gc?: () => void }).gc;
           gc?.();
           gc?.();
