@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { MemoryBackend } from '../src/backend/memory.js';
 import { ServerMetrics } from '../src/metrics/server-metrics.js';
 import type { Connection } from '../src/core/connection.js';
+import { frameBytes } from '../src/core/frame-bytes.js';
 import { SignalingCore, type SessionHandle } from '../src/core/signaling-core.js';
 import { PROTOCOLS } from './load/protocols.js';
 
@@ -24,7 +25,11 @@ interface FakePeer {
 function fakePeer(core: SignalingCore): FakePeer {
   const frames: string[] = [];
   const connection: Connection = {
-    send: (frame) => void frames.push(frame),
+    send: (frame) => {
+      // What the WebSocket transport does with every frame (ws would encode a string itself).
+      frameBytes(frame);
+      frames.push(frame);
+    },
     close: () => undefined,
     bufferedAmount: 0,
   };

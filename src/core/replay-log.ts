@@ -2,7 +2,12 @@
  * Frame counts and the last frames sent, per identified session, so a resume loses nothing that
  * was in flight when the connection died: the client says how many frames it received, the server
  * replays the rest from here and says how many it processed, and the client re-sends the rest.
+ *
+ * The frames are kept as their UTF-8 bytes (the Buffer the transport writes), not as strings:
+ * every relayed frame stays in some log for a while, and kept strings are copied by each young
+ * generation GC they live through, while a Buffer's bytes are not (only its small header object).
  */
+import { frameBytes } from './frame-bytes.js';
 
 /** Bounds of the replay log. */
 export interface ReplayBounds {
@@ -16,7 +21,7 @@ export class ReplayLog {
   inCount: number;
   /** Frames sent to the client after AUTH_SUCCESS. */
   outCount: number;
-  private readonly frames: string[];
+  private readonly frames: Buffer[];
   private bytes = 0;
 
   constructor(
@@ -28,18 +33,18 @@ export class ReplayLog {
     this.inCount = inCount;
     this.outCount = outCount;
     this.frames = [];
-    for (const frame of frames) this.keep(frame);
+    for (const frame of frames) this.keep(frameBytes(frame));
   }
 
   /** A frame was sent to the client. */
   sent(frame: string): void {
     this.outCount++;
-    this.keep(frame);
+    this.keep(frameBytes(frame));
   }
 
   /** The logged frames, oldest first; the last is frame number `outCount`. */
   tail(): string[] {
-    return [...this.frames];
+    return this.frames.map(text);
   }
 
   /**
@@ -49,18 +54,21 @@ export class ReplayLog {
   missing(received: number): string[] | null {
     const count = this.outCount - received;
     if (count < 0 || count > this.frames.length) return null;
-    return count === 0 ? [] : this.frames.slice(this.frames.length - count);
+    return count === 0 ? [] : this.frames.slice(this.frames.length - count).map(text);
   }
 
-  private keep(frame: string): void {
+  private keep(frame: Buffer): void {
     this.frames.push(frame);
-    // String length in UTF-16 units approximates bytes well enough for a bound (frames are mostly ASCII).
     this.bytes += frame.length;
     while (
       this.frames.length > this.bounds.maxFrames ||
       (this.bytes > this.bounds.maxBytes && this.frames.length > 1)
     ) {
-      this.bytes -= (this.frames.shift() as string).length;
+      this.bytes -= (this.frames.shift() as Buffer).length;
     }
   }
+}
+
+function text(frame: Buffer): string {
+  return frame.toString('utf8');
 }

@@ -9,6 +9,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { SignalingCore } from '../core/signaling-core.js';
 import type { Connection, ConnectionInfo } from '../core/connection.js';
 import { NO_OBSERVER, type CoreObserver } from '../core/core-observer.js';
+import { frameBytes } from '../core/frame-bytes.js';
 import { CLOSE_CODES } from '../protocol/close-codes.js';
 import { Heartbeat } from './heartbeat.js';
 import { PingBudget } from './ping-budget.js';
@@ -97,7 +98,9 @@ export function attachTransport(
           dropSlowConsumer(ws, logger, info.ip, observer);
         } else {
           batchWrites(ws, isRoomEvent(frame));
-          ws.send(frame);
+          // Bytes, encoded once per frame however many receivers it has (ws would encode a string
+          // per receiver); the replay log keeps the same Buffer.
+          ws.send(frameBytes(frame), TEXT);
           observer.messageOut(frame);
         }
       },
@@ -153,6 +156,9 @@ export function attachTransport(
     openSockets: () => sockets.size,
   };
 }
+
+/** Send options of a text frame given as bytes. */
+const TEXT = { binary: false } as const;
 
 /** Close (4002) a client whose unsent output passed the limit, so it cannot grow the server's memory. */
 function dropSlowConsumer(ws: WebSocket, logger: Logger, ip: string, observer: CoreObserver): void {
