@@ -25,13 +25,45 @@ export interface MetricsSources {
   backend: Backend;
 }
 
-type Inc = { inc(): void };
+/**
+ * One series of a labelled counter, counted in a plain number on the hot path and handed to
+ * prom-client when the counter is collected (at scrape time). prom-client's own `inc` on a
+ * labelled child hashes and validates the labels on every call: once per frame in and out.
+ */
+class PendingCount {
+  n = 0;
+  private readonly series: { inc(value: number): void };
 
-/** A labelled child, exported as 0 from the start so every series exists before its first event. */
-function child(counter: Counter, label: string): Inc {
-  const c = counter.labels(label);
-  c.inc(0);
-  return c;
+  constructor(counter: Counter, label: string) {
+    this.series = counter.labels(label);
+    // Exported as 0 from the start, so every series exists before its first event.
+    this.series.inc(0);
+  }
+
+  flush(): void {
+    if (this.n === 0) return;
+    this.series.inc(this.n);
+    this.n = 0;
+  }
+}
+
+/** A labelled counter whose series are {@link PendingCount}s, flushed when it is collected. */
+function pendingCounter(
+  options: { name: string; help: string; labelName: string; registers: Registry[] },
+  labels: readonly string[],
+): Map<string, PendingCount> {
+  const series = new Map<string, PendingCount>();
+  const counter: Counter = new Counter({
+    name: options.name,
+    help: options.help,
+    labelNames: [options.labelName],
+    registers: options.registers,
+    collect() {
+      for (const s of series.values()) s.flush();
+    },
+  });
+  for (const label of labels) series.set(label, new PendingCount(counter, label));
+  return series;
 }
 
 /** The registry and the {@link CoreObserver} that feeds it. */
@@ -40,10 +72,11 @@ export class ServerMetrics implements CoreObserver {
   readonly registry = new Registry();
   readonly timesRelay = true;
   private readonly connectionsTotal: Counter;
-  private readonly inByType = new Map<string, Inc>();
-  private readonly outByPrefix: Array<{ prefix: string; counter: Inc }> = [];
-  private readonly outOther: Inc;
-  private readonly errorsByCode = new Map<ErrorCode, Inc>();
+  private readonly inByType: Map<string, PendingCount>;
+  private readonly inInvalid: PendingCount;
+  private readonly outByPrefix: Array<{ prefix: string; count: PendingCount }> = [];
+  private readonly outOther: PendingCount;
+  private readonly errorsByCode: Map<string, PendingCount>;
   private readonly relaySeconds: Histogram;
   private readonly rateLimitedTotal: Counter;
   private readonly slowConsumersTotal: Counter;
@@ -91,33 +124,41 @@ export class ServerMetrics implements CoreObserver {
       help: 'WebSocket connections accepted since start',
       registers,
     });
-    const messagesIn = new Counter({
-      name: 'signalroom_messages_in_total',
-      help: 'Client frames received, by message type (invalid: not JSON or not a known valid message)',
-      labelNames: ['type'],
-      registers,
-    });
-    for (const type of [...Object.keys(CLIENT_MESSAGES), 'invalid']) {
-      this.inByType.set(type, child(messagesIn, type));
-    }
-    const messagesOut = new Counter({
-      name: 'signalroom_messages_out_total',
-      help: 'Frames sent to clients, by message type',
-      labelNames: ['type'],
-      registers,
-    });
-    for (const type of Object.keys(SERVER_MESSAGES)) {
+    this.inByType = pendingCounter(
+      {
+        name: 'signalroom_messages_in_total',
+        help: 'Client frames received, by message type (invalid: not JSON or not a known valid message)',
+        labelName: 'type',
+        registers,
+      },
+      [...Object.keys(CLIENT_MESSAGES), 'invalid'],
+    );
+    this.inInvalid = this.inByType.get('invalid') as PendingCount;
+    // The most frequent frames first: messageOut tries the prefixes in this order.
+    const outTypes = Object.keys(SERVER_MESSAGES).sort((a, b) => frequency(a) - frequency(b));
+    const messagesOut = pendingCounter(
+      {
+        name: 'signalroom_messages_out_total',
+        help: 'Frames sent to clients, by message type',
+        labelName: 'type',
+        registers,
+      },
+      [...outTypes, 'other'],
+    );
+    for (const type of outTypes) {
       // Frames are built with `type` first, so the prefix names the type without parsing.
-      this.outByPrefix.push({ prefix: `{"type":"${type}"`, counter: child(messagesOut, type) });
+      this.outByPrefix.push({ prefix: `{"type":"${type}"`, count: messagesOut.get(type) as PendingCount });
     }
-    this.outOther = child(messagesOut, 'other');
-    const errors = new Counter({
-      name: 'signalroom_errors_total',
-      help: 'Refusals sent (ERROR and AUTH_ERROR), by error code',
-      labelNames: ['code'],
-      registers,
-    });
-    for (const code of ALL_ERROR_CODES) this.errorsByCode.set(code, child(errors, code));
+    this.outOther = messagesOut.get('other') as PendingCount;
+    this.errorsByCode = pendingCounter(
+      {
+        name: 'signalroom_errors_total',
+        help: 'Refusals sent (ERROR and AUTH_ERROR), by error code',
+        labelName: 'code',
+        registers,
+      },
+      ALL_ERROR_CODES,
+    );
     this.relaySeconds = new Histogram({
       name: 'signalroom_relay_seconds',
       help: 'Time the core spends relaying one SDP/ICE message (build the frame, hand it to the backend)',
@@ -146,17 +187,17 @@ export class ServerMetrics implements CoreObserver {
   }
 
   messageIn(type: string): void {
-    (this.inByType.get(type) ?? this.inByType.get('invalid'))?.inc();
+    (this.inByType.get(type) ?? this.inInvalid).n++;
   }
 
   messageOut(frame: string): void {
     for (const entry of this.outByPrefix) {
       if (frame.startsWith(entry.prefix)) {
-        entry.counter.inc();
+        entry.count.n++;
         return;
       }
     }
-    this.outOther.inc();
+    this.outOther.n++;
   }
 
   relayTime(seconds: number): void {
@@ -164,7 +205,8 @@ export class ServerMetrics implements CoreObserver {
   }
 
   error(code: ErrorCode): void {
-    this.errorsByCode.get(code)?.inc();
+    const count = this.errorsByCode.get(code);
+    if (count) count.n++;
   }
 
   rateLimited(): void {
@@ -183,6 +225,13 @@ export class ServerMetrics implements CoreObserver {
   async render(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
+}
+
+/** Relayed signals, then room announcements, then the rest. */
+function frequency(type: string): number {
+  const order = ['ICE_CANDIDATE', 'SDP_OFFER', 'SDP_ANSWER', 'NEW_PEER_IN_ROOM', 'PEER_LEFT_ROOM'];
+  const at = order.indexOf(type);
+  return at < 0 ? order.length : at;
 }
 
 /** The label of a room size: `1`, `2`, `3-4`, `5-8`, ..., `65+`. */
