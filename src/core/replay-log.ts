@@ -21,7 +21,14 @@ export class ReplayLog {
   inCount: number;
   /** Frames sent to the client after AUTH_SUCCESS. */
   outCount: number;
-  private readonly frames: Buffer[];
+  /**
+   * A ring: the oldest kept frame is at `head`, the next ones follow (wrapping). It grows by push
+   * up to `maxFrames` (an idle session keeps a short array), and then frames are overwritten in
+   * place: shifting the oldest out moved every other element and wrote each slot again.
+   */
+  private frames: Buffer[];
+  private head = 0;
+  private count = 0;
   private bytes = 0;
 
   constructor(
@@ -44,7 +51,7 @@ export class ReplayLog {
 
   /** The logged frames, oldest first; the last is frame number `outCount`. */
   tail(): string[] {
-    return this.frames.map(text);
+    return this.oldestFirst(this.count).map(text);
   }
 
   /**
@@ -53,21 +60,48 @@ export class ReplayLog {
    */
   missing(received: number): string[] | null {
     const count = this.outCount - received;
-    if (count < 0 || count > this.frames.length) return null;
-    return count === 0 ? [] : this.frames.slice(this.frames.length - count).map(text);
+    if (count < 0 || count > this.count) return null;
+    return this.oldestFirst(count).map(text);
+  }
+
+  /** The newest `n` frames, oldest first. */
+  private oldestFirst(n: number): Buffer[] {
+    const out: Buffer[] = [];
+    for (let i = this.count - n; i < this.count; i++) {
+      out.push(this.frames[(this.head + i) % this.frames.length] as Buffer);
+    }
+    return out;
   }
 
   private keep(frame: Buffer): void {
-    this.frames.push(frame);
-    this.bytes += frame.length;
-    while (
-      this.frames.length > this.bounds.maxFrames ||
-      (this.bytes > this.bounds.maxBytes && this.frames.length > 1)
-    ) {
-      this.bytes -= (this.frames.shift() as Buffer).length;
+    const size = this.frames.length;
+    if (this.count < size) {
+      this.frames[(this.head + this.count) % size] = frame;
+    } else if (size < this.bounds.maxFrames) {
+      // Full but may still grow: lay the ring out from 0 again (if it wrapped) and append.
+      if (this.head !== 0) this.frames = this.oldestFirst(this.count);
+      this.head = 0;
+      this.frames.push(frame);
+    } else {
+      this.dropOldest();
+      this.frames[(this.head + this.count) % size] = frame;
     }
+    this.count++;
+    this.bytes += frame.length;
+    while (this.bytes > this.bounds.maxBytes && this.count > 1) this.dropOldest();
+  }
+
+  private dropOldest(): void {
+    const oldest = this.frames[this.head] as Buffer;
+    this.bytes -= oldest.length;
+    this.frames[this.head] = EMPTY;
+    this.head = (this.head + 1) % this.frames.length;
+    this.count--;
   }
 }
+
+/** Stands in the slot of a dropped frame, so the ring does not keep its bytes alive. */
+const EMPTY = Buffer.alloc(0);
 
 function text(frame: Buffer): string {
   return frame.toString('utf8');

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ReplayLog } from '../../src/core/replay-log.js';
+
+/** What the log must hold: the newest frames within both bounds (at least the newest one). */
+class Reference {
+  frames: string[] = [];
+  outCount = 0;
+  constructor(private readonly bounds: { maxFrames: number; maxBytes: number }) {}
+  sent(frame: string): void {
+    this.outCount++;
+    this.frames.push(frame);
+    const bytes = () => this.frames.reduce((n, f) => n + Buffer.byteLength(f), 0);
+    while (
+      this.frames.length > this.bounds.maxFrames ||
+      (bytes() > this.bounds.maxBytes && this.frames.length > 1)
+    ) {
+      this.frames.shift();
+    }
+  }
+}
+
+test('the replay log keeps the newest frames within its frame and byte bounds, in order', () => {
+  let seed = 7;
+  const random = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  for (const bounds of [
+    { maxFrames: 1, maxBytes: 1024 },
+    { maxFrames: 5, maxBytes: 1024 },
+    { maxFrames: 64, maxBytes: 2000 },
+    { maxFrames: 8, maxBytes: 100_000 },
+  ]) {
+    const log = new ReplayLog(bounds);
+    const ref = new Reference(bounds);
+    for (let i = 0; i < 500; i++) {
+      // Mostly small frames, some big ones (the byte bound), some non-ASCII (bytes, not characters).
+      const frame = `{"n":${i},"pad":"${'é'.repeat(random(3) === 0 ? random(900) : random(40))}"}`;
+      log.sent(frame);
+      ref.sent(frame);
+      assert.deepEqual(log.tail(), ref.frames);
+      const back = random(ref.frames.length + 2);
+      const expected = back > ref.frames.length ? null : ref.frames.slice(ref.frames.length - back);
+      assert.deepEqual(log.missing(ref.outCount - back), expected);
+    }
+    assert.equal(log.outCount, 500);
+    assert.equal(log.missing(log.outCount + 1), null);
+  }
+});
+
+test('a replay log made from saved frames replays them', () => {
+  const log = new ReplayLog({ maxFrames: 3, maxBytes: 1024 }, 4, 10, ['a', 'b', 'c', 'd']);
+  assert.deepEqual(log.tail(), ['b', 'c', 'd']);
+  assert.deepEqual(log.missing(8), ['c', 'd']);
+  log.sent('e');
+  assert.deepEqual(log.missing(9), ['d', 'e']);
+  assert.deepEqual(log.missing(8), ['c', 'd', 'e']);
+  assert.equal(log.missing(7), null);
+});
