@@ -15,3 +15,11 @@ export function frameBytes(frame: string): Buffer {
   }
   return lastBytes;
 }
+
+/**
+ * True for relayed signals (SDP_OFFER, SDP_ANSWER, ICE_CANDIDATE): nearly every frame of a busy
+ * server, each short-lived. Every frame starts with `{"type":"` (the encoders write `type` first).
+ */
+export function isSignal(frame: string): boolean {
+  return frame.startsWith('ICE_CANDIDATE', 9) || frame.startsWith('SDP_', 9);
+}

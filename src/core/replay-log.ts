@@ -3,11 +3,16 @@
  * was in flight when the connection died: the client says how many frames it received, the server
  * replays the rest from here and says how many it processed, and the client re-sends the rest.
  *
- * The frames are kept as their UTF-8 bytes (the Buffer the transport writes), not as strings:
- * every relayed frame stays in some log for a while, and kept strings are copied by each young
- * generation GC they live through, while a Buffer's bytes are not (only its small header object).
+ * Relayed signals are kept as their UTF-8 bytes (the Buffer the transport writes), not as
+ * strings: every relayed frame stays in some log for a while, and kept strings are copied by each
+ * young generation GC they live through, while a Buffer's bytes are not (only its small header
+ * object). Other frames (room events, the few an idle peer keeps for long) stay strings: a small
+ * Buffer would pin its 8 KB allocation pool, which costs an idle connection more than the string.
  */
-import { frameBytes } from './frame-bytes.js';
+import { frameBytes, isSignal } from './frame-bytes.js';
+
+/** A kept frame: a relayed signal's bytes, or the text of any other frame. */
+type Kept = Buffer | string;
 
 /** Bounds of the replay log. */
 export interface ReplayBounds {
@@ -26,7 +31,7 @@ export class ReplayLog {
    * up to `maxFrames` (an idle session keeps a short array), and then frames are overwritten in
    * place: shifting the oldest out moved every other element and wrote each slot again.
    */
-  private frames: Buffer[];
+  private frames: Kept[];
   private head = 0;
   private count = 0;
   private bytes = 0;
@@ -40,13 +45,13 @@ export class ReplayLog {
     this.inCount = inCount;
     this.outCount = outCount;
     this.frames = [];
-    for (const frame of frames) this.keep(frameBytes(frame));
+    for (const frame of frames) this.keep(kept(frame));
   }
 
   /** A frame was sent to the client. */
   sent(frame: string): void {
     this.outCount++;
-    this.keep(frameBytes(frame));
+    this.keep(kept(frame));
   }
 
   /** The logged frames, oldest first; the last is frame number `outCount`. */
@@ -65,15 +70,15 @@ export class ReplayLog {
   }
 
   /** The newest `n` frames, oldest first. */
-  private oldestFirst(n: number): Buffer[] {
-    const out: Buffer[] = [];
+  private oldestFirst(n: number): Kept[] {
+    const out: Kept[] = [];
     for (let i = this.count - n; i < this.count; i++) {
-      out.push(this.frames[(this.head + i) % this.frames.length] as Buffer);
+      out.push(this.frames[(this.head + i) % this.frames.length] as Kept);
     }
     return out;
   }
 
-  private keep(frame: Buffer): void {
+  private keep(frame: Kept): void {
     const size = this.frames.length;
     if (this.count < size) {
       this.frames[(this.head + this.count) % size] = frame;
@@ -92,7 +97,7 @@ export class ReplayLog {
   }
 
   private dropOldest(): void {
-    const oldest = this.frames[this.head] as Buffer;
+    const oldest = this.frames[this.head] as Kept;
     this.bytes -= oldest.length;
     this.frames[this.head] = EMPTY;
     this.head = (this.head + 1) % this.frames.length;
@@ -100,9 +105,15 @@ export class ReplayLog {
   }
 }
 
-/** Stands in the slot of a dropped frame, so the ring does not keep its bytes alive. */
-const EMPTY = Buffer.alloc(0);
+/** Stands in the slot of a dropped frame, so the ring does not keep it alive. */
+const EMPTY = '';
 
-function text(frame: Buffer): string {
-  return frame.toString('utf8');
+// Bytes counts Buffer bytes, and string length in UTF-16 units for the rest (mostly ASCII): near
+// enough for a bound.
+function kept(frame: string): Kept {
+  return isSignal(frame) ? frameBytes(frame) : frame;
+}
+
+function text(frame: Kept): string {
+  return typeof frame === 'string' ? frame : frame.toString('utf8');
 }

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { isSignal } from '../../src/core/frame-bytes.js';
 import { ReplayLog } from '../../src/core/replay-log.js';
+
+/** What a frame counts for the byte bound: a signal's UTF-8 bytes, another frame's string length. */
+const size = (frame: string) => (isSignal(frame) ? Buffer.byteLength(frame) : frame.length);
 
 /** What the log must hold: the newest frames within both bounds (at least the newest one). */
 class Reference {
@@ -10,7 +14,7 @@ class Reference {
   sent(frame: string): void {
     this.outCount++;
     this.frames.push(frame);
-    const bytes = () => this.frames.reduce((n, f) => n + Buffer.byteLength(f), 0);
+    const bytes = () => this.frames.reduce((n, f) => n + size(f), 0);
     while (
       this.frames.length > this.bounds.maxFrames ||
       (bytes() > this.bounds.maxBytes && this.frames.length > 1)
@@ -35,8 +39,10 @@ test('the replay log keeps the newest frames within its frame and byte bounds, i
     const log = new ReplayLog(bounds);
     const ref = new Reference(bounds);
     for (let i = 0; i < 500; i++) {
-      // Mostly small frames, some big ones (the byte bound), some non-ASCII (bytes, not characters).
-      const frame = `{"n":${i},"pad":"${'é'.repeat(random(3) === 0 ? random(900) : random(40))}"}`;
+      // Signals (kept as bytes) and room events (kept as strings); mostly small, some big ones (the
+      // byte bound), some non-ASCII.
+      const type = random(2) === 0 ? 'ICE_CANDIDATE' : 'NEW_PEER_IN_ROOM';
+      const frame = `{"type":"${type}","n":${i},"pad":"${'é'.repeat(random(3) === 0 ? random(900) : random(40))}"}`;
       log.sent(frame);
       ref.sent(frame);
       assert.deepEqual(log.tail(), ref.frames);
