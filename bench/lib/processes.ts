@@ -133,6 +133,20 @@ export class ServerProcess {
     });
   }
 
+  /** Write a heap snapshot of the server to `file` (after a GC); resolves with its path. */
+  snapshot(file: string): Promise<string> {
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      const onMessage = (msg: { id: number; file: string }) => {
+        if (msg.id !== id) return;
+        this.child.off('message', onMessage);
+        resolve(msg.file);
+      };
+      this.child.on('message', onMessage);
+      this.child.send({ id, cmd: 'snapshot', file });
+    });
+  }
+
   /** Stop gracefully, then kill; resolves once the process is gone. */
   async stop(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;

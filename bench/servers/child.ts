@@ -1,9 +1,9 @@
 /**
  * The runner's side channel into a server process under test: announce the port, and on request
- * collect garbage and report memory. Nothing here runs while load is measured.
+ * collect garbage and report memory, or write a heap snapshot. Nothing here runs while load is measured.
  */
-
 import { PerformanceObserver } from 'node:perf_hooks';
+import { writeHeapSnapshot } from 'node:v8';
 
 /** Garbage collection pauses of the main thread since the last report. */
 export interface GcPauses {
@@ -31,21 +31,27 @@ export function serveChild(start: () => Promise<StartedServer>): void {
   }).observe({ entryTypes: ['gc'] });
   start().then(
     (server) => {
-      process.on('message', (msg: { id: number; cmd: 'gc' | 'gcPauses' | 'stop' }) => {
-        if (msg.cmd === 'gcPauses') {
-          process.send?.({ id: msg.id, pauses });
-          pauses = { count: 0, totalMs: 0, maxMs: 0 };
-        } else if (msg.cmd === 'gc') {
-          const gc = (globalThis as { gc?: () => void }).gc;
-          gc?.();
-          gc?.();
-          process.send?.({ id: msg.id, memory: process.memoryUsage() });
-        } else if (msg.cmd === 'stop') {
-          const bye = () => process.exit(0);
-          setTimeout(bye, 3000).unref();
-          server.close().then(bye, bye);
-        }
-      });
+      process.on(
+        'message',
+        (msg: { id: number; cmd: 'gc' | 'gcPauses' | 'snapshot' | 'stop'; file?: string }) => {
+          if (msg.cmd === 'gcPauses') {
+            process.send?.({ id: msg.id, pauses });
+            pauses = { count: 0, totalMs: 0, maxMs: 0 };
+          } else if (msg.cmd === 'snapshot') {
+            // For bench/heap-breakdown.ts; writing a snapshot collects garbage first.
+            process.send?.({ id: msg.id, file: writeHeapSnapshot(msg.file) });
+          } else if (msg.cmd === 'gc') {
+            const gc = (globalThis as { gc?: () => void }).gc;
+            gc?.();
+            gc?.();
+            process.send?.({ id: msg.id, memory: process.memoryUsage() });
+          } else if (msg.cmd === 'stop') {
+            const bye = () => process.exit(0);
+            setTimeout(bye, 3000).unref();
+            server.close().then(bye, bye);
+          }
+        },
+      );
       process.send?.({ ready: true, port: server.port });
     },
     (err: Error) => {
