@@ -1,18 +1,24 @@
 /** Server pings: a connection that misses its pong is terminated and cleaned up like any other. */
-import type { WebSocket } from 'ws';
+
+/** A connection the heartbeat watches. Its state is a field of its own: no map entry per connection. */
+export interface Watched {
+  /** The round of its unanswered ping, or 0 once it has shown life since (set by its owner on any frame). */
+  pingedIn: number;
+  ping(): void;
+  terminate(): void;
+}
 
 /**
- * Pings every tracked socket each interval and terminates those that stay silent past the timeout.
+ * Pings every tracked connection each interval and terminates those that stay silent past the timeout.
  *
  * Pings are counted in rounds (one per interval). With a timeout shorter than the interval, a
- * deadline after each round terminates the sockets that did not answer it. With a timeout of one
- * interval or more, an unanswered ping is given `ceil(timeout / interval)` rounds and checked at
+ * deadline after each round terminates the connections that did not answer it. With a timeout of
+ * one interval or more, an unanswered ping is given `ceil(timeout / interval)` rounds and checked at
  * the start of a round, so a slow but live client is never dropped before its timeout (a single
  * deadline of `min(timeout, interval)` would cut every timeout down to one interval).
  */
 export class Heartbeat {
-  /** Per socket: the round of its unanswered ping, or 0 once it has shown life since. */
-  private readonly sockets = new Map<WebSocket, number>();
+  private readonly watched = new Set<Watched>();
   private readonly interval: NodeJS.Timeout;
   private readonly roundsAllowed: number;
   private deadline: NodeJS.Timeout | null = null;
@@ -27,20 +33,20 @@ export class Heartbeat {
     this.interval.unref();
   }
 
-  /** Start watching a socket; any pong or frame counts as a sign of life. */
-  track(ws: WebSocket): void {
-    this.sockets.set(ws, 0);
-    ws.on('pong', () => this.alive(ws));
+  /** Start watching a connection; its owner resets `pingedIn` to 0 on any pong or frame. */
+  track(peer: Watched): void {
+    peer.pingedIn = 0;
+    this.watched.add(peer);
   }
 
-  /** Any frame from the client proves it is alive. */
-  alive(ws: WebSocket): void {
-    if (this.sockets.has(ws)) this.sockets.set(ws, 0);
+  /** Stop watching a connection. */
+  forget(peer: Watched): void {
+    this.watched.delete(peer);
   }
 
-  /** Stop watching a socket. */
-  forget(ws: WebSocket): void {
-    this.sockets.delete(ws);
+  /** Connections watched right now. */
+  get size(): number {
+    return this.watched.size;
   }
 
   /** Stop all timers. */
@@ -52,11 +58,11 @@ export class Heartbeat {
   private tick(): void {
     this.round++;
     if (this.roundsAllowed > 0) this.terminateUnanswered(this.round - this.roundsAllowed);
-    for (const [ws, pingedIn] of this.sockets) {
-      if (pingedIn !== 0) continue; // still within the time to answer an earlier ping
-      this.sockets.set(ws, this.round);
+    for (const peer of this.watched) {
+      if (peer.pingedIn !== 0) continue; // still within the time to answer an earlier ping
+      peer.pingedIn = this.round;
       try {
-        ws.ping();
+        peer.ping();
       } catch {
         // A socket that is already closing cannot be pinged; its close event cleans it up.
       }
@@ -72,13 +78,11 @@ export class Heartbeat {
     }
   }
 
-  /** Terminate every socket whose ping of round `lastOverdue` or earlier is still unanswered. */
+  /** Terminate every connection whose ping of round `lastOverdue` or earlier is still unanswered. */
   private terminateUnanswered(lastOverdue: number): void {
-    for (const [ws, pingedIn] of this.sockets) {
-      if (pingedIn !== 0 && pingedIn <= lastOverdue) {
-        this.sockets.delete(ws);
-        ws.terminate();
-      }
+    for (const peer of this.watched) {
+      // Forgotten on its close event (terminating a closing socket again is harmless).
+      if (peer.pingedIn !== 0 && peer.pingedIn <= lastOverdue) peer.terminate();
     }
   }
 }

@@ -5,16 +5,13 @@
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
 import type { SignalingCore } from '../core/signaling-core.js';
-import type { Connection, ConnectionInfo } from '../core/connection.js';
+import type { ConnectionInfo } from '../core/connection.js';
 import { NO_OBSERVER, type CoreObserver } from '../core/core-observer.js';
-import { frameBytes } from '../core/frame-bytes.js';
-import { CLOSE_CODES } from '../protocol/close-codes.js';
 import { Heartbeat } from './heartbeat.js';
-import { PingBudget } from './ping-budget.js';
 import { UpgradeGuard, type UpgradeGuardOptions } from './upgrade-guard.js';
-import { batchWrites, isRoomEvent } from './write-batch.js';
+import { SignalingSocket, WsConnection, type TransportEdge } from './ws-connection.js';
 
 /** Options of the WebSocket edge. */
 export interface TransportOptions extends UpgradeGuardOptions {
@@ -49,11 +46,16 @@ export function attachTransport(
     clientTracking: false,
     // Pings are answered below, within a budget, so a ping flood cannot queue unbounded pongs.
     autoPong: false,
+    WebSocket: SignalingSocket,
   });
   const heartbeat = new Heartbeat(options.heartbeatIntervalMs, options.heartbeatTimeoutMs);
   const guard = new UpgradeGuard(options, logger);
-  const sockets = new Set<WebSocket>();
-  const observer = options.observer ?? NO_OBSERVER;
+  const edge: TransportEdge = {
+    maxBufferedBytes: options.maxBufferedBytes,
+    logger,
+    observer: options.observer ?? NO_OBSERVER,
+    heartbeat,
+  };
   let accepting = true;
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -80,70 +82,13 @@ export function attachTransport(
       const info: ConnectionInfo = { ip: verdict.ip };
       if (req.headers.origin) info.origin = req.headers.origin;
       if (token) info.urlToken = token;
-      accept(ws, info);
+      accept(ws as SignalingSocket, info);
     });
   };
 
-  const accept = (ws: WebSocket, info: ConnectionInfo) => {
-    sockets.add(ws);
-    heartbeat.track(ws);
-    // Set when the server closes the connection itself, so the core does not hold it for resume
-    // even if the close ends as 1006 (a slow consumer's terminate).
-    let closedByServer = false;
-    const connection: Connection = {
-      send(frame) {
-        if (ws.readyState !== ws.OPEN) return;
-        if (ws.bufferedAmount > options.maxBufferedBytes) {
-          closedByServer = true;
-          dropSlowConsumer(ws, logger, info.ip, observer);
-        } else {
-          batchWrites(ws, isRoomEvent(frame));
-          // Bytes, encoded once per frame however many receivers it has (ws would encode a string
-          // per receiver); the replay log keeps the same Buffer.
-          ws.send(frameBytes(frame), TEXT);
-          observer.messageOut(frame);
-        }
-      },
-      close(code, reason) {
-        closedByServer = true;
-        if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason);
-      },
-      get bufferedAmount() {
-        return ws.bufferedAmount;
-      },
-    };
-    const handle = core.connect(connection, info);
-    const pings = new PingBudget();
-    ws.on('ping', (data: Buffer) => {
-      heartbeat.alive(ws);
-      if (!pings.take(Date.now())) {
-        logger.warn({ ip: info.ip }, 'ping flood: connection closed');
-        connection.close(CLOSE_CODES.POLICY.code, 'Too many pings');
-        return;
-      }
-      // A client that does not read its pongs is a slow consumer like any other.
-      if (ws.bufferedAmount > options.maxBufferedBytes) {
-        closedByServer = true;
-        dropSlowConsumer(ws, logger, info.ip, observer);
-      } else ws.pong(data);
-    });
-    ws.on('message', (data: Buffer, isBinary: boolean) => {
-      heartbeat.alive(ws);
-      if (isBinary) handle.onBinary();
-      else handle.onText(data.toString('utf8'));
-    });
-    ws.on('error', (err: Error & { code?: string }) => {
-      // ws closes the socket itself (1009 for an oversized frame, 1002/1007 for bad framing).
-      // That close is the server's decision, not a network drop: no resume hold.
-      closedByServer = true;
-      logger.info({ ip: info.ip, code: err.code }, 'connection error');
-    });
-    ws.once('close', (code: number) => {
-      sockets.delete(ws);
-      heartbeat.forget(ws);
-      // ws reports 1006 when no close frame arrived: a network drop, or the heartbeat's terminate.
-      handle.onClose(code, code === 1006 && !closedByServer);
-    });
+  const accept = (ws: SignalingSocket, info: ConnectionInfo) => {
+    const connection = new WsConnection(ws, info, edge);
+    connection.listen(core.connect(connection, info));
   };
 
   server.on('upgrade', onUpgrade);
@@ -153,21 +98,8 @@ export function attachTransport(
       heartbeat.stop();
       server.off('upgrade', onUpgrade);
     },
-    openSockets: () => sockets.size,
+    openSockets: () => heartbeat.size,
   };
-}
-
-/** Send options of a text frame given as bytes. */
-const TEXT = { binary: false } as const;
-
-/** Close (4002) a client whose unsent output passed the limit, so it cannot grow the server's memory. */
-function dropSlowConsumer(ws: WebSocket, logger: Logger, ip: string, observer: CoreObserver): void {
-  if (ws.readyState !== ws.OPEN) return;
-  observer.slowConsumer();
-  logger.warn({ ip, buffered: ws.bufferedAmount }, 'slow consumer dropped');
-  ws.close(CLOSE_CODES.SLOW_CONSUMER.code, CLOSE_CODES.SLOW_CONSUMER.reason);
-  // A consumer that stopped reading will not read the close frame either.
-  setTimeout(() => ws.terminate(), 1000).unref();
 }
 
 /**

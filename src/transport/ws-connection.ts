@@ -1,0 +1,179 @@
+/**
+ * One WebSocket connection: the core's {@link Connection}, and the handlers of its socket's events.
+ *
+ * Kept small because every idle connection pays for it (the capacity benchmark counts bytes per
+ * connection): one object with methods on its prototype, and listener functions shared by every
+ * socket that find their connection through the socket, instead of a closure per listener and
+ * connection (each closure with its context cost about 100 B, an object literal with a getter a
+ * dictionary of 256 B).
+ */
+import type { Logger } from 'pino';
+import { WebSocket } from 'ws';
+import type { Connection, ConnectionInfo } from '../core/connection.js';
+import type { CoreObserver } from '../core/core-observer.js';
+import type { SessionHandle } from '../core/signaling-core.js';
+import { frameBytes } from '../core/frame-bytes.js';
+import { CLOSE_CODES } from '../protocol/close-codes.js';
+import type { Heartbeat, Watched } from './heartbeat.js';
+import { PingBudget } from './ping-budget.js';
+import { batchWrites, isRoomEvent } from './write-batch.js';
+
+/** What every connection of one transport shares: one object, not a copy per connection. */
+export interface TransportEdge {
+  readonly maxBufferedBytes: number;
+  readonly logger: Logger;
+  readonly observer: CoreObserver;
+  readonly heartbeat: Heartbeat;
+}
+
+/** ws's WebSocket with a slot for its connection, which the shared listeners below read. */
+export class SignalingSocket extends WebSocket {
+  connection: WsConnection | null = null;
+}
+
+/** The transport's state of one open WebSocket. */
+export class WsConnection implements Connection, Watched {
+  /** Set once the core has registered the connection (right after construction). */
+  handle: SessionHandle | null = null;
+  /**
+   * Set when the server closes the connection itself, so the core does not hold it for resume
+   * even if the close ends as 1006 (a slow consumer's terminate).
+   */
+  closedByServer = false;
+  /** {@link Watched.pingedIn}: the heartbeat round of an unanswered ping, 0 once answered. */
+  pingedIn = 0;
+  /** Made at the client's first ping: browsers never send one. */
+  private pings: PingBudget | null = null;
+
+  constructor(
+    private readonly ws: SignalingSocket,
+    readonly info: ConnectionInfo,
+    private readonly edge: TransportEdge,
+  ) {}
+
+  /** Register the socket's listeners and start watching it. */
+  listen(handle: SessionHandle): void {
+    this.handle = handle;
+    this.ws.connection = this;
+    this.ws.on('ping', onPing);
+    this.ws.on('pong', onPong);
+    this.ws.on('message', onMessage);
+    this.ws.on('error', onError);
+    this.ws.on('close', onClose);
+    this.edge.heartbeat.track(this);
+  }
+
+  send(frame: string): void {
+    const ws = this.ws;
+    if (ws.readyState !== ws.OPEN) return;
+    if (ws.bufferedAmount > this.edge.maxBufferedBytes) {
+      this.dropSlowConsumer();
+    } else {
+      batchWrites(ws, isRoomEvent(frame));
+      // Bytes, encoded once per frame however many receivers it has (ws would encode a string
+      // per receiver); the replay log keeps the same Buffer.
+      ws.send(frameBytes(frame), TEXT);
+      this.edge.observer.messageOut(frame);
+    }
+  }
+
+  close(code: number, reason: string): void {
+    this.closedByServer = true;
+    const ws = this.ws;
+    if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason);
+  }
+
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  /** {@link Watched.ping}. */
+  ping(): void {
+    this.ws.ping();
+  }
+
+  /** {@link Watched.terminate}. */
+  terminate(): void {
+    this.ws.terminate();
+  }
+
+  /** The client pinged: answer within its budget, so a ping flood cannot queue unbounded pongs. */
+  pinged(data: Buffer): void {
+    this.pingedIn = 0;
+    this.pings ??= new PingBudget();
+    if (!this.pings.take(Date.now())) {
+      this.edge.logger.warn({ ip: this.info.ip }, 'ping flood: connection closed');
+      this.close(CLOSE_CODES.POLICY.code, 'Too many pings');
+      return;
+    }
+    // A client that does not read its pongs is a slow consumer like any other.
+    if (this.ws.bufferedAmount > this.edge.maxBufferedBytes) this.dropSlowConsumer();
+    else this.ws.pong(data);
+  }
+
+  /** A frame arrived; any frame proves the client alive. */
+  received(data: Buffer, isBinary: boolean): void {
+    this.pingedIn = 0;
+    const handle = this.handle as SessionHandle;
+    if (isBinary) handle.onBinary();
+    else handle.onText(data.toString('utf8'));
+  }
+
+  /** ws closes the socket itself (1009 for an oversized frame, 1002/1007 for bad framing). */
+  failed(err: Error & { code?: string }): void {
+    // That close is the server's decision, not a network drop: no resume hold.
+    this.closedByServer = true;
+    this.edge.logger.info({ ip: this.info.ip, code: err.code }, 'connection error');
+  }
+
+  /** The socket is closed. */
+  closed(code: number): void {
+    this.edge.heartbeat.forget(this);
+    // ws reports 1006 when no close frame arrived: a network drop, or the heartbeat's terminate.
+    this.handle?.onClose(code, code === 1006 && !this.closedByServer);
+  }
+
+  /** Close (4002) a client whose unsent output passed the limit, so it cannot grow the server's memory. */
+  private dropSlowConsumer(): void {
+    this.closedByServer = true;
+    const ws = this.ws;
+    if (ws.readyState !== ws.OPEN) return;
+    this.edge.observer.slowConsumer();
+    this.edge.logger.warn({ ip: this.info.ip, buffered: ws.bufferedAmount }, 'slow consumer dropped');
+    ws.close(CLOSE_CODES.SLOW_CONSUMER.code, CLOSE_CODES.SLOW_CONSUMER.reason);
+    // A consumer that stopped reading will not read the close frame either.
+    setTimeout(() => ws.terminate(), 1000).unref();
+  }
+}
+
+/** Send options of a text frame given as bytes. */
+const TEXT = { binary: false } as const;
+
+// The listeners, shared by every socket: `this` is the socket that emitted the event.
+
+function connectionOf(ws: WebSocket): WsConnection | null {
+  return (ws as SignalingSocket).connection;
+}
+
+function onPing(this: WebSocket, data: Buffer): void {
+  connectionOf(this)?.pinged(data);
+}
+
+function onPong(this: WebSocket): void {
+  const connection = connectionOf(this);
+  if (connection) connection.pingedIn = 0;
+}
+
+function onMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
+  connectionOf(this)?.received(data, isBinary);
+}
+
+function onError(this: WebSocket, err: Error & { code?: string }): void {
+  connectionOf(this)?.failed(err);
+}
+
+function onClose(this: WebSocket, code: number): void {
+  const connection = connectionOf(this);
+  (this as SignalingSocket).connection = null;
+  connection?.closed(code);
+}
