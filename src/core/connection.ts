@@ -17,3 +17,16 @@ export interface ConnectionInfo {
   /** `token` from the upgrade URL, for clients that cannot send it in IDENTIFY. */
   urlToken?: string;
 }
+
+/** The transport-facing handle of one connection, returned by `SignalingCore.connect`. */
+export interface SessionHandle {
+  /** A text frame arrived. */
+  onText(text: string): void;
+  /** A binary frame arrived. */
+  onBinary(): void;
+  /**
+   * The connection is gone. `lost`: it died without a close frame (code 1006) and the server did
+   * not close it itself (a network drop or a heartbeat termination); such a peer is held for resume.
+   */
+  onClose(code: number, lost?: boolean): void;
+}

@@ -1,6 +1,6 @@
 /** Per-connection state of the signaling core. Kept small: the capacity benchmark counts every field. */
 import type { Logger } from 'pino';
-import type { Connection, ConnectionInfo } from './connection.js';
+import type { Connection, ConnectionInfo, SessionHandle } from './connection.js';
 import type { RateState } from './rate-limit.js';
 import type { ReplayLog } from './replay-log.js';
 
@@ -16,8 +16,18 @@ export type QueuedFrame = string | typeof BINARY_FRAME;
  */
 export type SessionState = 'new' | 'identifying' | 'identified' | 'held' | 'closed';
 
-/** One client connection as the core sees it. */
-export class Session implements RateState {
+/** What sessions need from the core that made them: one object per core, shared by its sessions. */
+export interface SessionHost {
+  readonly logger: Logger;
+  onFrame(session: Session, frame: QueuedFrame): void;
+  onClose(session: Session, code: number, lost: boolean): void;
+}
+
+/**
+ * One client connection as the core sees it, and the transport's handle of it: the handle's
+ * methods live on the prototype, so a connection costs no closures.
+ */
+export class Session implements RateState, SessionHandle {
   state: SessionState = 'new';
   peerId = '';
   username = '';
@@ -50,8 +60,23 @@ export class Session implements RateState {
   constructor(
     readonly connection: Connection,
     readonly info: ConnectionInfo,
-    private readonly parentLog: Logger,
+    private readonly host: SessionHost,
   ) {}
+
+  /** {@link SessionHandle.onText}. */
+  onText(text: string): void {
+    this.host.onFrame(this, text);
+  }
+
+  /** {@link SessionHandle.onBinary}. */
+  onBinary(): void {
+    this.host.onFrame(this, BINARY_FRAME);
+  }
+
+  /** {@link SessionHandle.onClose}. */
+  onClose(code: number, lost = false): void {
+    this.host.onClose(this, code, lost);
+  }
 
   /**
    * A logger bound to this connection's ip (and peer id once known). Made on each use rather than
@@ -59,7 +84,7 @@ export class Session implements RateState {
    * only a few lines in their life. Not for the per-message path.
    */
   get log(): Logger {
-    return this.parentLog.child(
+    return this.host.logger.child(
       this.peerId ? { ip: this.info.ip, peerId: this.peerId } : { ip: this.info.ip },
     );
   }

@@ -11,7 +11,7 @@ import type { Backend, HeldState, LocalDelivery } from '../backend/backend.js';
 import { CLOSE_CODES } from '../protocol/close-codes.js';
 import { encodePong } from '../protocol/encode.js';
 import type { ClientMessage } from '../protocol/messages.js';
-import type { Connection, ConnectionInfo } from './connection.js';
+import type { Connection, ConnectionInfo, SessionHandle } from './connection.js';
 import { createResume, type CoreOptions } from './core-options.js';
 import { NO_OBSERVER, type CoreObserver } from './core-observer.js';
 import { FrameQueue } from './frame-queue.js';
@@ -20,26 +20,15 @@ import { MessageLimiter } from './message-limits.js';
 import { Refusals } from './refusals.js';
 import { relaySignal } from './relay-signal.js';
 import { joinRoom, leaveRoom } from './room-steps.js';
-import { BINARY_FRAME, Session } from './session.js';
+import { Session, type SessionHost } from './session.js';
 import { SessionRegistry } from './session-registry.js';
 import type { SessionResume } from './session-resume.js';
 import { SignalError } from './signal-error.js';
 
 /** Options of the core (defined in core-options.ts, exported here with the core). */
 export type { CoreOptions } from './core-options.js';
-
-/** The transport-facing handle of one connection. */
-export interface SessionHandle {
-  /** A text frame arrived. */
-  onText(text: string): void;
-  /** A binary frame arrived. */
-  onBinary(): void;
-  /**
-   * The connection is gone. `lost`: it died without a close frame (code 1006) and the server did
-   * not close it itself (a network drop or a heartbeat termination); such a peer is held for resume.
-   */
-  onClose(code: number, lost?: boolean): void;
-}
+/** The transport-facing handle of one connection (defined in connection.ts, exported here with the core). */
+export type { SessionHandle } from './connection.js';
 
 /** Identify, rooms and relay for the connections of one node. */
 export class SignalingCore implements LocalDelivery {
@@ -50,6 +39,8 @@ export class SignalingCore implements LocalDelivery {
   private readonly identifyStep: IdentifyStep;
   private readonly resume: SessionResume;
   private readonly observer: CoreObserver;
+  /** Given to every session: one object per core, so a session carries no closures of its own. */
+  private readonly host: SessionHost;
   /** Debug logging, decided once: the per-message lines must not build their fields otherwise. */
   private readonly debug: boolean;
   private started = false;
@@ -79,6 +70,12 @@ export class SignalingCore implements LocalDelivery {
       (s, msg, frame) => this.dispatch(s, msg, frame),
     );
     this.identifyStep = new IdentifyStep(options, this.registry, this.resume, this.observer);
+    const frames = this.frames;
+    this.host = {
+      logger: options.logger,
+      onFrame: (session, frame) => frames.onFrame(session, frame),
+      onClose: (session, code, lost) => this.disconnected(session, code, lost),
+    };
   }
 
   /** Start the backend and begin accepting deliveries. */
@@ -132,9 +129,9 @@ export class SignalingCore implements LocalDelivery {
     await this.options.backend.close();
   }
 
-  /** Register a new connection; the transport feeds its frames to the returned handle. */
+  /** Register a new connection; the transport feeds its frames to the returned handle (the session). */
   connect(connection: Connection, info: ConnectionInfo): SessionHandle {
-    const session = new Session(connection, info, this.options.logger);
+    const session = new Session(connection, info, this.host);
     this.registry.connections.add(session);
     this.observer.connectionOpened();
     session.identifyTimer = setTimeout(() => {
@@ -150,19 +147,18 @@ export class SignalingCore implements LocalDelivery {
     }, this.options.identifyTimeoutMs);
     session.identifyTimer.unref();
     session.log.info('connect');
-    return {
-      onText: (text) => this.frames.onFrame(session, text),
-      onBinary: () => this.frames.onFrame(session, BINARY_FRAME),
-      onClose: (code, lost = false) => {
-        session.log.info(
-          { peerId: session.peerId || undefined, roomId: session.roomId ?? undefined, code },
-          'disconnect',
-        );
-        if (session.state === 'held') return; // taken over by a resume before the socket closed
-        if (lost && session.state === 'identified' && this.resume.enabled) this.registry.hold(session);
-        else void this.registry.cleanup(session);
-      },
-    };
+    return session;
+  }
+
+  /** The connection of `session` is gone (see {@link SessionHandle.onClose}). */
+  private disconnected(session: Session, code: number, lost: boolean): void {
+    session.log.info(
+      { peerId: session.peerId || undefined, roomId: session.roomId ?? undefined, code },
+      'disconnect',
+    );
+    if (session.state === 'held') return; // taken over by a resume before the socket closed
+    if (lost && session.state === 'identified' && this.resume.enabled) this.registry.hold(session);
+    else void this.registry.cleanup(session);
   }
 
   /** {@link LocalDelivery}: the backend hands a frame to a local peer. */

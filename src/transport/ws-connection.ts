@@ -9,9 +9,8 @@
  */
 import type { Logger } from 'pino';
 import { WebSocket } from 'ws';
-import type { Connection, ConnectionInfo } from '../core/connection.js';
+import type { Connection, ConnectionInfo, SessionHandle } from '../core/connection.js';
 import type { CoreObserver } from '../core/core-observer.js';
-import type { SessionHandle } from '../core/signaling-core.js';
 import { frameBytes } from '../core/frame-bytes.js';
 import { CLOSE_CODES } from '../protocol/close-codes.js';
 import type { Heartbeat, Watched } from './heartbeat.js';
