@@ -27,11 +27,14 @@ export class ReplayLog {
   /** Frames sent to the client after AUTH_SUCCESS. */
   outCount: number;
   /**
-   * A ring: the oldest kept frame is at `head`, the next ones follow (wrapping). It grows by push
-   * up to `maxFrames` (an idle session keeps a short array), and then frames are overwritten in
-   * place: shifting the oldest out moved every other element and wrote each slot again.
+   * A ring: the oldest kept frame is at `head`, the next ones follow (wrapping). It grows up to
+   * `maxFrames`, and then frames are overwritten in place: shifting the oldest out moved every
+   * other element and wrote each slot again. `null` until the first frame, and a short ring is an
+   * array of exactly its length: most idle sessions keep one or two frames (their room's
+   * announcements), and an empty array plus the 17-slot store a first `push` makes cost about
+   * 180 B per idle connection.
    */
-  private frames: Kept[];
+  private frames: Kept[] | null = null;
   private head = 0;
   private count = 0;
   private bytes = 0;
@@ -44,7 +47,6 @@ export class ReplayLog {
   ) {
     this.inCount = inCount;
     this.outCount = outCount;
-    this.frames = [];
     for (const frame of frames) this.keep(kept(frame));
   }
 
@@ -71,25 +73,34 @@ export class ReplayLog {
 
   /** The newest `n` frames, oldest first. */
   private oldestFirst(n: number): Kept[] {
+    const frames = this.frames;
     const out: Kept[] = [];
+    if (frames === null) return out;
     for (let i = this.count - n; i < this.count; i++) {
-      out.push(this.frames[(this.head + i) % this.frames.length] as Kept);
+      out.push(frames[(this.head + i) % frames.length] as Kept);
     }
     return out;
   }
 
   private keep(frame: Kept): void {
-    const size = this.frames.length;
-    if (this.count < size) {
-      this.frames[(this.head + this.count) % size] = frame;
-    } else if (size < this.bounds.maxFrames) {
-      // Full but may still grow: lay the ring out from 0 again (if it wrapped) and append.
-      if (this.head !== 0) this.frames = this.oldestFirst(this.count);
+    const frames = this.frames;
+    if (frames === null) {
+      this.frames = [frame];
+    } else if (this.count < frames.length) {
+      frames[(this.head + this.count) % frames.length] = frame;
+    } else if (frames.length < this.bounds.maxFrames) {
+      // Full but may still grow: lay the ring out from 0 again (if it wrapped) and append. A
+      // short ring grows by concat, into an array of exactly the new length (push leaves slack).
+      const ordered = this.head === 0 ? frames : this.oldestFirst(this.count);
       this.head = 0;
-      this.frames.push(frame);
+      if (ordered.length < EXACT_UP_TO) this.frames = ordered.concat(frame);
+      else {
+        ordered.push(frame);
+        this.frames = ordered;
+      }
     } else {
       this.dropOldest();
-      this.frames[(this.head + this.count) % size] = frame;
+      frames[(this.head + this.count) % frames.length] = frame;
     }
     this.count++;
     this.bytes += frame.length;
@@ -97,13 +108,17 @@ export class ReplayLog {
   }
 
   private dropOldest(): void {
-    const oldest = this.frames[this.head] as Kept;
+    const frames = this.frames as Kept[];
+    const oldest = frames[this.head] as Kept;
     this.bytes -= oldest.length;
-    this.frames[this.head] = EMPTY;
-    this.head = (this.head + 1) % this.frames.length;
+    frames[this.head] = EMPTY;
+    this.head = (this.head + 1) % frames.length;
     this.count--;
   }
 }
+
+/** Rings up to this long are arrays of exactly their length. */
+const EXACT_UP_TO = 8;
 
 /** Stands in the slot of a dropped frame, so the ring does not keep it alive. */
 const EMPTY = '';
