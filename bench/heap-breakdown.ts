@@ -5,7 +5,7 @@
  * (strings, arrays, hash tables, closures' contexts) are named with the first object that holds them.
  *
  *   node --import tsx bench/heap-breakdown.ts [--server signalroom|raw|naive|peerjs] [--count 2000]
- *     [--against DIR] [--top 40] [--who "object IncomingMessage"]
+ *     [--against DIR] [--top 40] [--settle SECONDS] [--who "object IncomingMessage"]
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -19,6 +19,8 @@ const { values: args } = parseArgs({
     count: { type: 'string', default: '2000' },
     against: { type: 'string' },
     top: { type: 'string', default: '40' },
+    /** Seconds to leave the connections idle before each snapshot (30: past one 25 s heartbeat round). */
+    settle: { type: 'string', default: '0' },
     /** Print who holds a few objects of this kind (a row's name, e.g. "object IncomingMessage"). */
     who: { type: 'string' },
   },
@@ -141,9 +143,12 @@ async function main(): Promise<void> {
   };
   try {
     // Each idle command replaces the generator's peers: keep the first batch open by never closing it.
+    const settle = () => new Promise((r) => setTimeout(r, Number(args.settle) * 1000));
     await open(1);
+    await settle();
     const first = tally(await server.snapshot(`bench/results/heap-${args.server}-${n}.heapsnapshot`));
     await open(2);
+    await settle();
     const second = tally(await server.snapshot(`bench/results/heap-${args.server}-${2 * n}.heapsnapshot`));
     const rows = [...second.entries()]
       .map(([key, v]) => {
