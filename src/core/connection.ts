@@ -29,4 +29,15 @@ export interface SessionHandle {
    * not close it itself (a network drop or a heartbeat termination); such a peer is held for resume.
    */
   onClose(code: number, lost?: boolean): void;
+  /**
+   * Frames sent to the client so far (counted as for resume; 0 before AUTH_SUCCESS). A transport
+   * that can ask the client to echo a probe (a WebSocket ping's payload) sends this count in it.
+   */
+  framesSent(): number;
+  /**
+   * The client answered a probe carrying `count` (a pong echoing the ping): it has read every frame
+   * up to `count`, which were written before the probe on the same ordered stream. Those frames are
+   * no longer kept for replay on resume (docs/reliability.md).
+   */
+  framesRead(count: number): void;
 }

@@ -3,6 +3,9 @@
  * was in flight when the connection died: the client says how many frames it received, the server
  * replays the rest from here and says how many it processed, and the client re-sends the rest.
  *
+ * Frames the client has shown it read (it answered a heartbeat ping sent after them) are not kept,
+ * so an idle session keeps none.
+ *
  * Relayed signals are kept as their UTF-8 bytes (the Buffer the transport writes), not as
  * strings: every relayed frame stays in some log for a while, and kept strings are copied by each
  * young generation GC they live through, while a Buffer's bytes are not (only its small header
@@ -69,6 +72,25 @@ export class ReplayLog {
     const count = this.outCount - received;
     if (count < 0 || count > this.count) return null;
     return this.oldestFirst(count).map(text);
+  }
+
+  /**
+   * The client has read the first `count` frames (it answered a probe sent after them): forget
+   * those still kept. A resume must then say it received at least `count`, or it is refused.
+   */
+  readUpTo(count: number): void {
+    // A count above what was sent is no proof of anything (a client echoing a made-up probe).
+    if (this.count === 0 || count > this.outCount) return;
+    const read = count - (this.outCount - this.count);
+    if (read <= 0) return;
+    if (read >= this.count) {
+      this.frames = null;
+      this.head = 0;
+      this.count = 0;
+      this.bytes = 0;
+      return;
+    }
+    for (let i = 0; i < read; i++) this.dropOldest();
   }
 
   /** The newest `n` frames, oldest first. */

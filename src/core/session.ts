@@ -78,6 +78,17 @@ export class Session implements RateState, SessionHandle {
     this.host.onClose(this, code, lost);
   }
 
+  /** {@link SessionHandle.framesSent}. */
+  framesSent(): number {
+    return this.replay?.outCount ?? 0;
+  }
+
+  /** {@link SessionHandle.framesRead}. */
+  framesRead(count: number): void {
+    // Only while this connection is the session's: once held or taken over, its log is handed on.
+    if (this.state === 'identified') this.replay?.readUpTo(count);
+  }
+
   /**
    * A logger bound to this connection's ip (and peer id once known). Made on each use rather than
    * kept: a child logger held by every idle connection cost about 1.5 KB of heap, and sessions log

@@ -86,9 +86,19 @@ export class WsConnection implements Connection, Watched {
     return this.ws.bufferedAmount;
   }
 
-  /** {@link Watched.ping}. */
+  /**
+   * {@link Watched.ping}. The payload is the count of frames sent so far: the pong echoes it, and
+   * as it was written after those frames, it proves the client read them (see {@link ponged}).
+   */
   ping(): void {
-    this.ws.ping();
+    this.ws.ping(String(this.handle?.framesSent() ?? 0));
+  }
+
+  /** A pong arrived: the client is alive, and has read the frames counted in the ping it echoes. */
+  ponged(data: Buffer): void {
+    this.pingedIn = 0;
+    const count = probeCount(data);
+    if (count > 0) this.handle?.framesRead(count);
   }
 
   /** {@link Watched.terminate}. */
@@ -158,9 +168,23 @@ function onPing(this: WebSocket, data: Buffer): void {
   connectionOf(this)?.pinged(data);
 }
 
-function onPong(this: WebSocket): void {
-  const connection = connectionOf(this);
-  if (connection) connection.pingedIn = 0;
+function onPong(this: WebSocket, data: Buffer): void {
+  connectionOf(this)?.ponged(data);
+}
+
+/**
+ * The frame count a pong echoes, or 0 when its payload is not one of ours: a decimal count. An
+ * unsolicited pong with a made-up count can only cost its own sender its replay log.
+ */
+function probeCount(data: Buffer): number {
+  if (data.length === 0 || data.length > 15) return 0;
+  let count = 0;
+  for (let i = 0; i < data.length; i++) {
+    const digit = (data[i] as number) - 48;
+    if (digit < 0 || digit > 9) return 0;
+    count = count * 10 + digit;
+  }
+  return count;
 }
 
 function onMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {

@@ -63,3 +63,25 @@ export function numbersReceived(client: TestClient, from?: string): number[] {
     .filter((m) => m.type === 'ICE_CANDIDATE' && (from === undefined || m.fromPeerId === from))
     .map((m) => Number(/^candidate:(\d+)/.exec((m.iceCandidate as { candidate: string }).candidate)?.[1]));
 }
+
+/**
+ * Wait until the server has seen `client` answer a heartbeat ping sent after every frame the
+ * client has received so far (the ping carries the server's frame count of the session, `received`
+ * for a resumed one): its pong shows the server those frames were read, so they leave the replay
+ * log. The server pings again only once the previous ping is answered, so a further ping shows the
+ * pong arrived.
+ */
+export async function pongedAfterAll(client: TestClient, received = framesSinceAuth(client)): Promise<void> {
+  const count = String(received);
+  let stage: 'waiting' | 'covered' | 'answered' = 'waiting';
+  const onPing = (data: Buffer) => {
+    if (stage === 'covered') stage = 'answered';
+    else if (stage === 'waiting' && data.toString() === count) stage = 'covered';
+  };
+  client.ws.on('ping', onPing);
+  try {
+    await waitUntil(() => stage === 'answered', `a pong covering frame ${count}`);
+  } finally {
+    client.ws.off('ping', onPing);
+  }
+}

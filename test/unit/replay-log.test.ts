@@ -64,3 +64,62 @@ test('a replay log made from saved frames replays them', () => {
   assert.deepEqual(log.missing(8), ['c', 'd', 'e']);
   assert.equal(log.missing(7), null);
 });
+
+const wide = { maxFrames: 64, maxBytes: 1 << 20 };
+const logOf = (n: number) => {
+  const log = new ReplayLog(wide);
+  for (let i = 1; i <= n; i++) log.sent(`f${i}`);
+  return log;
+};
+
+test('a short log replays exactly the frames after the count a client received', () => {
+  const log = logOf(3);
+  assert.deepEqual(log.missing(0), ['f1', 'f2', 'f3']);
+  assert.deepEqual(log.missing(2), ['f3']);
+  assert.deepEqual(log.missing(3), []);
+  assert.equal(log.missing(4), null, 'more than was sent');
+});
+
+test('bounds evict the oldest frames, and a resume needing them is refused', () => {
+  const log = new ReplayLog({ maxFrames: 10, maxBytes: 1 << 20 });
+  for (let i = 1; i <= 12; i++) log.sent(`f${i}`);
+  assert.deepEqual(
+    log.tail(),
+    Array.from({ length: 10 }, (_, i) => `f${i + 3}`),
+  );
+  assert.equal(log.missing(1), null);
+  assert.deepEqual(log.missing(10), ['f11', 'f12']);
+});
+
+test('readUpTo forgets the frames read, keeps the rest, and keeps counting', () => {
+  const log = logOf(5);
+  log.readUpTo(3);
+  assert.deepEqual(log.tail(), ['f4', 'f5']);
+  assert.equal(log.missing(2), null, 'a frame shown read is gone');
+  assert.deepEqual(log.missing(3), ['f4', 'f5']);
+  log.readUpTo(5);
+  assert.deepEqual(log.tail(), []);
+  assert.deepEqual(log.missing(5), []);
+  log.sent('f6');
+  assert.deepEqual(log.missing(5), ['f6']);
+  assert.equal(log.outCount, 6);
+});
+
+test('readUpTo ignores counts it cannot act on: old ones, and ones above what was sent', () => {
+  const log = logOf(4);
+  log.readUpTo(2);
+  log.readUpTo(1);
+  assert.deepEqual(log.tail(), ['f3', 'f4']);
+  log.readUpTo(9);
+  assert.deepEqual(log.tail(), ['f3', 'f4']);
+});
+
+test('readUpTo works on a ring that has wrapped, and the ring keeps bounding afterwards', () => {
+  const log = new ReplayLog({ maxFrames: 4, maxBytes: 1 << 20 });
+  for (let i = 1; i <= 7; i++) log.sent(`f${i}`);
+  log.readUpTo(5);
+  assert.deepEqual(log.tail(), ['f6', 'f7']);
+  for (let i = 8; i <= 11; i++) log.sent(`f${i}`);
+  assert.deepEqual(log.tail(), ['f8', 'f9', 'f10', 'f11']);
+  assert.deepEqual(log.missing(9), ['f10', 'f11']);
+});
