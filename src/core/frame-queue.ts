@@ -78,7 +78,7 @@ export class FrameQueue {
     if (session.replay !== null) {
       session.replay.inCount++;
       // Any frame after a resume means the client read its AUTH_SUCCESS and has the new token.
-      session.previousResumeToken = '';
+      session.previousResumeTokenKey = '';
     }
     const decoded = decodeClientFrame(frame);
     if (!decoded.ok) {

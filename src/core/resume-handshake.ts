@@ -3,6 +3,7 @@ import type { Backend } from '../backend/backend.js';
 import { encodeAuthSuccess, encodeRoomMembers } from '../protocol/encode.js';
 import type { IceServer } from '../protocol/messages.js';
 import type { Session } from './session.js';
+import { resumeTokenKey } from './resume-token.js';
 import type { SessionResume, TakenOver } from './session-resume.js';
 
 /**
@@ -28,7 +29,7 @@ export async function completeResume(
   const resumeToken = resume.issueToken(session);
   // Fresh TURN credentials: the old ones may be close to their expiry.
   const iceServers = iceServersFor?.(record.peerId);
-  session.previousResumeToken = taken.token;
+  session.previousResumeTokenKey = resumeTokenKey(taken.token);
   session.connection.send(
     encodeAuthSuccess({
       username: record.username,

@@ -71,16 +71,16 @@ export class SessionResume {
   /** Give an identified session a new token (at identify and at every resume). */
   issueToken(session: Session): string {
     this.forget(session);
-    session.resumeToken = newResumeToken();
-    this.live.set(resumeTokenKey(session.resumeToken), session);
-    return session.resumeToken;
+    const token = newResumeToken();
+    session.resumeTokenKey = resumeTokenKey(token);
+    this.live.set(session.resumeTokenKey, session);
+    return token;
   }
 
   /** The session has ended or is held: its token no longer names a live connection. */
   forget(session: Session): void {
-    if (session.resumeToken === '') return;
-    const key = resumeTokenKey(session.resumeToken);
-    if (this.live.get(key) === session) this.live.delete(key);
+    const key = session.resumeTokenKey;
+    if (key !== '' && this.live.get(key) === session) this.live.delete(key);
   }
 
   /** The live session of this node that `token` belongs to, if any. */
@@ -103,8 +103,8 @@ export class SessionResume {
       roomId: session.roomId,
       allowedRooms: session.allowedRooms,
       nodeId: this.backend.nodeId,
-      tokenKey: resumeTokenKey(session.resumeToken),
-      aliasKey: session.previousResumeToken ? resumeTokenKey(session.previousResumeToken) : null,
+      tokenKey: session.resumeTokenKey,
+      aliasKey: session.previousResumeTokenKey || null,
     };
     const replay = session.replay ?? this.newLog();
     const held = this.start(record, replay, [], session.log);

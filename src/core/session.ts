@@ -50,10 +50,13 @@ export class Session implements RateState, SessionHandle {
   strikes = 0;
   invalidLevel = 0;
   invalidAt = 0;
-  /** The current resume token ('' when resume is off); replaced at every resume. */
-  resumeToken = '';
-  /** The token this session resumed with, until the client shows it got the new one ('' then). */
-  previousResumeToken = '';
+  /**
+   * The key (hash) of the current resume token ('' when resume is off); replaced at every resume.
+   * The token itself is not kept: only its key is ever looked up, and it is already a map key.
+   */
+  resumeTokenKey = '';
+  /** The key of the token this session resumed with, until the client shows it got the new one ('' then). */
+  previousResumeTokenKey = '';
   /** Frame counts and recent output for resume; `null` until identified or when resume is off. */
   replay: ReplayLog | null = null;
 
