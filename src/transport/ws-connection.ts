@@ -15,6 +15,7 @@ import { frameBytes } from '../core/frame-bytes.js';
 import { CLOSE_CODES } from '../protocol/close-codes.js';
 import type { Heartbeat, Watched } from './heartbeat.js';
 import { PingBudget } from './ping-budget.js';
+import type { UpgradeGuard } from './upgrade-guard.js';
 import { batchWrites, isRoomEvent } from './write-batch.js';
 
 /** What every connection of one transport shares: one object, not a copy per connection. */
@@ -23,6 +24,8 @@ export interface TransportEdge {
   readonly logger: Logger;
   readonly observer: CoreObserver;
   readonly heartbeat: Heartbeat;
+  /** Told when an admitted connection closes (per-IP counts). */
+  readonly guard: Pick<UpgradeGuard, 'release'>;
 }
 
 /** ws's WebSocket with a slot for its connection, which the shared listeners below read. */
@@ -138,6 +141,7 @@ export class WsConnection implements Connection, Watched {
   /** The socket is closed. */
   closed(code: number): void {
     this.edge.heartbeat.forget(this);
+    this.edge.guard.release(this.info.ip);
     // ws reports 1006 when no close frame arrived: a network drop, or the heartbeat's terminate.
     this.handle?.onClose(code, code === 1006 && !this.closedByServer);
   }

@@ -55,6 +55,7 @@ export function attachTransport(
     logger,
     observer: options.observer ?? NO_OBSERVER,
     heartbeat,
+    guard,
   };
   let accepting = true;
 
@@ -75,9 +76,12 @@ export function attachTransport(
       refuse(socket, verdict.status, verdict.text);
       return;
     }
-    // Released on the raw socket's close, which also covers a handshake that ws refuses.
-    releaseOnClose(socket, guard, verdict.ip);
+    // Released on the raw socket's close while the handshake runs (which covers one ws refuses),
+    // then on the WebSocket's close: the connection keeps no closure beyond the handshake.
+    const release = () => guard.release(verdict.ip);
+    socket.on('close', release);
     wss.handleUpgrade(req, socket, head, (ws) => {
+      socket.off('close', release);
       const token = url.searchParams.get('token');
       const info: ConnectionInfo = { ip: verdict.ip };
       if (req.headers.origin) info.origin = req.headers.origin;
@@ -103,14 +107,10 @@ export function attachTransport(
 }
 
 /**
- * The socket listeners that outlive the upgrade are made here, not in the upgrade handler: a closure
- * there would share the handler's context, which holds the request (headers, URL, head), and keep
- * it alive as long as the connection (about 1.5 KB per idle connection).
+ * Listeners made in the upgrade handler share its closure context, which holds the request
+ * (headers, URL, head): one left on the socket keeps the request alive as long as the connection
+ * (about 1.5 KB per idle connection). So the one that stays is a shared function.
  */
-function releaseOnClose(socket: Duplex, guard: UpgradeGuard, ip: string): void {
-  socket.on('close', () => guard.release(ip));
-}
-
 function destroySocket(this: Duplex): void {
   this.destroy();
 }
