@@ -249,9 +249,11 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
   }
 
   private sendSignal(message: ClientMessage): void {
-    if (this.current === 'connected' && this.socket.attached) {
+    if (this.current === 'connected' && this.socket.writable) {
       this.write(message);
-    } else if (this.current === 'reconnecting') {
+    } else if (this.current === 'reconnecting' || (this.current === 'connected' && this.socket.attached)) {
+      // Reconnecting, or the socket is closing and its close event (which starts the reconnection)
+      // is on its way: held, and sent after a resume (dropped if the session must be re-created).
       this.queue.hold(JSON.stringify(message));
     } else {
       throw SignalroomError.client('NOT_CONNECTED');

@@ -49,6 +49,11 @@ export class SignalingSocket {
     return this.socket !== null;
   }
 
+  /** Whether the current socket is open for writing (not still opening, not already closing). */
+  get writable(): boolean {
+    return this.socket?.readyState === READY_STATE.OPEN;
+  }
+
   /** Open a new socket as the current one. Resolves when it is open; rejects with CONNECTION_FAILED. */
   open(): Promise<void> {
     return new Promise((resolve, reject) => {

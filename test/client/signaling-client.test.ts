@@ -6,6 +6,7 @@ import { SignalroomError } from '../../client/errors.js';
 import { ExponentialBackoffPolicy } from '../../client/reconnect-policy.js';
 import { SignalingClient, type SignalingClientOptions } from '../../client/signaling-client.js';
 import { startServer } from '../helpers/test-server.js';
+import { startTcpProxy } from '../reliability/tcp-proxy.js';
 import { nextEvent, record } from './events.js';
 
 /** A client registered for cleanup; fast reconnects so the tests do not wait on real backoff. */
@@ -221,4 +222,48 @@ test('close() while a connection is opening settles connect() instead of leaving
   client.close();
   await assert.rejects(connecting, (err: SignalroomError) => err.code === 'CONNECTION_FAILED');
   assert.equal(client.state, 'closed');
+});
+
+test('a signal sent while the socket is closing (its close event not yet delivered) is held and arrives once after the resume', async (t) => {
+  const running = await startServer(t);
+  const proxy = await startTcpProxy(t, running.port);
+  const sockets: WebSocket[] = [];
+  class TrackedSocket extends WebSocket {
+    constructor(url: string, protocols?: string | string[]) {
+      super(url, protocols);
+      sockets.push(this);
+    }
+  }
+  const alice = newClient(t, running.wsUrl.replace(`:${running.port}/`, `:${proxy.port}/`), {
+    WebSocket: TrackedSocket,
+  });
+  await alice.connect();
+  await alice.identify('alice');
+  await alice.join('edge');
+  const bob = await identified(t, running.wsUrl, 'bob', 'edge');
+  const bobGot = record(bob, 'signal');
+  const back = nextEvent(alice, 'reconnected');
+
+  // A FIN from the network: ws marks the socket CLOSING at once and reports close a turn later.
+  assert.equal(proxy.finAll(), 1);
+  const socket = sockets.at(-1) as WebSocket;
+  const deadline = Date.now() + 5000;
+  while (socket.readyState === WebSocket.OPEN && Date.now() < deadline) {
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  assert.equal(socket.readyState, WebSocket.CLOSING, 'caught the socket between its FIN and its close event');
+  assert.equal(alice.state, 'connected', 'the client has not seen the close yet');
+  const candidate = { candidate: 'candidate:1 1 udp 1 127.0.0.1 9 typ host', sdpMid: '0', sdpMLineIndex: 0 };
+  alice.sendCandidate(bob.peerId as string, candidate); // threw NOT_CONNECTED before
+
+  assert.equal((await back).outcome, 'resumed');
+  // One socket, in order: once the offer sent after the resume is in, so is anything before it.
+  const arrived = nextEvent(bob, 'signal', (s) => s.type === 'SDP_OFFER');
+  alice.sendOffer(bob.peerId as string, { type: 'offer', sdp: 'v=0 marker' });
+  await arrived;
+  assert.deepEqual(
+    bobGot.map((s) => s.type),
+    ['ICE_CANDIDATE', 'SDP_OFFER'],
+    'the held candidate arrived once, before what was sent after the resume',
+  );
 });

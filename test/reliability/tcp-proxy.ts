@@ -9,6 +9,11 @@ export interface TcpProxy {
   readonly cuts: number;
   /** Reset every open connection, both sides, without any WebSocket close frame. */
   dropAll(): number;
+  /**
+   * End every connection with a FIN towards the client (no WebSocket close frame) and a reset
+   * towards the server: the client sees its socket closing before it is closed.
+   */
+  finAll(): number;
   close(): Promise<void>;
 }
 
@@ -45,6 +50,23 @@ export async function startTcpProxy(t: TestContext, targetPort: number, latencyM
         pairs.delete(pair);
         // RST, as when a NAT entry or a Wi-Fi link vanishes: whatever was in flight is lost.
         for (const socket of pair) socket.resetAndDestroy();
+      }
+      cuts += n;
+      return n;
+    },
+    finAll() {
+      const n = pairs.size;
+      for (const pair of [...pairs]) {
+        pairs.delete(pair);
+        const [client, upstream] = pair;
+        for (const socket of pair)
+          socket
+            .removeAllListeners('close')
+            .removeAllListeners('error')
+            .on('error', () => {});
+        upstream.resetAndDestroy();
+        client.end();
+        client.once('end', () => client.destroy());
       }
       cuts += n;
       return n;
