@@ -38,16 +38,6 @@ import type {
 } from './signaling-types.js';
 import { globalWebSocket } from './websocket-like.js';
 
-// The public types moved to signaling-types.ts; this module still exports them beside the class.
-export type {
-  ConnectionState,
-  Identity,
-  ReconnectOutcome,
-  SignalingClientOptions,
-  SignalingEvents,
-  SignalMessage,
-} from './signaling-types.js';
-
 /** A connection to a signalroom server. */
 export class SignalingClient extends TypedEmitter<SignalingEvents> {
   private readonly socket: SignalingSocket;

@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
-import { SignalingClient, type SignalMessage } from '../../client/signaling-client.js';
+import { SignalingClient } from '../../client/signaling-client.js';
+import type { SignalMessage } from '../../client/signaling-types.js';
 import { startServer } from '../helpers/test-server.js';
 import { startTcpProxy } from './tcp-proxy.js';
 import { waitUntil } from './resume-helpers.js';
