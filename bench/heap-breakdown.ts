@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Generator, ServerProcess, canPin } from './lib/processes.js';
 import { SERVERS, type ServerId, type ServerKind } from './lib/servers.js';
-import { shares } from './scenarios/scenario.js';
+import { onEveryGenerator } from './scenarios/scenario.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -127,19 +127,14 @@ async function main(): Promise<void> {
   });
   mkdirSync('bench/results', { recursive: true });
   const open = async (round: number) => {
-    const parts = shares(n, generators.length);
-    await Promise.all(
-      generators.map((g, i) =>
-        g.run({
-          cmd: 'idle',
-          protocol: kind.protocol,
-          port: server.port,
-          count: parts[i] ?? 0,
-          prefix: `h${round}g${i}`,
-          concurrency: 64,
-        }),
-      ),
-    );
+    await onEveryGenerator(generators, n, (count, i) => ({
+      cmd: 'idle',
+      protocol: kind.protocol,
+      port: server.port,
+      count,
+      prefix: `h${round}g${i}`,
+      concurrency: 64,
+    }));
   };
   try {
     // Each idle command replaces the generator's peers: keep the first batch open by never closing it.

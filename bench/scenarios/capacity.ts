@@ -3,7 +3,7 @@
  * like). Server RSS per connection after a full GC, heap per connection, and connections per second.
  */
 import { ServerProcess } from '../lib/processes.js';
-import { shares, type Scenario } from './scenario.js';
+import { onEveryGenerator, type Scenario } from './scenario.js';
 
 /** Connections a full run holds (the open-file limit here is 20,000 per process). */
 export const CAPACITY_FULL = 15_000;
@@ -29,19 +29,14 @@ export const capacityScenario: Scenario = {
       const before = await server.gc();
       const rss0 = server.rss();
       const cpu0 = server.cpuMs();
-      const parts = shares(count, ctx.generators.length);
-      const results = await Promise.all(
-        ctx.generators.map((g, i) =>
-          g.run<IdleResult>({
-            cmd: 'idle',
-            protocol: kind.protocol,
-            port: server.port,
-            count: parts[i] ?? 0,
-            prefix: `c${round}g${i}`,
-            concurrency: 64,
-          }),
-        ),
-      );
+      const results = await onEveryGenerator<IdleResult>(ctx.generators, count, (share, i) => ({
+        cmd: 'idle',
+        protocol: kind.protocol,
+        port: server.port,
+        count: share,
+        prefix: `c${round}g${i}`,
+        concurrency: 64,
+      }));
       const cpu1 = server.cpuMs();
       const connected = results.reduce((a, r) => a + r.connected, 0);
       const failed = results.reduce((a, r) => a + r.failed, 0);

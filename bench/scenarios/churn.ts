@@ -4,7 +4,7 @@
  */
 import { ServerProcess } from '../lib/processes.js';
 import type { ChurnResult } from '../load/sessions.js';
-import { shares, type Scenario } from './scenario.js';
+import { onEveryGenerator, type Scenario } from './scenario.js';
 
 /** Pairs started per second in the whole run. */
 export const CHURN_PAIRS_PER_SEC = 100;
@@ -20,21 +20,20 @@ export const churnScenario: Scenario = {
     const durationMs = ctx.quick ? 2000 : 5000;
     const server = await ServerProcess.start(kind, ctx);
     try {
-      const rates = shares(CHURN_PAIRS_PER_SEC, ctx.generators.length);
       const cpu0 = server.cpuMs();
-      const results = await Promise.all(
-        ctx.generators.map((g, i) =>
-          g.run<ChurnResult>({
-            cmd: 'churn',
-            protocol: kind.protocol,
-            port: server.port,
-            prefix: `ch${round}g${i}-`,
-            pairsPerSec: rates[i] ?? 0,
-            durationMs,
-            messages: MESSAGES_EACH,
-            maxInFlight: 200,
-          }),
-        ),
+      const results = await onEveryGenerator<ChurnResult>(
+        ctx.generators,
+        CHURN_PAIRS_PER_SEC,
+        (share, i) => ({
+          cmd: 'churn',
+          protocol: kind.protocol,
+          port: server.port,
+          prefix: `ch${round}g${i}-`,
+          pairsPerSec: share,
+          durationMs,
+          messages: MESSAGES_EACH,
+          maxInFlight: 200,
+        }),
       );
       const cpu1 = server.cpuMs();
       const completed = results.reduce((a, r) => a + r.completed, 0);

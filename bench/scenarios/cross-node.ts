@@ -8,25 +8,14 @@ import { randomUUID } from 'node:crypto';
 import { RedisServer } from '../../test/helpers/redis-server.js';
 import { ServerProcess } from '../lib/processes.js';
 import { max, quantile } from '../lib/stats.js';
-import type { RelayResult } from '../load/relay-driver.js';
-import { shares, type BenchContext, type Metrics, type Scenario } from './scenario.js';
+import { relayPhase } from './relay-phase.js';
+import { onEveryGenerator, type BenchContext, type Metrics, type Scenario } from './scenario.js';
 
 /** Offered rates of the open-loop phase (messages per second, whole run). */
 export const CROSS_RATES = [1000, 5000] as const;
 
 const PAIRS = 50;
 const WINDOW = 4;
-
-async function phase(ctx: BenchContext, run: (share: number, i: number) => Promise<RelayResult>, rate = 0) {
-  const parts = shares(rate, ctx.generators.length);
-  const results = await Promise.all(ctx.generators.map((_, i) => run(parts[i] ?? 0, i)));
-  return {
-    sent: results.reduce((a, r) => a + r.sent, 0),
-    received: results.reduce((a, r) => a + r.received, 0),
-    elapsedMs: Math.max(...results.map((r) => r.elapsedMs)),
-    latencies: results.flatMap((r) => r.latencies),
-  };
-}
 
 async function measurePlacement(
   ctx: BenchContext,
@@ -37,36 +26,35 @@ async function measurePlacement(
   into: Metrics,
   label: 'same' | 'cross',
 ): Promise<void> {
-  const pairShares = shares(PAIRS, ctx.generators.length);
-  await Promise.all(
-    ctx.generators.map((g, i) =>
-      g.run({
-        cmd: 'pairs',
-        protocol: 'signalroom',
-        port: portA,
-        portB,
-        pairs: pairShares[i] ?? 0,
-        prefix: `${prefix}${label}g${i}`,
-      }),
-    ),
-  );
+  await onEveryGenerator(ctx.generators, PAIRS, (pairs, i) => ({
+    cmd: 'pairs',
+    protocol: 'signalroom',
+    port: portA,
+    portB,
+    pairs,
+    prefix: `${prefix}${label}g${i}`,
+  }));
   const closedMs = ctx.quick ? 2000 : 5000;
   const openMs = ctx.quick ? 1500 : 4000;
-  await phase(ctx, (_s, i) =>
-    ctx.generators[i]!.run({ cmd: 'closed', durationMs: ctx.quick ? 500 : 1500, window: WINDOW }),
-  );
+  await relayPhase(ctx.generators, () => ({
+    cmd: 'closed',
+    durationMs: ctx.quick ? 500 : 1500,
+    window: WINDOW,
+  }));
   const cpu = () => nodes.reduce((a, n) => a + n.cpuMs(), 0);
   const c0 = cpu();
-  const closed = await phase(ctx, (_s, i) =>
-    ctx.generators[i]!.run({ cmd: 'closed', durationMs: closedMs, window: WINDOW }),
-  );
+  const closed = await relayPhase(ctx.generators, () => ({
+    cmd: 'closed',
+    durationMs: closedMs,
+    window: WINDOW,
+  }));
   into[`throughput_${label}`] = closed.received / (closed.elapsedMs / 1000);
   into[`cpuPerMsgUs_${label}`] = ((cpu() - c0) * 1000) / closed.received;
   into[`lostClosed_${label}`] = closed.sent - closed.received;
   for (const rate of CROSS_RATES) {
-    const open = await phase(
-      ctx,
-      (share, i) => ctx.generators[i]!.run({ cmd: 'open', durationMs: openMs, rate: share }),
+    const open = await relayPhase(
+      ctx.generators,
+      (share) => ({ cmd: 'open', durationMs: openMs, rate: share }),
       rate,
     );
     into[`p50_${rate}_${label}`] = quantile(open.latencies, 0.5);

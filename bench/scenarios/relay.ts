@@ -5,26 +5,14 @@
  */
 import { ServerProcess } from '../lib/processes.js';
 import { max, quantile } from '../lib/stats.js';
-import type { RelayResult } from '../load/relay-driver.js';
-import { shares, type BenchContext, type Metrics, type Scenario } from './scenario.js';
+import { relayPhase } from './relay-phase.js';
+import { onEveryGenerator, type Metrics, type Scenario } from './scenario.js';
 
 /** The offered rates of the open-loop phases (messages per second, whole run). */
 export const OPEN_RATES = [1000, 5000, 20000] as const;
 
 const PAIRS = 50;
 const WINDOW = 4;
-
-async function phase(ctx: BenchContext, run: (share: number, i: number) => Promise<RelayResult>, rate = 0) {
-  const parts = shares(rate, ctx.generators.length);
-  const results = await Promise.all(ctx.generators.map((_, i) => run(parts[i] ?? 0, i)));
-  const latencies = results.flatMap((r) => r.latencies);
-  return {
-    sent: results.reduce((a, r) => a + r.sent, 0),
-    received: results.reduce((a, r) => a + r.received, 0),
-    elapsedMs: Math.max(...results.map((r) => r.elapsedMs)),
-    latencies,
-  };
-}
 
 /** The relay scenario. */
 export const relayScenario: Scenario = {
@@ -37,28 +25,27 @@ export const relayScenario: Scenario = {
     const openMs = ctx.quick ? 1500 : 4000;
     const server = await ServerProcess.start(kind, ctx);
     try {
-      const pairShares = shares(PAIRS, ctx.generators.length);
-      await Promise.all(
-        ctx.generators.map((g, i) =>
-          g.run({
-            cmd: 'pairs',
-            protocol: kind.protocol,
-            port: server.port,
-            pairs: pairShares[i] ?? 0,
-            prefix: `g${i}r${round}`,
-          }),
-        ),
-      );
+      await onEveryGenerator(ctx.generators, PAIRS, (pairs, i) => ({
+        cmd: 'pairs',
+        protocol: kind.protocol,
+        port: server.port,
+        pairs,
+        prefix: `g${i}r${round}`,
+      }));
       // Warm-up: let the JIT settle before measuring.
-      await phase(ctx, (_s, i) =>
-        ctx.generators[i]!.run({ cmd: 'closed', durationMs: ctx.quick ? 500 : 1500, window: WINDOW }),
-      );
+      await relayPhase(ctx.generators, () => ({
+        cmd: 'closed',
+        durationMs: ctx.quick ? 500 : 1500,
+        window: WINDOW,
+      }));
       const m: Metrics = {};
       const cpu0 = server.cpuMs();
       const io0 = server.syscalls();
-      const closed = await phase(ctx, (_s, i) =>
-        ctx.generators[i]!.run({ cmd: 'closed', durationMs: closedMs, window: WINDOW }),
-      );
+      const closed = await relayPhase(ctx.generators, () => ({
+        cmd: 'closed',
+        durationMs: closedMs,
+        window: WINDOW,
+      }));
       const cpu1 = server.cpuMs();
       const io1 = server.syscalls();
       m.writesPerMsg = (io1.writes - io0.writes) / closed.received;
@@ -70,9 +57,9 @@ export const relayScenario: Scenario = {
       for (const rate of OPEN_RATES) {
         await server.gcPauses();
         const c0 = server.cpuMs();
-        const open = await phase(
-          ctx,
-          (share, i) => ctx.generators[i]!.run({ cmd: 'open', durationMs: openMs, rate: share }),
+        const open = await relayPhase(
+          ctx.generators,
+          (share) => ({ cmd: 'open', durationMs: openMs, rate: share }),
           rate,
         );
         const c1 = server.cpuMs();

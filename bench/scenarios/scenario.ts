@@ -1,5 +1,6 @@
 /** What a bench scenario is, and the context the runner gives it. */
 import type { Generator } from '../lib/processes.js';
+import type { GeneratorCommand } from '../load/generator.js';
 import type { ServerKind } from '../lib/servers.js';
 
 /** Numbers one measurement produced, by metric name. */
@@ -30,6 +31,16 @@ export interface Scenario {
 }
 
 /** Split `total` into `parts` near-equal whole shares. */
-export function shares(total: number, parts: number): number[] {
+function shares(total: number, parts: number): number[] {
   return Array.from({ length: parts }, (_, i) => Math.floor(total / parts) + (i < total % parts ? 1 : 0));
+}
+
+/** Run one command on every generator, each with its near-equal share (`share`) of `total`. */
+export function onEveryGenerator<T = unknown>(
+  generators: Generator[],
+  total: number,
+  command: (share: number, index: number) => GeneratorCommand,
+): Promise<T[]> {
+  const parts = shares(total, generators.length);
+  return Promise.all(generators.map((g, i) => g.run<T>(command(parts[i] ?? 0, i))));
 }

@@ -4,7 +4,7 @@
  */
 import { ServerProcess } from '../lib/processes.js';
 import type { RelayResult } from '../load/relay-driver.js';
-import { shares, type Scenario } from './scenario.js';
+import { onEveryGenerator, type Scenario } from './scenario.js';
 
 /** Messages a full run relays. */
 export const SOAK_MESSAGES = 5_000_000;
@@ -20,18 +20,13 @@ export const soakScenario: Scenario = {
     const capMs = ctx.quick ? 20_000 : 300_000;
     const server = await ServerProcess.start(kind, ctx);
     try {
-      const pairShares = shares(50, ctx.generators.length);
-      await Promise.all(
-        ctx.generators.map((g, i) =>
-          g.run({
-            cmd: 'pairs',
-            protocol: kind.protocol,
-            port: server.port,
-            pairs: pairShares[i] ?? 0,
-            prefix: `soak${i}`,
-          }),
-        ),
-      );
+      await onEveryGenerator(ctx.generators, 50, (pairs, i) => ({
+        cmd: 'pairs',
+        protocol: kind.protocol,
+        port: server.port,
+        pairs,
+        prefix: `soak${i}`,
+      }));
       const chunk = async (ms: number) => {
         const rs = await Promise.all(
           ctx.generators.map((g) => g.run<RelayResult>({ cmd: 'closed', durationMs: ms, window: 4 })),
