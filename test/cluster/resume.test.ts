@@ -1,10 +1,15 @@
 /** Session resume through a different node than the one that held the peer. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { lastToken, numbered, numbersReceived, resume, tryResume } from '../reliability/resume-helpers.js';
+import {
+  lastToken,
+  numbered,
+  numbersReceived,
+  range,
+  resume,
+  tryResume,
+} from '../reliability/resume-helpers.js';
 import { member, startCluster, until } from './cluster.js';
-
-const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 
 test('cluster: a dropped peer resumes through another node: same id, queue delivered, room unaware', async (t) => {
   const { nodes, inspect, prefix } = await startCluster(t, 3);

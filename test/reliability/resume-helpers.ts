@@ -48,6 +48,11 @@ export async function tryResume(t: TestContext, wsUrl: string, token: string): P
   return client.waitFor((m) => m.type === 'AUTH_SUCCESS' || m.type === 'AUTH_ERROR', 'AUTH_*');
 }
 
+/** The whole numbers from `from` up to (not including) `to`: the numbers a client should receive. */
+export function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from }, (_, i) => from + i);
+}
+
 /** Numbered ICE candidates, so order and duplicates can be checked by their number. */
 export function numbered(to: string, n: number): object {
   return {

@@ -7,12 +7,12 @@ import {
   lastToken,
   numbered,
   numbersReceived,
+  range,
   resume,
   tryResume,
   waitUntil,
 } from './resume-helpers.js';
 
-const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 const peerEvents = (c: TestClient, id: string) =>
   c.received.filter(
     (m) =>
