@@ -56,7 +56,18 @@ async function untilReconnected(page: Page, since: number, why: () => string): P
  * After the outage: both links connect again, a new message goes each way, and each is still the
  * one RTCPeerConnection it was, with more ICE restarts than `before` and a relayed pair.
  */
-async function recoveredInPlace(pages: [Page, Page], before: LinkFacts[], brokenAt: number, coturn: Coturn) {
+/**
+ * Both pages connected again on their first RTCPeerConnection, by ICE restart. `restartedBy`:
+ * `each` when both sides must have restarted (both saw `failed`), `either` when one side's restart
+ * may heal the other before its own timer fires (a restart renegotiates the pair for both).
+ */
+async function recoveredInPlace(
+  pages: [Page, Page],
+  before: LinkFacts[],
+  brokenAt: number,
+  coturn: Coturn,
+  restartedBy: 'each' | 'either',
+) {
   const [alice, bob] = pages;
   for (const page of pages) await untilReconnected(page, brokenAt, () => coturn.output().slice(-3000));
   await exchange(alice, bob, 'after the restart, from alice');
@@ -67,9 +78,13 @@ async function recoveredInPlace(pages: [Page, Page], before: LinkFacts[], broken
     assert.equal(a.links, 1);
     assert.equal(a.added, 1, 'no second link was created');
     assert.ok(a.samePc, 'the same RTCPeerConnection carries on');
-    assert.ok(a.iceRestarts > b.iceRestarts, `iceRestarts ${b.iceRestarts} -> ${a.iceRestarts}`);
+    if (restartedBy === 'each') {
+      assert.ok(a.iceRestarts > b.iceRestarts, `iceRestarts ${b.iceRestarts} -> ${a.iceRestarts}`);
+    }
     assert.equal(await page.evaluate(() => window.ice.pairTypes()), 'relay/relay');
   }
+  const restarted = after.filter((a, i) => a.iceRestarts > before[i]!.iceRestarts).length;
+  assert.ok(restarted > 0, `no side restarted ICE: ${JSON.stringify(after)}`);
   return after;
 }
 
@@ -87,7 +102,7 @@ test(
     // Back on the same port with the same secret, but without the old allocations: only new ones,
     // which the ICE restart makes, carry traffic again.
     const second = await startCoturn(t, [TURN_SECRET], { port: coturn.port });
-    const after = await recoveredInPlace([alice, bob], before, brokenAt, second);
+    const after = await recoveredInPlace([alice, bob], before, brokenAt, second, 'each');
     for (const [i, page] of [alice, bob].entries()) {
       const [b, a] = [before[i]!, after[i]!];
       assert.ok(a.restarts.length > 0 && a.restarts.every((r) => r === 'failed'), a.restarts.join());
@@ -120,10 +135,14 @@ test(
     await alice.waitForFunction(() => window.ice.restarts.length > 0, undefined, { timeout: 10_000 });
     await coturn.kill('SIGKILL');
     const second = await startCoturn(t, [TURN_SECRET], { port: coturn.port });
-    const after = await recoveredInPlace([alice, bob], before, brokenAt, second);
+    const after = await recoveredInPlace([alice, bob], before, brokenAt, second, 'either');
     for (const [i, page] of [alice, bob].entries()) {
       const a = after[i]!;
-      assert.ok(a.restarts.length > 0 && a.restarts.every((r) => r === 'disconnected'), a.restarts.join());
+      // A side healed by the other's restart before its own 3 s passed has none of its own.
+      assert.ok(
+        a.restarts.every((r) => r === 'disconnected'),
+        a.restarts.join(),
+      );
       assert.equal(await firstState(page, 'failed', brokenAt), null, 'restarted before reaching "failed"');
       const disconnectedAt = (await firstState(page, 'disconnected', brokenAt))!;
       const connectedAt = (await firstState(page, 'connected', disconnectedAt))!;
