@@ -74,6 +74,9 @@ export interface EvictMessage {
   peerId: string;
 }
 
+/** A membership change as a node tells it: a join or leave message before its recipients are added. */
+export type RoomEvent = Omit<JoinMessage, 'to'> | Omit<LeaveMessage, 'to'>;
+
 /** Any message between nodes. */
 export type ClusterMessage =
   | JoinMessage

@@ -11,13 +11,12 @@
  * The heartbeat reply also tells a node when Redis lost its data (the epoch changed) or when the
  * others declared it dead (its entry was gone): it then re-registers its live peers.
  */
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { BackendHealth } from './backend.js';
-import type { RedisConnections } from './redis-connection.js';
-import { guarded } from './redis-connection.js';
-import type { RedisBackend, RedisBackendOptions } from './redis.js';
+import { guarded, type RedisConnections } from './redis-connection.js';
+import type { RedisNode } from './redis-node.js';
 import { reregister, type ReregisterMode } from './redis-reregister.js';
-import { randomUUID } from 'node:crypto';
 
 const REAP_BATCH = 500;
 const MAX_REAP_BATCHES_PER_TICK = 200;
@@ -30,7 +29,6 @@ export class ClusterLiveness {
   private degradedSince: number | null = null;
   private degradedReason = '';
   private latencyMs: number | null = null;
-  private dirty = false;
   private reconnected = false;
   private reregistering = false;
   private recoveringUntil = 0;
@@ -39,14 +37,16 @@ export class ClusterLiveness {
   private running: Promise<void> | null = null;
   private stopped = false;
   private readonly intervalMs: number;
+  private readonly conn: RedisConnections;
 
   constructor(
-    private readonly backend: RedisBackend,
-    private readonly conn: RedisConnections,
-    private readonly options: Pick<RedisBackendOptions, 'nodeTimeoutMs'>,
+    private readonly node: RedisNode,
+    /** A node silent this long is dead. */
+    private readonly nodeTimeoutMs: number,
     private readonly log: Logger,
   ) {
-    this.intervalMs = Math.max(100, Math.floor(options.nodeTimeoutMs / 3));
+    this.intervalMs = Math.max(100, Math.floor(nodeTimeoutMs / 3));
+    this.conn = node.connections();
   }
 
   /** Register this node (the first heartbeat must succeed) and start ticking. */
@@ -68,13 +68,13 @@ export class ClusterLiveness {
     await this.running;
     if (!this.isConnected()) return; // the others will clean up after the heartbeat lapses
     const redis = this.conn.command;
-    const keys = this.backend.keys;
-    const id = this.backend.nodeId;
+    const keys = this.node.keys;
+    const id = this.node.nodeId;
     try {
       // Peers still listed (a cleanup that failed) would be orphans once the node is unregistered.
       const left = await guarded(() => redis.smembers(keys.nodePeers(id)));
-      for (let i = 0; i < left.length; i += 500) {
-        const ids = left.slice(i, i + 500);
+      for (let i = 0; i < left.length; i += REAP_BATCH) {
+        const ids = left.slice(i, i + REAP_BATCH);
         await guarded(() => redis.srPurge(keys.prefix, '', ...ids));
       }
       await guarded(() => redis.zrem(keys.nodes(), id));
@@ -85,7 +85,7 @@ export class ClusterLiveness {
 
   /** Both connections are up. */
   isConnected(): boolean {
-    return this.conn.command.status === 'ready' && this.conn.subscriber.status === 'ready';
+    return this.node.isConnected();
   }
 
   /** Connected, heartbeat answered, not re-registering, no recovering window: new clients can be served. */
@@ -98,11 +98,6 @@ export class ClusterLiveness {
       this.pendingMode === null &&
       Date.now() >= this.recoveringUntil
     );
-  }
-
-  /** A write failed: re-register on the next successful heartbeat. */
-  markDirty(): void {
-    this.dirty = true;
   }
 
   /** Readiness and the last heartbeat round trip. */
@@ -135,7 +130,7 @@ export class ClusterLiveness {
     try {
       await this.heartbeat();
       const since = this.connectedSince;
-      if (since !== null && Date.now() - since >= this.options.nodeTimeoutMs) await this.reapDeadNodes();
+      if (since !== null && Date.now() - since >= this.nodeTimeoutMs) await this.reapDeadNodes();
     } catch (err) {
       // A hung Redis keeps the connection open: count the time connected from the next success,
       // or this node would judge the others before they could beat again.
@@ -146,15 +141,15 @@ export class ClusterLiveness {
 
   private async heartbeat(): Promise<void> {
     const redis = this.conn.command;
-    const keys = this.backend.keys;
+    const keys = this.node.keys;
     const started = Date.now();
     const [epoch, added, recoveringMs] = await guarded(() =>
       redis.srHeartbeat(
         keys.nodes(),
         keys.epoch(),
         keys.recovering(),
-        this.backend.nodeId,
-        this.options.nodeTimeoutMs,
+        this.node.nodeId,
+        this.nodeTimeoutMs,
         randomUUID(),
         2 * this.intervalMs + 1000,
         this.epoch,
@@ -167,9 +162,9 @@ export class ClusterLiveness {
     let mode: ReregisterMode | null = this.pendingMode;
     if (this.epoch !== '' && epoch !== this.epoch) mode = 'restart';
     else if (this.epoch !== '' && added === 1) mode = 'reaped';
-    else if (!mode && (this.dirty || this.reconnected)) mode = 'reconnect';
+    const dirty = this.node.takeDirty();
+    if (!mode && (dirty || this.reconnected)) mode = 'reconnect';
     this.epoch = epoch;
-    this.dirty = false;
     this.reconnected = false;
     this.pendingMode = null;
     if (mode) {
@@ -183,7 +178,7 @@ export class ClusterLiveness {
       }
       this.reregistering = true;
       try {
-        const count = await reregister(this.backend, redis, mode, this.log);
+        const count = await reregister(this.node, mode, this.log);
         this.log.info({ mode, peers: count }, 're-registered this node’s peers');
       } catch (err) {
         this.pendingMode = mode;
@@ -197,10 +192,10 @@ export class ClusterLiveness {
 
   private async reapDeadNodes(): Promise<void> {
     const redis = this.conn.command;
-    const keys = this.backend.keys;
-    const dead = await guarded(() => redis.srDeadNodes(keys.nodes()));
+    const dead = await guarded(() => redis.srDeadNodes(this.node.keys.nodes()));
+    const keys = this.node.keys;
     for (const node of dead) {
-      if (node === this.backend.nodeId) continue;
+      if (node === this.node.nodeId) continue;
       let removed = 0;
       for (let i = 0; i < MAX_REAP_BATCHES_PER_TICK; i++) {
         const [count, done] = await guarded(() => redis.srReap(keys.nodes(), keys.prefix, node, REAP_BATCH));
@@ -216,7 +211,6 @@ export class ClusterLiveness {
     this.degradedSince = Date.now();
     this.degradedReason = reason;
     this.log.warn({ reason }, 'redis backend degraded');
-    this.backend.emit('degraded', reason);
   }
 
   private recover(): void {
@@ -224,6 +218,5 @@ export class ClusterLiveness {
     const forMs = Date.now() - this.degradedSince;
     this.log.info({ degradedMs: forMs, reason: this.degradedReason }, 'redis backend recovered');
     this.degradedSince = null;
-    this.backend.emit('recovered', forMs);
   }
 }

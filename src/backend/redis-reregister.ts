@@ -5,10 +5,10 @@
  * the other nodes declared this node dead).
  */
 import type { Logger } from 'pino';
-import type { RedisConnections } from './redis-connection.js';
 import { guarded } from './redis-connection.js';
-import type { RedisBackend } from './redis.js';
-import { memberJson, parseMembers } from './redis-rooms.js';
+import { memberJson, parseMembers, type StoredMember } from './redis-members.js';
+import type { RedisNode } from './redis-node.js';
+import type { LocalPeer } from './local-peers.js';
 
 /** Why the node re-registers. */
 export type ReregisterMode =
@@ -22,54 +22,70 @@ export type ReregisterMode =
 const CHUNK = 500;
 
 /** Re-register this node's peers; resolves with how many live peers were written back. */
-export async function reregister(
-  backend: RedisBackend,
-  redis: RedisConnections['command'],
-  mode: ReregisterMode,
-  log: Logger,
-): Promise<number> {
-  const keys = backend.keys;
-  const node = backend.nodeId;
-  const listed = await guarded(() => redis.smembers(keys.nodePeers(node)));
-  const gone = listed.filter((id) => !backend.localPeers.has(id));
+export async function reregister(node: RedisNode, mode: ReregisterMode, log: Logger): Promise<number> {
+  const redis = node.command();
+  const listed = await guarded(() => redis.smembers(node.keys.nodePeers(node.nodeId)));
+  const gone = listed.filter((id) => !node.peers.has(id));
   for (let i = 0; i < gone.length; i += CHUNK) {
-    const ids = gone.slice(i, i + CHUNK);
-    await guarded(() => redis.srPurge(keys.prefix, node, ...ids));
+    const chunk = gone.slice(i, i + CHUNK);
+    await guarded(() => redis.srPurge(node.keys.prefix, node.nodeId, ...chunk));
   }
-  const peers = [...backend.localPeers];
-  for (let i = 0; i < peers.length; i += CHUNK) {
+  const ids = node.peers.ids();
+  let written = 0;
+  for (let i = 0; i < ids.length; i += CHUNK) {
     // One chunk in flight at a time; ioredis pipelines the chunk over the one connection.
     await Promise.all(
-      peers.slice(i, i + CHUNK).map(async ([id, peer]) => {
-        const room = peer.room ?? '';
-        const [conflict, readded] = await guarded(() =>
-          redis.srEnsure(
-            keys.prefix,
-            node,
-            id,
-            peer.username,
-            peer.usernameKey,
-            room,
-            peer.seq,
-            memberJson(peer.username, node, peer.seq),
-            peer.leftRoom ?? '',
-          ),
-        );
-        delete peer.leftRoom;
-        if (conflict === 1) {
+      ids.slice(i, i + CHUNK).map(async (id) => {
+        const live = node.peers.get(id);
+        if (!live) return; // released since the chunk was listed
+        const peer = { ...live }; // as written: the peer may change meanwhile
+        written++;
+        const conflict = await ensure(node, id, peer, mode);
+        node.peers.leaveReported(id, peer.leftRoom);
+        if (conflict)
           log.warn({ peerId: id, username: peer.username }, 'username claimed by another peer meanwhile');
-        }
-        if (readded === 1 && mode === 'reaped' && room !== '') {
-          const members = parseMembers(await guarded(() => redis.hgetall(keys.room(room))).then(flatten));
-          backend.reannounce(room, { id, username: peer.username }, peer.seq, members);
-        }
       }),
     );
   }
   if (gone.length > 0) log.info({ peers: gone.length }, 'purged peers that left while Redis was unreachable');
-  return peers.length;
+  return written;
 }
 
-function flatten(hash: Record<string, string>): string[] {
-  return Object.entries(hash).flat();
+// Write one live peer back as it is (a membership Redis has but the node does not is removed by
+// the script, which announces it); true when another peer holds its username now.
+async function ensure(node: RedisNode, id: string, peer: LocalPeer, mode: ReregisterMode): Promise<boolean> {
+  const redis = node.command();
+  const keys = node.keys;
+  const room = peer.room ?? '';
+  const [conflict, readded] = await guarded(() =>
+    redis.srEnsure(
+      keys.prefix,
+      node.nodeId,
+      id,
+      peer.username,
+      peer.usernameKey,
+      room,
+      peer.seq,
+      memberJson(peer.username, node.nodeId, peer.seq),
+      peer.leftRoom ?? '',
+    ),
+  );
+  if (readded === 1 && mode === 'reaped' && room !== '') {
+    const members = parseMembers(Object.entries(await guarded(() => redis.hgetall(keys.room(room)))).flat());
+    reannounce(node, room, { id, username: peer.username }, peer.seq, members);
+  }
+  return conflict === 1;
+}
+
+// A membership re-added after this node was declared dead: its members on other nodes were told
+// it left, so they hear it join again.
+function reannounce(
+  node: RedisNode,
+  room: string,
+  peer: { id: string; username: string },
+  seq: number,
+  members: StoredMember[],
+): void {
+  const remote = members.filter((m) => m.node !== node.nodeId && m.id !== peer.id);
+  node.tellMembers({ t: 'join', room, peer, node: node.nodeId, seq }, remote);
 }

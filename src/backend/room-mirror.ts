@@ -117,3 +117,44 @@ export class RoomMirror {
     }
   }
 }
+
+/** The mirrors of the rooms where this node holds peers (a room's mirror goes with its last local peer). */
+export class RoomMirrors {
+  private readonly byRoom = new Map<string, RoomMirror>();
+
+  /** The mirror of a room where this node has peers, if any. */
+  get(roomId: string): RoomMirror | undefined {
+    return this.byRoom.get(roomId);
+  }
+
+  /** The mirror of a room, created for a local peer about to be in it. */
+  ensure(roomId: string): RoomMirror {
+    let mirror = this.byRoom.get(roomId);
+    if (!mirror) {
+      mirror = new RoomMirror();
+      this.byRoom.set(roomId, mirror);
+    }
+    return mirror;
+  }
+
+  /** A local peer is no longer in a room here (left, join failed, resumed elsewhere). */
+  forgetLocal(roomId: string, peerId: string): void {
+    const mirror = this.byRoom.get(roomId);
+    if (!mirror) return;
+    mirror.dropLocal(peerId);
+    if (mirror.hasNoLocalPeers()) this.byRoom.delete(roomId);
+  }
+
+  /** A peer of this node resumed on `node`: route to it there. */
+  movedAway(roomId: string, peerId: string, node: string): void {
+    const mirror = this.byRoom.get(roomId);
+    const entry = mirror?.member(peerId);
+    if (mirror && entry) mirror.add(peerId, { ...entry, node });
+    this.forgetLocal(roomId, peerId);
+  }
+
+  /** How many rooms are mirrored (for leak checks). */
+  get size(): number {
+    return this.byRoom.size;
+  }
+}

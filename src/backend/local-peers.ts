@@ -1,0 +1,82 @@
+/**
+ * The peers whose connection this node holds, as the Redis backend knows them: the truth a node
+ * writes back into Redis after Redis lost data or the other nodes declared it dead
+ * (redis-reregister.ts). Changed only through the methods below, each named after the event
+ * that causes it, so a reader can find every writer.
+ */
+
+/** A peer whose connection this node holds. */
+export interface LocalPeer {
+  readonly username: string;
+  readonly usernameKey: string;
+  readonly room: string | null;
+  /** Sequence number of the current room membership. */
+  readonly seq: number;
+  /** A room it left while Redis was unreachable (its members elsewhere are told on repair). */
+  readonly leftRoom?: string;
+}
+
+type Entry = { -readonly [K in keyof LocalPeer]: LocalPeer[K] };
+
+/** This node's peers by id. */
+export class LocalPeers {
+  private readonly byId = new Map<string, Entry>();
+
+  /** A peer holds a username here now (claimed, taken over or adopted), optionally in a room. */
+  add(peerId: string, username: string, usernameKey: string, room: string | null = null, seq = 0): void {
+    this.byId.set(peerId, { username, usernameKey, room, seq });
+  }
+
+  /** The peer is no longer this node's (released, claim failed, resumed elsewhere). */
+  remove(peerId: string): LocalPeer | undefined {
+    const entry = this.byId.get(peerId);
+    this.byId.delete(peerId);
+    return entry;
+  }
+
+  /** True when this node holds the peer. */
+  has(peerId: string): boolean {
+    return this.byId.has(peerId);
+  }
+
+  /** The peer as this node knows it, or undefined. */
+  get(peerId: string): LocalPeer | undefined {
+    return this.byId.get(peerId);
+  }
+
+  /** The peer joined a room under membership `seq`. */
+  joined(peerId: string, roomId: string, seq: number): void {
+    const entry = this.byId.get(peerId);
+    if (!entry) return;
+    entry.room = roomId;
+    entry.seq = seq;
+  }
+
+  /** The peer is leaving a room. */
+  left(peerId: string, roomId: string): void {
+    const entry = this.byId.get(peerId);
+    if (entry?.room === roomId) entry.room = null;
+  }
+
+  /** Redis could not be told of a leave: the re-registration tells the other nodes' members later. */
+  leaveUnreported(peerId: string, roomId: string): void {
+    const entry = this.byId.get(peerId);
+    if (entry) entry.leftRoom = roomId;
+  }
+
+  /** Redis was told of the unreported leave of `roomId` (unless another one happened meanwhile). */
+  leaveReported(peerId: string, roomId: string | undefined): void {
+    const entry = this.byId.get(peerId);
+    if (entry && entry.leftRoom === roomId) delete entry.leftRoom;
+  }
+
+  /** The ids of every peer, in insertion order (a copy: safe to iterate across awaits). */
+  ids(): string[] {
+    return [...this.byId.keys()];
+  }
+
+  /** How many peers this node holds. */
+  get size(): number {
+    return this.byId.size;
+  }
+}
