@@ -19,7 +19,7 @@ export interface JoinMessage {
   to: string[];
 }
 
-/** A peer left a room (published by its node, or by Redis itself when a dead node is cleaned). */
+/** A peer left a room (published by its node, or by the node that cleaned up after a dead one). */
 export interface LeaveMessage {
   t: 'leave';
   room: string;

@@ -1,7 +1,7 @@
 /**
  * Every Redis key and channel name of the Redis backend, from one prefix, so several deployments
- * can share a Redis and `docs/scaling.md` can list them from one place. The Lua scripts build the
- * same names from the prefix (see `redis-scripts.ts`), so a change here must be made there too.
+ * can share a Redis and `docs/scaling.md` can list them from one place. Nothing else builds a
+ * name: the Lua scripts get every key they touch in KEYS (`redis-scripts.ts`).
  */
 
 /** Key and channel names under one prefix (default `signalroom:`). */

@@ -3,8 +3,8 @@
  *
  * Every node renews its entry in the `nodes` sorted set (expiry = Redis time + node timeout) every
  * third of the timeout. Each tick also looks for entries past their expiry and removes the dead
- * node's peers in batches with `srReap`, whose SPOP hands each peer to exactly one caller, so the
- * rooms hear PEER_LEFT_ROOM once however many nodes notice. A node only reaps after it has been
+ * node's peers in batches (redis-peer-removal.ts), each peer by exactly one caller, so the rooms
+ * hear PEER_LEFT_ROOM once however many nodes notice. A node only reaps after it has been
  * connected for a full timeout itself, so after a Redis outage every live node has had the time
  * to renew its heartbeat before anyone judges it.
  *
@@ -16,6 +16,7 @@ import type { Logger } from 'pino';
 import type { BackendHealth } from './backend.js';
 import { guarded, type RedisConnections } from './redis-connection.js';
 import type { RedisNode } from './redis-node.js';
+import { reapNode, removePeers } from './redis-peer-removal.js';
 import { reregister, type ReregisterMode } from './redis-reregister.js';
 
 const REAP_BATCH = 500;
@@ -74,8 +75,7 @@ export class ClusterLiveness {
       // Peers still listed (a cleanup that failed) would be orphans once the node is unregistered.
       const left = await guarded(() => redis.smembers(keys.nodePeers(id)));
       for (let i = 0; i < left.length; i += REAP_BATCH) {
-        const ids = left.slice(i, i + REAP_BATCH);
-        await guarded(() => redis.srPurge(keys.prefix, '', ...ids));
+        await removePeers(this.node, id, left.slice(i, i + REAP_BATCH), 'purge');
       }
       await guarded(() => redis.zrem(keys.nodes(), id));
     } catch (err) {
@@ -193,15 +193,9 @@ export class ClusterLiveness {
   private async reapDeadNodes(): Promise<void> {
     const redis = this.conn.command;
     const dead = await guarded(() => redis.srDeadNodes(this.node.keys.nodes()));
-    const keys = this.node.keys;
     for (const node of dead) {
       if (node === this.node.nodeId) continue;
-      let removed = 0;
-      for (let i = 0; i < MAX_REAP_BATCHES_PER_TICK; i++) {
-        const [count, done] = await guarded(() => redis.srReap(keys.nodes(), keys.prefix, node, REAP_BATCH));
-        removed += count;
-        if (done === 1) break;
-      }
+      const removed = await reapNode(this.node, node, REAP_BATCH, MAX_REAP_BATCHES_PER_TICK);
       if (removed > 0) this.log.warn({ deadNode: node, peers: removed }, 'removed the peers of a dead node');
     }
   }

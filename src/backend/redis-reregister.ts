@@ -9,6 +9,7 @@ import { guarded } from './redis-connection.js';
 import { memberJson, parseMembers, type StoredMember } from './redis-members.js';
 import type { RedisNode } from './redis-node.js';
 import type { LocalPeer } from './local-peers.js';
+import { removePeers } from './redis-peer-removal.js';
 
 /** Why the node re-registers. */
 export type ReregisterMode =
@@ -20,6 +21,8 @@ export type ReregisterMode =
   | 'reaped';
 
 const CHUNK = 500;
+// The script names the room it found when it is not the one guessed; one more call then does it.
+const MAX_ENSURE_ATTEMPTS = 3;
 
 /** Re-register this node's peers; resolves with how many live peers were written back. */
 export async function reregister(node: RedisNode, mode: ReregisterMode, log: Logger): Promise<number> {
@@ -27,8 +30,7 @@ export async function reregister(node: RedisNode, mode: ReregisterMode, log: Log
   const listed = await guarded(() => redis.smembers(node.keys.nodePeers(node.nodeId)));
   const gone = listed.filter((id) => !node.peers.has(id));
   for (let i = 0; i < gone.length; i += CHUNK) {
-    const chunk = gone.slice(i, i + CHUNK);
-    await guarded(() => redis.srPurge(node.keys.prefix, node.nodeId, ...chunk));
+    await removePeers(node, node.nodeId, gone.slice(i, i + CHUNK), 'purge');
   }
   const ids = node.peers.ids();
   let written = 0;
@@ -51,30 +53,55 @@ export async function reregister(node: RedisNode, mode: ReregisterMode, log: Log
   return written;
 }
 
-// Write one live peer back as it is (a membership Redis has but the node does not is removed by
-// the script, which announces it); true when another peer holds its username now.
+// Write one live peer back as it is; true when another peer holds its username now. A membership
+// Redis still has but the node does not is removed: announced to everyone if the peer left it
+// while Redis was unreachable, else only to those who joined after it (a join whose reply was
+// lost was never announced; later joiners saw it in ROOM_MEMBERS).
 async function ensure(node: RedisNode, id: string, peer: LocalPeer, mode: ReregisterMode): Promise<boolean> {
   const redis = node.command();
   const keys = node.keys;
   const room = peer.room ?? '';
-  const [conflict, readded] = await guarded(() =>
-    redis.srEnsure(
-      keys.prefix,
-      node.nodeId,
-      id,
-      peer.username,
-      peer.usernameKey,
-      room,
-      peer.seq,
-      memberJson(peer.username, node.nodeId, peer.seq),
-      peer.leftRoom ?? '',
-    ),
-  );
-  if (readded === 1 && mode === 'reaped' && room !== '') {
-    const members = parseMembers(Object.entries(await guarded(() => redis.hgetall(keys.room(room)))).flat());
-    reannounce(node, room, { id, username: peer.username }, peer.seq, members);
+  let stale = peer.leftRoom ?? '';
+  for (let attempt = 1; ; attempt++) {
+    const reply = await guarded(() =>
+      redis.srEnsure(
+        keys.user(peer.usernameKey),
+        keys.peer(id),
+        keys.nodePeers(node.nodeId),
+        room === '' ? keys.peer(id) : keys.room(room),
+        stale === '' ? keys.peer(id) : keys.room(stale),
+        node.nodeId,
+        id,
+        peer.username,
+        peer.usernameKey,
+        room,
+        peer.seq,
+        memberJson(peer.username, node.nodeId, peer.seq),
+        stale,
+      ),
+    );
+    if (reply[0] === 0) {
+      if (attempt === MAX_ENSURE_ATTEMPTS) throw new Error('srEnsure: the peer record keeps changing');
+      stale = reply[1];
+      continue;
+    }
+    const [, conflict, readded, leftRoom, leftSeq, flat] = reply;
+    const self = { id, username: peer.username };
+    if (leftRoom !== '') {
+      const seq = Number(leftSeq) || 0;
+      const told = parseMembers(flat).filter(
+        (m) => m.node !== node.nodeId && (leftRoom === peer.leftRoom || m.seq > seq),
+      );
+      node.tellMembers({ t: 'leave', room: leftRoom, peer: self, seq }, told);
+    }
+    if (readded === 1 && mode === 'reaped' && room !== '') {
+      const members = parseMembers(
+        Object.entries(await guarded(() => redis.hgetall(keys.room(room)))).flat(),
+      );
+      reannounce(node, room, self, peer.seq, members);
+    }
+    return conflict === 1;
   }
-  return conflict === 1;
 }
 
 // A membership re-added after this node was declared dead: its members on other nodes were told

@@ -12,11 +12,13 @@ import { BackendUnavailableError } from './backend.js';
 import type { PeerInfo } from '../protocol/messages.js';
 import type { FetchMessage, HeldMessage } from './cluster-messages.js';
 import { guarded } from './redis-connection.js';
-import { parseMembers } from './redis-members.js';
+import { memberJson, parseMembers } from './redis-members.js';
 import type { RedisNode } from './redis-node.js';
 
 // Where a peer went, kept this long so frames still routed to the old node reach it.
 const FORWARD_MS = 60_000;
+// A record that changes under the adoption this often in a row is a bug, not a race.
+const MAX_ADOPT_ATTEMPTS = 3;
 
 /** The resume half of the Redis backend. */
 export class RedisResume {
@@ -133,13 +135,34 @@ export class RedisResume {
     mirror.completeJoin(peer.id);
   }
 
+  // The record names the holding node and the saved room unless something changed them since;
+  // the script then says what it found, and is called again with those keys.
   private async adoptInRedis(record: ResumeRecord, seq: number) {
     const node = this.node;
     const redis = node.command();
-    const [room, flat] = await guarded(() =>
-      redis.srAdopt(node.keys.prefix, record.peerId, node.nodeId, seq, record.username, record.usernameKey),
-    );
-    return { room, members: parseMembers(flat ?? []) };
+    const keys = node.keys;
+    let [holder, room] = [record.nodeId, record.roomId ?? ''];
+    for (let attempt = 1; ; attempt++) {
+      const reply = await guarded(() =>
+        redis.srAdopt(
+          keys.peer(record.peerId),
+          keys.nodePeers(node.nodeId),
+          keys.nodePeers(holder === '' ? node.nodeId : holder),
+          room === '' ? keys.peer(record.peerId) : keys.room(room),
+          record.peerId,
+          node.nodeId,
+          seq,
+          record.username,
+          record.usernameKey,
+          memberJson(record.username, node.nodeId, seq),
+          holder,
+          room,
+        ),
+      );
+      if (reply[0] === 1) return { room: reply[1], members: parseMembers(reply[2] ?? []) };
+      if (attempt === MAX_ADOPT_ATTEMPTS) throw new Error('srAdopt: the peer record keeps changing');
+      [, holder, room] = reply;
+    }
   }
 
   private prune(): void {

@@ -1,55 +1,25 @@
 /**
  * The Lua scripts that make every shared state change atomic: Redis runs a script alone, so two
  * nodes racing for one username or the last seat of a room are serialised and exactly one wins.
- * Scripts that clean up after a peer publish the resulting PEER_LEFT events themselves, so a
- * cleanup and its announcement cannot be separated by a crash.
  *
- * Key names are built here from the prefix passed as an argument, the same way as `RedisKeys`.
- * That is fine on a single Redis (or a Sentinel-managed primary); it is not Redis Cluster safe.
+ * A script touches only the keys it is given in KEYS (every name comes from `redis-keys.ts`), and
+ * stores or returns data, never a message: the caller encodes the announcements of a change
+ * (`cluster-messages.ts`) and publishes them on the same connection right after the reply, so
+ * they keep their place in this node's order. A key a script cannot know in advance (the room or
+ * username of a peer record) is read by the caller first and passed in; the script checks the
+ * record still names it and otherwise answers what it found, for the caller to call again.
+ * Where a call has no such key, the peer's own key stands in for it (no extra key, no extra slot).
  */
 import type { Redis } from 'ioredis';
 
-// Shared helpers, prepended to the scripts that need them.
-const HELPERS = `
+const NOW_MS = `
 local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
-
--- Remove member 'id' from room 'room' and tell the members left, grouped by node, except on
--- 'skip', and (when 'min_seq' is given) only those who joined after it, i.e. who can know of it.
-local function leave_room(p, room, id, user, seq, skip, min_seq)
-  local rk = p .. 'room:' .. room
-  if redis.call('HDEL', rk, id) == 0 then return end
-  local all = redis.call('HGETALL', rk)
-  local by_node = {}
-  for i = 1, #all, 2 do
-    local m = cjson.decode(all[i + 1])
-    local n = m.n
-    if n ~= skip and (not min_seq or (tonumber(m.s) or 0) > (tonumber(min_seq) or 0)) then
-      by_node[n] = by_node[n] or {}
-      table.insert(by_node[n], all[i])
-    end
-  end
-  for n, ids in pairs(by_node) do
-    redis.call('PUBLISH', p .. 'node:' .. n, cjson.encode({
-      t = 'leave', room = room, peer = { id = id, username = user }, seq = tonumber(seq) or 0, to = ids }))
-  end
-end
-
--- Forget peer 'id' entirely: username, room membership (announced), record, node set entry.
-local function remove_peer(p, id, skip)
-  local pk = p .. 'peer:' .. id
-  local rec = redis.call('HMGET', pk, 'n', 'u', 'k', 'r', 's')
-  local node, user, ukey, room, seq = rec[1], rec[2], rec[3], rec[4], rec[5]
-  if ukey and redis.call('GET', p .. 'user:' .. ukey) == id then redis.call('DEL', p .. 'user:' .. ukey) end
-  if room then leave_room(p, room, id, user or '', seq, skip) end
-  redis.call('DEL', pk)
-  if node then redis.call('SREM', p .. 'nodepeers:' .. node, id) end
-end
 `;
 
-/** Script sources with their key counts, registered as ioredis commands. */
+/** Script sources with their key counts (`null`: the caller passes the count first), registered as ioredis commands. */
 const SCRIPTS = {
   // KEYS: user, peer, nodePeers, recovering. ARGV: peerId, username, node, usernameKey.
   // → 1 claimed, 0 taken, -1 recovering.
@@ -97,7 +67,7 @@ return redis.call('HGETALL', KEYS[1])`,
   // recovering window (negative when none)}.
   srHeartbeat: {
     keys: 3,
-    lua: `${HELPERS}
+    lua: `${NOW_MS}
 local epoch = redis.call('GET', KEYS[2])
 if not epoch then
   epoch = ARGV[3]
@@ -110,101 +80,128 @@ return {epoch, added, redis.call('PTTL', KEYS[3])}`,
   // KEYS: nodes. → ids of nodes whose heartbeat expired.
   srDeadNodes: {
     keys: 1,
-    lua: `${HELPERS}
+    lua: `${NOW_MS}
 return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now_ms())`,
   },
-  // KEYS: nodes. ARGV: prefix, dead node, batch size. Removes up to a batch of the dead node's
-  // peers (SPOP: each peer is taken by exactly one caller) → {peers removed, 1 when none remain}.
-  srReap: {
-    keys: 1,
-    lua: `${HELPERS}
-local expires = redis.call('ZSCORE', KEYS[1], ARGV[2])
-if not expires or tonumber(expires) > now_ms() then return {0, 1} end
-local set = ARGV[1] .. 'nodepeers:' .. ARGV[2]
-local ids = redis.call('SPOP', set, tonumber(ARGV[3]))
-for _, id in ipairs(ids) do remove_peer(ARGV[1], id, '') end
-if redis.call('SCARD', set) == 0 then
-  redis.call('ZREM', KEYS[1], ARGV[2])
-  return {#ids, 1}
+  // KEYS: nodes, the owner's nodePeers, then per peer: peer, user, room (as its record named them
+  // when read). ARGV: owner node, '1' to reap (only while the owner's heartbeat is expired) or '0',
+  // then per peer: id, username key, room id ('' for none), as read.
+  // Forget each peer still listed for the owner: its username (if still its), membership and
+  // record. Removing it from the owner's set is what makes one caller the remover, however many
+  // race. → {1 when the owner's set is empty (a reaped owner is then unregistered), 0 when not,
+  // -1 when a reaped owner is alive again; then per peer {state, username, seq, members left
+  // (flat)}}, state 'gone' (removed), 'taken' (not the owner's peer any more: left alone) or
+  // 'changed' (its record names other keys now: read it again).
+  srRemovePeers: {
+    keys: null,
+    lua: `${NOW_MS}
+local owner = ARGV[1]
+if ARGV[2] == '1' then
+  local expires = redis.call('ZSCORE', KEYS[1], owner)
+  if not expires or tonumber(expires) > now_ms() then return {-1} end
 end
-return {#ids, 0}`,
+local out = {0}
+for i = 0, (#KEYS - 2) / 3 - 1 do
+  local pk, uk, rk = KEYS[3 + 3 * i], KEYS[4 + 3 * i], KEYS[5 + 3 * i]
+  local id, ukey, room = ARGV[3 + 3 * i], ARGV[4 + 3 * i], ARGV[5 + 3 * i]
+  local rec = redis.call('HMGET', pk, 'n', 'u', 'k', 'r', 's')
+  local state, left = 'gone', {}
+  if redis.call('SISMEMBER', KEYS[2], id) == 0 then
+    state = 'taken'
+  elseif rec[1] and rec[1] ~= owner then
+    redis.call('SREM', KEYS[2], id)
+    state = 'taken'
+  elseif (rec[3] or '') ~= ukey or (rec[4] or '') ~= room then
+    state = 'changed'
+  else
+    redis.call('SREM', KEYS[2], id)
+    if rec[3] and redis.call('GET', uk) == id then redis.call('DEL', uk) end
+    if rec[4] and redis.call('HDEL', rk, id) == 1 then left = redis.call('HGETALL', rk) end
+    redis.call('DEL', pk)
+  end
+  out[#out + 1] = {state, rec[2] or '', rec[5] or '0', left}
+end
+if redis.call('SCARD', KEYS[2]) == 0 then
+  if ARGV[2] == '1' then redis.call('ZREM', KEYS[1], owner) end
+  out[1] = 1
+end
+return out`,
   },
-  // ARGV: prefix, this node, peer ids… Forget this node's peers that are gone (left while Redis
-  // was unreachable); their rooms are told, except members on this node (told already).
-  srPurge: {
-    keys: 0,
-    lua: `${HELPERS}
-for i = 3, #ARGV do remove_peer(ARGV[1], ARGV[i], ARGV[2]) end
-return #ARGV - 2`,
-  },
-  // ARGV: prefix, node, peerId, username, usernameKey, roomId or '', seq, member JSON, room the
-  // peer left while Redis was unreachable or ''. Re-register a live peer of this node as it is
-  // (after Redis lost data, or a lost reply). A membership Redis has but the node does not is
-  // removed: announced to everyone if the peer left it, else only to those who joined after it
-  // (a join whose reply was lost was never announced; later joiners saw it in ROOM_MEMBERS).
-  // → {1 if another peer holds the username, 1 if the membership had to be re-added}.
+  // KEYS: user, peer, nodePeers, room (the peer key when in none), the room Redis may still list
+  // the peer in (the peer key when none is known). ARGV: node, peerId, username, usernameKey,
+  // roomId or '', seq, member JSON, the room id of KEYS[5] or ''. Re-register a live peer of this
+  // node as it is (after Redis lost data, or a lost reply); a membership Redis has but the node
+  // does not is removed (the caller tells its members). → {0, room id} when the record names a
+  // room other than both given: call again with that one; else {1, 1 if another peer holds the
+  // username, 1 if the membership had to be re-added, the room left or '', the seq it was left
+  // under, members left there (flat)}.
   srEnsure: {
-    keys: 0,
-    lua: `${HELPERS}
-local p, node, id, user, ukey, room = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-local uk = p .. 'user:' .. ukey
-local holder = redis.call('GET', uk)
+    keys: 5,
+    lua: `
+local node, id, user, ukey, room, seq = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local cur = redis.call('HMGET', KEYS[2], 'r', 's')
+local stale = cur[1]
+if stale == room then stale = false end
+if stale and stale ~= ARGV[8] then return {0, stale} end
+local holder = redis.call('GET', KEYS[1])
 local conflict = 0
-if not holder then redis.call('SET', uk, id) elseif holder ~= id then conflict = 1 end
-local pk = p .. 'peer:' .. id
-local cur = redis.call('HMGET', pk, 'r', 's')
-if cur[1] and cur[1] ~= room then
-  leave_room(p, cur[1], id, user, cur[2], node, (cur[1] ~= ARGV[9]) and (cur[2] or '0') or nil)
+if not holder then redis.call('SET', KEYS[1], id) elseif holder ~= id then conflict = 1 end
+local left_room, left = '', {}
+if stale and redis.call('HDEL', KEYS[5], id) == 1 then
+  left_room, left = stale, redis.call('HGETALL', KEYS[5])
 end
-redis.call('HSET', pk, 'n', node, 'u', user, 'k', ukey)
-redis.call('SADD', p .. 'nodepeers:' .. node, id)
+redis.call('HSET', KEYS[2], 'n', node, 'u', user, 'k', ukey)
+redis.call('SADD', KEYS[3], id)
 local readded = 0
 if room ~= '' then
-  local rk = p .. 'room:' .. room
-  if redis.call('HEXISTS', rk, id) == 0 then readded = 1 end
-  redis.call('HSET', rk, id, ARGV[8])
-  redis.call('HSET', pk, 'r', room, 's', ARGV[7])
+  if redis.call('HEXISTS', KEYS[4], id) == 0 then readded = 1 end
+  redis.call('HSET', KEYS[4], id, ARGV[7])
+  redis.call('HSET', KEYS[2], 'r', room, 's', seq)
 else
-  redis.call('HDEL', pk, 'r', 's')
+  redis.call('HDEL', KEYS[2], 'r', 's')
 end
-return {conflict, readded}`,
+return {1, conflict, readded, left_room, cur[2] or '0', left}`,
   },
-  // ARGV: prefix, peerId, node, seq, username, usernameKey. A peer resumed on this node: move
-  // its record and membership here. → {roomId or '', members of the room (flat)}.
+  // KEYS: peer, this node's nodePeers, the nodePeers of the node the record names (this node's
+  // when none), the room the record names (the peer key when none). ARGV: peerId, node, seq,
+  // username, usernameKey, member JSON, the node and the room id those keys are for ('' none).
+  // A peer resumed on this node: move its record and membership here. → {0, node, room id} when
+  // the record names others than given: call again with them; else {1, room id or '', members of
+  // the room (flat)}.
   srAdopt: {
-    keys: 0,
+    keys: 4,
     lua: `
-local p, id, node, seq, user, ukey = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-local pk = p .. 'peer:' .. id
-local old = redis.call('HGET', pk, 'n')
-if old and old ~= node then redis.call('SREM', p .. 'nodepeers:' .. old, id) end
-redis.call('HSET', pk, 'n', node, 'u', user, 'k', ukey)
-redis.call('SADD', p .. 'nodepeers:' .. node, id)
-local room = redis.call('HGET', pk, 'r')
-if not room then return {''} end
-local rk = p .. 'room:' .. room
-if redis.call('HEXISTS', rk, id) == 0 then return {''} end
-redis.call('HSET', rk, id, cjson.encode({ u = user, n = node, s = tonumber(seq) }))
-redis.call('HSET', pk, 's', seq)
-return {room, redis.call('HGETALL', rk)}`,
+local id, node = ARGV[1], ARGV[2]
+local cur = redis.call('HMGET', KEYS[1], 'n', 'r')
+if (cur[1] or '') ~= ARGV[7] or (cur[2] or '') ~= ARGV[8] then return {0, cur[1] or '', cur[2] or ''} end
+if cur[1] and cur[1] ~= node then redis.call('SREM', KEYS[3], id) end
+redis.call('HSET', KEYS[1], 'n', node, 'u', ARGV[4], 'k', ARGV[5])
+redis.call('SADD', KEYS[2], id)
+if not cur[2] or redis.call('HEXISTS', KEYS[4], id) == 0 then return {1, ''} end
+redis.call('HSET', KEYS[4], id, ARGV[6])
+redis.call('HSET', KEYS[1], 's', ARGV[3])
+return {1, cur[2], redis.call('HGETALL', KEYS[4])}`,
   },
-  // KEYS: user, peer, nodePeers, recovering. ARGV: peerId, username, node, usernameKey, prefix.
+  // KEYS: user, peer, nodePeers, recovering. ARGV: peerId, username, node, usernameKey.
   // Take a username even if held (--on-duplicate-username replace).
-  // → {previous holder id or '', its node or ''}, or {'!'} while recovering.
+  // → the previous holder's id, '' when none (or itself), '!' while recovering.
   srReplace: {
     keys: 4,
     lua: `
-if redis.call('EXISTS', KEYS[4]) == 1 then return {'!'} end
+if redis.call('EXISTS', KEYS[4]) == 1 then return '!' end
 local old = redis.call('GET', KEYS[1])
 redis.call('SET', KEYS[1], ARGV[1])
 redis.call('HSET', KEYS[2], 'n', ARGV[3], 'u', ARGV[2], 'k', ARGV[4])
 redis.call('SADD', KEYS[3], ARGV[1])
-if not old or old == ARGV[1] then return {'', ''} end
-return {old, redis.call('HGET', ARGV[5] .. 'peer:' .. old, 'n') or ''}`,
+if not old or old == ARGV[1] then return '' end
+return old`,
   },
 } as const;
 
 type Arg = string | number;
+
+/** One peer's outcome in {@link ScriptCommands.srRemovePeers}: state, username, seq, members left (flat). */
+export type RemovedPeerReply = ['gone' | 'taken' | 'changed', string, string, string[]];
 
 /** The scripts as typed calls (ioredis sends EVALSHA and falls back to EVAL after a Redis restart). */
 export interface ScriptCommands {
@@ -214,17 +211,22 @@ export interface ScriptCommands {
   srLeave(...args: Arg[]): Promise<string[] | null>;
   srHeartbeat(...args: Arg[]): Promise<[string, number, number]>;
   srDeadNodes(...args: Arg[]): Promise<string[]>;
-  srReap(...args: Arg[]): Promise<[number, number]>;
-  srPurge(...args: Arg[]): Promise<number>;
-  srEnsure(...args: Arg[]): Promise<[number, number]>;
-  srAdopt(...args: Arg[]): Promise<[string, string[]?]>;
-  srReplace(...args: Arg[]): Promise<[string, string?]>;
+  /** The key count comes first: 2 + 3 per peer. */
+  srRemovePeers(numKeys: number, ...args: Arg[]): Promise<[number, ...RemovedPeerReply[]]>;
+  srEnsure(...args: Arg[]): Promise<[0, string] | [1, number, number, string, string, string[]]>;
+  srAdopt(...args: Arg[]): Promise<[0, string, string] | [1, string, string[]?]>;
+  srReplace(...args: Arg[]): Promise<string>;
 }
 
 /** Register the scripts on a connection and return it with the typed script calls. */
 export function withScripts(redis: Redis): Redis & ScriptCommands {
   for (const [name, script] of Object.entries(SCRIPTS)) {
-    redis.defineCommand(name, { numberOfKeys: script.keys, lua: script.lua });
+    redis.defineCommand(name, { numberOfKeys: script.keys ?? undefined, lua: script.lua });
   }
   return redis as Redis & ScriptCommands;
 }
+
+/** The Lua source of every script by name (for tests that check what the scripts may do). */
+export const SCRIPT_SOURCES: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(SCRIPTS).map(([name, script]) => [name, script.lua]),
+);

@@ -56,20 +56,29 @@ export class RedisUsernames {
     const node = this.node;
     const redis = node.command();
     node.peers.add(peer.id, peer.username, key);
-    const [previous, holder] = await guarded(() =>
-      redis.srReplace(...this.claimArgs(key, peer), node.keys.prefix),
-    ).catch((err: unknown) => {
-      node.peers.remove(peer.id);
-      throw err;
-    });
+    const previous = await guarded(() => redis.srReplace(...this.claimArgs(key, peer))).catch(
+      (err: unknown) => {
+        node.peers.remove(peer.id);
+        throw err;
+      },
+    );
     if (previous === '!') {
       node.peers.remove(peer.id);
       throw new BackendUnavailableError(RECOVERING);
     }
     if (previous === '') return null;
-    if (holder === node.nodeId || !holder) node.delivery()?.evict?.(previous);
-    else node.publish(holder, { t: 'evict', peerId: previous });
+    await this.evict(previous);
     return { id: previous, username: peer.username };
+  }
+
+  // The holder's record is read after the swap (the script touches only the keys it is given): if
+  // it resumed elsewhere meanwhile, this finds where it is now. Without an answer, the holder is
+  // evicted if it is here (as good as a lost publish: the username is taken either way).
+  private async evict(peerId: string): Promise<void> {
+    const node = this.node;
+    const holder = await guarded(() => node.command().hget(node.keys.peer(peerId), 'n')).catch(() => null);
+    if (!holder || holder === node.nodeId) node.delivery()?.evict?.(peerId);
+    else node.publish(holder, { t: 'evict', peerId });
   }
 
   // KEYS and ARGV of srClaim and srReplace: user, peer, nodePeers, recovering; id, username, node, key.

@@ -7,7 +7,8 @@
  * Order: everything this node sends (script calls and publishes) goes over ONE command connection
  * and everything it receives over ONE subscriber connection, so Redis keeps the order per sender
  * node → target node: a joiner's NEW_PEER_IN_ROOM reaches the other node before its first offer,
- * and a leaver's last relay before its PEER_LEFT_ROOM.
+ * and a leaver's last relay before its PEER_LEFT_ROOM. Announcements of a script's change are
+ * published right after its reply, before anything else this node sends.
  *
  * Layers (each imports only from the layers below it; test/backend/redis-layers.test.ts checks):
  *

@@ -1,0 +1,58 @@
+/**
+ * One Redis backend node below its facade, for the tests of the node state and the parts: a
+ * started {@link RedisNode} that handles its channel, with its rooms and usernames parts and an
+ * {@link Inbox}. No liveness runs, so nothing is reaped or re-registered unless a test does it.
+ */
+import { randomUUID } from 'node:crypto';
+import type { TestContext } from 'node:test';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { clusterMessageHandler } from '../../src/backend/redis-inbound.js';
+import { RedisNode } from '../../src/backend/redis-node.js';
+import { RedisRooms } from '../../src/backend/redis-rooms.js';
+import { RedisUsernames } from '../../src/backend/redis-usernames.js';
+import type { PeerInfo } from '../../src/protocol/messages.js';
+import { Inbox } from './inbox.js';
+
+const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
+const noResume = { onFetch: () => undefined, onHeld: () => undefined, movedTo: () => undefined };
+
+/** A started node `id` under `prefix`, closed when the test ends. */
+export async function openNode(t: TestContext, url: string, prefix: string, id: string) {
+  const node = new RedisNode({ nodeId: id, keyPrefix: prefix, logger });
+  const inbox = new Inbox();
+  await node.open(inbox, { url, commandTimeoutMs: 2000 }, clusterMessageHandler(node, noResume, logger));
+  t.after(() => node.close());
+  const rooms = new RedisRooms(node);
+  const usernames = new RedisUsernames(node);
+  /** Claim the peer's username and join it to `roomId` as the core does. */
+  const enter = async (roomId: string, peer: PeerInfo) => {
+    await usernames.claim(peer.username.toLowerCase(), peer);
+    const outcome = await rooms.joinRoom(roomId, peer, 50);
+    if (!outcome.ok) throw new Error(`${peer.username} could not join ${roomId}`);
+    rooms.announceJoin(roomId, peer, outcome.members);
+  };
+  return { node, inbox, rooms, usernames, enter };
+}
+
+/** Started nodes with the given ids sharing a fresh prefix, and a plain client on the same Redis. */
+export async function openNodes<const Ids extends readonly string[]>(
+  t: TestContext,
+  url: string,
+  ...ids: Ids
+) {
+  const prefix = `test-${randomUUID()}:`;
+  const nodes: OpenNode[] = [];
+  for (const id of ids) nodes.push(await openNode(t, url, prefix, id));
+  return { nodes: nodes as { [K in keyof Ids]: OpenNode }, client: rawClient(t, url) };
+}
+
+/** What {@link openNode} returns. */
+export type OpenNode = Awaited<ReturnType<typeof openNode>>;
+
+/** A plain client, closed when the test ends. */
+export function rawClient(t: TestContext, url: string): Redis {
+  const client = new Redis(url);
+  t.after(() => client.disconnect());
+  return client;
+}

@@ -1,0 +1,53 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { pino } from 'pino';
+import { memberJson, parseMember } from '../../src/backend/redis-members.js';
+import { reregister } from '../../src/backend/redis-reregister.js';
+import { RedisServer } from '../helpers/redis-server.js';
+import { newPeer } from './contract.js';
+import { openNodes } from './redis-node-helpers.js';
+
+let redis: RedisServer;
+before(async () => {
+  redis = await RedisServer.start();
+});
+after(() => redis.destroy());
+
+const log = pino({ level: 'silent' });
+
+test('reregister: a membership Redis still lists is removed and told to those who joined after it only', async (t) => {
+  const {
+    nodes: [n1, n2],
+    client,
+  } = await openNodes(t, redis.url, 'n1', 'n2');
+  const [p, before, later] = [newPeer('p'), newPeer('before'), newPeer('later')];
+  await n2.enter('old', before);
+  await n2.enter('old', later);
+  await n1.enter('new', p);
+  // A join of p to 'old' whose reply was lost: Redis has it, n1 never knew (nor told anyone).
+  const keys = n1.node.keys;
+  const seqOf = async (id: string) =>
+    parseMember(id, (await client.hget(keys.room('old'), id)) as string).seq;
+  const lostSeq = await seqOf(before.id); // 'later' joined after it, 'before' did not
+  await client.hset(keys.room('old'), p.id, memberJson('p', 'n1', lostSeq));
+  await client.hset(keys.peer(p.id), 'r', 'old', 's', lostSeq);
+
+  assert.equal(await reregister(n1.node, 'reconnect', log), 1);
+
+  assert.deepEqual(Object.keys(await client.hgetall(keys.room('old'))).sort(), [before.id, later.id].sort());
+  assert.deepEqual(Object.keys(await client.hgetall(keys.room('new'))), [p.id]);
+  assert.equal(await client.hget(keys.peer(p.id), 'r'), 'new');
+  // A peer of n1 joins and leaves 'old' afterwards: n1's channel order puts that after p's leave.
+  const marker = newPeer('marker');
+  await n1.enter('old', marker);
+  await n1.rooms.leaveRoom('old', marker);
+  const leftOf = (id: string) =>
+    n2.inbox
+      .of(id)
+      .filter((m) => m.type === 'PEER_LEFT_ROOM')
+      .map((m) => (m.peer as { id: string }).id);
+  await n2.inbox.waitCount(later.id, 3); // p left, marker joined, marker left
+  assert.deepEqual(leftOf(later.id), [p.id, marker.id]);
+  await n2.inbox.waitCount(before.id, 3); // later joined, marker joined, marker left
+  assert.deepEqual(leftOf(before.id), [marker.id]);
+});
