@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RoomMirror } from '../../src/backend/room-mirror.js';
+import { RoomMirror, RoomMirrors } from '../../src/backend/room-mirror.js';
 import { decodeClusterMessage, encodeClusterMessage } from '../../src/backend/cluster-messages.js';
 
 const m = (node: string, seq: number) => ({ username: 'u', node, seq });
@@ -65,4 +65,20 @@ test('cluster messages: round trip, and anything malformed is null', () => {
   ]) {
     assert.equal(decodeClusterMessage(bad), null, bad);
   }
+});
+
+test('mirrors: a room is mirrored while this node has a peer in it; a move reroutes and drops the local peer', () => {
+  const mirrors = new RoomMirrors();
+  const mirror = mirrors.ensure('r');
+  assert.equal(mirrors.ensure('r'), mirror);
+  mirror.beginJoin('a');
+  mirror.completeJoin('a');
+  mirror.add('a', m('n1', 1));
+  mirror.beginJoin('b');
+  mirrors.forgetLocal('r', 'b'); // a's membership keeps the room
+  assert.equal(mirrors.get('r'), mirror);
+  mirrors.movedAway('r', 'a', 'n2'); // a resumed on n2: the last local peer is gone
+  assert.equal(mirrors.get('r'), undefined);
+  assert.equal(mirrors.size, 0);
+  assert.deepEqual(memberOf(mirror, 'a'), m('n2', 1));
 });

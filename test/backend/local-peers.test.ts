@@ -1,0 +1,34 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { LocalPeers } from '../../src/backend/local-peers.js';
+
+test('local peers: claimed, joined, left and released through named events', () => {
+  const peers = new LocalPeers();
+  peers.add('a', 'Alice', 'alice');
+  peers.joined('a', 'r', 7);
+  assert.deepEqual(peers.get('a'), { username: 'Alice', usernameKey: 'alice', room: 'r', seq: 7 });
+  peers.left('a', 'other'); // not its room: nothing changes
+  assert.equal(peers.get('a')?.room, 'r');
+  peers.left('a', 'r');
+  assert.equal(peers.get('a')?.room, null);
+  peers.joined('ghost', 'r', 1); // unknown peers are ignored
+  assert.deepEqual(peers.ids(), ['a']);
+  assert.equal(peers.remove('a')?.username, 'Alice');
+  assert.equal(peers.has('a'), false);
+  assert.equal(peers.size, 0);
+});
+
+test('local peers: an unreported leave is forgotten only once the same leave was reported', () => {
+  const peers = new LocalPeers();
+  peers.add('a', 'Alice', 'alice', 'r1', 1);
+  peers.left('a', 'r1');
+  peers.leaveUnreported('a', 'r1');
+  const reported = peers.get('a')?.leftRoom;
+  peers.joined('a', 'r2', 2);
+  peers.left('a', 'r2');
+  peers.leaveUnreported('a', 'r2'); // a newer one while the first was being reported
+  peers.leaveReported('a', reported);
+  assert.equal(peers.get('a')?.leftRoom, 'r2');
+  peers.leaveReported('a', 'r2');
+  assert.equal(peers.get('a')?.leftRoom, undefined);
+});
