@@ -26,16 +26,8 @@
  *                            redis-members (room-hash values), room-mirror, local-peers, backend
  */
 import type { Logger } from 'pino';
-import type {
-  Backend,
-  BackendHealth,
-  HeldState,
-  JoinOutcome,
-  LocalDelivery,
-  ResumeRecord,
-  ResumeSupport,
-  RoomPage,
-} from './backend.js';
+import type { Backend, BackendHealth, JoinOutcome, LocalDelivery, RoomPage } from './backend.js';
+import type { HeldState, ResumeRecord, ResumeSupport } from './backend.js';
 import type { PeerInfo } from '../protocol/messages.js';
 import { redactUrl } from './redis-connection.js';
 import { clusterMessageHandler } from './redis-inbound.js';
