@@ -141,7 +141,9 @@ export interface PeerConnectionShape {
   restartIce(): void;
   close(): void;
   onnegotiationneeded?: EventHandler<unknown> | null;
-  onicecandidate?: EventHandler<{ candidate?: IceCandidateShape | null }> | null;
+  onicecandidate?: EventHandler<{
+    candidate?: (IceCandidateShape & { toJSON(): IceCandidateShape }) | null;
+  }> | null;
   onconnectionstatechange?: EventHandler<unknown> | null;
   ondatachannel?: EventHandler<{ channel: DataChannelShape }> | null;
   ontrack?: EventHandler<TrackEventShape> | null;
