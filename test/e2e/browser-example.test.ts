@@ -16,7 +16,9 @@ async function join(page: Page, name: string, room: string): Promise<void> {
 
 test('examples/browser-esbuild: two pages join a room and chat; a taken name can be retried', async (t) => {
   if (!haveBrowser(t)) return;
-  const server = await startExampleServer(t, 'examples/browser-esbuild/server.mjs');
+  const server = await startExampleServer(t, 'examples/serve-browser-app.mjs', {}, [
+    'examples/browser-esbuild',
+  ]);
   const browser = await launchBrowser(t);
   const alice = await openPage(browser, server.httpUrl);
   await join(alice, 'alice', 'garden');

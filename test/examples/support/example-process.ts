@@ -22,8 +22,13 @@ export interface ExampleProcess {
 }
 
 /** Start `script` (relative to the root) with `env` on top of the test's; stopped when the test ends. */
-export function runExample(t: TestContext, script: string, env: Record<string, string> = {}): ExampleProcess {
-  const child = spawn(process.execPath, [script], {
+export function runExample(
+  t: TestContext,
+  script: string,
+  env: Record<string, string> = {},
+  args: string[] = [],
+): ExampleProcess {
+  const child = spawn(process.execPath, [script, ...args], {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', NEXT_TELEMETRY_DISABLED: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -80,8 +85,9 @@ export async function startExampleServer(
   t: TestContext,
   script: string,
   env: Record<string, string> = {},
+  args: string[] = [],
 ): Promise<ExampleServer> {
-  const example = runExample(t, script, env);
+  const example = runExample(t, script, env, args);
   const [, host, port] = await waitForOutput(example, /listening on http:\/\/([\d.]+):(\d+)/);
   return { ...example, httpUrl: `http://${host}:${port}`, wsUrl: `ws://${host}:${port}/ws` };
 }

@@ -1,26 +1,33 @@
-// Serves the browser app, bundled with esbuild when the server starts, and signaling at /ws.
-// Run: node examples/browser-esbuild/server.mjs, then open http://127.0.0.1:3000 in two tabs.
+// Serves a browser app (examples/browser-esbuild or examples/react) and signaling at /ws on one
+// node:http server. The app's main.js or main.jsx is bundled with esbuild, with signalroom/client
+// or signalroom/react and everything else it imports, when the server starts.
+// Run: node examples/serve-browser-app.mjs examples/react, then open http://127.0.0.1:3000 in two tabs.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
+import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { attachSignaling } from 'signalroom';
 
-const here = new URL('.', import.meta.url);
-// signalroom/client and its dependencies in one browser ES module, kept in memory.
+const dir = resolve(process.argv[2] ?? 'examples/browser-esbuild');
+const entry = ['main.jsx', 'main.js'].map((name) => join(dir, name)).find((path) => existsSync(path));
+// One browser ES module, kept in memory; React's production build for JSX apps.
 const bundle = await build({
-  entryPoints: [new URL('main.js', here).pathname],
+  entryPoints: [entry],
   bundle: true,
   format: 'esm',
   target: 'es2022',
+  jsx: 'automatic',
+  define: { 'process.env.NODE_ENV': '"production"' },
   write: false,
 });
 const files = {
-  '/': { type: 'text/html; charset=utf-8', body: await readFile(new URL('index.html', here)) },
+  '/': { type: 'text/html; charset=utf-8', body: await readFile(join(dir, 'index.html')) },
   '/app.js': { type: 'text/javascript; charset=utf-8', body: bundle.outputFiles[0].contents },
 };
 
 const server = http.createServer((req, res) => {
-  const file = files[new URL(req.url, 'http://x').pathname];
+  const file = files[new URL(req.url, 'http://localhost').pathname];
   res.writeHead(file ? 200 : 404, { 'content-type': file?.type ?? 'text/plain' });
   res.end(file?.body ?? 'not found');
 });
