@@ -72,9 +72,17 @@ export async function attachSignaling(
   const full = defineConfig(config);
   checkCombinations(full);
   const signaling = await startSignaling(server, full, deps);
-  const release = await serveOnAttachedServer(server, signaling, attachedRouteGroups(signaling));
+  let release: () => void = () => undefined;
   const metricsHttp = metricsServerFor(signaling);
-  await metricsHttp?.listen({ port: full.metricsPort, host: full.host });
+  try {
+    release = await serveOnAttachedServer(server, signaling, attachedRouteGroups(signaling));
+    await metricsHttp?.listen({ port: full.metricsPort, host: full.host });
+  } catch (err) {
+    // A metrics port in use, say: leave the app's server as it was found.
+    release();
+    await signaling.close();
+    throw err;
+  }
   let closing: Promise<void> | null = null;
   return {
     ...signaling,

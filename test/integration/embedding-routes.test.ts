@@ -85,6 +85,22 @@ test('embedded with metricsPort, /metrics listens on its own port until close()'
   await assert.rejects(fetch(`http://127.0.0.1:${metricsPort}/metrics`));
 });
 
+test('when metricsPort cannot listen, attachSignaling rejects and leaves the app’s server as it was', async (t) => {
+  const taken = http.createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  t.after(() => closeHttpServer(taken));
+  const metricsPort = (taken.address() as AddressInfo).port;
+  const server = http.createServer((req, res) => res.end(`mine: ${req.url}`));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => closeHttpServer(server));
+  await assert.rejects(
+    attachSignaling(server, { logLevel: 'silent', metricsPort, host: '127.0.0.1', adminToken: ADMIN }),
+    /EADDRINUSE/,
+  );
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  assert.equal(await (await fetch(`${base}/api/stats`)).text(), 'mine: /api/stats');
+});
+
 test('options that cannot apply to an embedded server are refused, naming the option and what to do', async () => {
   const server = http.createServer();
   const refusals: Array<[Partial<Config>, RegExp]> = [
