@@ -1,11 +1,12 @@
 /**
  * signalroom/client's types serve a Node program without the DOM lib: a consumer compiled with
  * `lib: ["ES2022"]` and `skipLibCheck: false` against freshly built declarations, through the
- * package's own `exports`; and werift's RTCPeerConnection fits PeerMesh without a cast.
+ * package's own `exports`; and werift's RTCPeerConnection fits PeerMesh without a cast. A React
+ * app compiles against signalroom/react the same way.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -46,11 +47,33 @@ const mesh = new PeerMesh(client, { RTCPeerConnection, dataChannels: [{ label: '
 mesh.on('channel', ({ channel }) => { channel.onmessage = (event) => console.log(String(event.data)); });
 `;
 
-/** A package `signalroom` with the declarations built now and the real `exports`, and a consumer folder using it. */
+// A component using every hook, as a browser app (DOM lib, React's types) would.
+const REACT_APP = `
+import { createElement, type ReactNode } from 'react';
+import { SignalroomProvider, useDataChannel, useLocalMedia, usePeers, useRemoteTracks, useSignaling, useSignalroom } from 'signalroom/react';
+
+function Room({ stream }: { stream: MediaStream | null }): ReactNode {
+  const { client } = useSignalroom();
+  const { state, identity, roomId } = useSignaling();
+  const peers = usePeers();
+  const chat = useDataChannel('chat', ({ peer, data }) => console.log(peer.username, String(data)));
+  const videos = useRemoteTracks().filter(({ track }) => track.kind === 'video');
+  useLocalMedia(stream);
+  const states: RTCPeerConnectionState[] = peers.map((peer) => peer.state);
+  return createElement('p', null, state, identity?.username, roomId, states.join(), chat.open.length, chat.send('x'), videos.length, client.url);
+}
+
+export const app = createElement(SignalroomProvider, { url: 'ws://127.0.0.1:8080/ws', meshOptions: { dataChannels: [{ label: 'chat' }] } }, createElement(Room, { stream: null }));
+`;
+
+/**
+ * An app folder laid out as `npm install signalroom` leaves it: the package (declarations built
+ * now, the real `exports`) in node_modules beside its dependencies and the app's own packages.
+ */
 function consumerProject(t: TestContext): string {
-  const dir = mkdtempSync(join(tmpdir(), 'signalroom-node-types-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const pkg = join(dir, 'signalroom');
+  const app = mkdtempSync(join(tmpdir(), 'signalroom-node-types-'));
+  t.after(() => rmSync(app, { recursive: true, force: true }));
+  const pkg = join(app, 'node_modules/signalroom');
   const built = spawnSync(
     process.execPath,
     [tsc, '-p', 'client/tsconfig.build.json', '--emitDeclarationOnly', '--outDir', join(pkg, 'dist')],
@@ -62,30 +85,26 @@ function consumerProject(t: TestContext): string {
     join(pkg, 'package.json'),
     JSON.stringify({ name: 'signalroom', type: 'module', exports: manifest.exports }),
   );
-  // What an install brings along: the package's own dependencies (the protocol types use TypeBox).
-  mkdirSync(join(pkg, 'node_modules'));
-  symlinkSync(join(root, 'node_modules/@sinclair'), join(pkg, 'node_modules/@sinclair'));
-  const app = join(dir, 'app');
-  mkdirSync(join(app, 'node_modules'), { recursive: true });
-  symlinkSync(pkg, join(app, 'node_modules/signalroom'));
-  for (const dep of ['@types', 'ws', 'werift'])
+  // TypeBox (the protocol types use it) is the package's dependency; the rest are the app's.
+  for (const dep of ['@sinclair', '@types', 'ws', 'werift', 'react'])
     symlinkSync(join(root, 'node_modules', dep), join(app, 'node_modules', dep));
   return app;
 }
 
-/** Compile `source` as a Node ES2022 program without the DOM lib; returns tsc's output. */
+/** Compile `source` as an ES2022 program, a Node one (no DOM lib) unless `lib` says otherwise; returns tsc's output. */
 function compile(
   app: string,
   source: string,
   skipLibCheck: boolean,
+  lib = ['ES2022'],
 ): { status: number | null; output: string } {
   writeFileSync(join(app, 'main.ts'), source);
   const compilerOptions = {
     target: 'ES2022',
     module: 'NodeNext',
     moduleResolution: 'NodeNext',
-    lib: ['ES2022'],
-    types: ['node'],
+    lib,
+    types: lib.includes('DOM') ? [] : ['node'],
     strict: true,
     skipLibCheck,
     noEmit: true,
@@ -110,5 +129,11 @@ test("werift's RTCPeerConnection is accepted by PeerMesh as it is", (t) => {
   const app = consumerProject(t);
   // werift's own declarations need types of its dependencies that it does not ship: skip checking them.
   const result = compile(app, WITH_WERIFT, true);
+  assert.equal(result.status, 0, result.output);
+});
+
+test('a React app with the DOM lib and skipLibCheck false compiles against signalroom/react', (t) => {
+  const app = consumerProject(t);
+  const result = compile(app, REACT_APP, false, ['ES2022', 'DOM', 'DOM.Iterable']);
   assert.equal(result.status, 0, result.output);
 });
