@@ -3,7 +3,16 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'test-artifacts/**', 'coverage/**', 'bench/results/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'test-artifacts/**',
+      'coverage/**',
+      'bench/results/**',
+      '**/.next/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -28,5 +37,11 @@ export default tseslint.config(
   {
     files: ['test/**', 'bench/**', 'scripts/**'],
     rules: { 'no-console': 'off' },
+  },
+  {
+    // Examples print where they listen, and the browser ones run in a page.
+    files: ['examples/**'],
+    rules: { 'no-console': 'off' },
+    languageOptions: { globals: { document: 'readonly', location: 'readonly', window: 'readonly' } },
   },
 );

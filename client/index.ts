@@ -21,6 +21,7 @@ export { ExponentialBackoffPolicy, NEVER_RECONNECT } from './reconnect-policy.js
 export type { ExponentialBackoffOptions, ReconnectContext, ReconnectPolicy } from './reconnect-policy.js';
 export { fetchIceServers } from './ice-servers.js';
 export type { WebSocketConstructor, WebSocketLike } from './websocket-like.js';
+export type { RTCPeerConnectionConstructor } from './webrtc-types.js';
 export { TypedEmitter } from './emitter.js';
 export type { ErrorCode } from '../src/protocol/error-codes.js';
 export type { IceCandidate, IceServer, PeerInfo, SessionDescription } from '../src/protocol/messages.js';

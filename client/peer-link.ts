@@ -6,6 +6,22 @@
 import type { IceCandidate, PeerInfo } from '../src/protocol/messages.js';
 import { SignalroomError } from './errors.js';
 import type { SignalMessage } from './signaling-types.js';
+import {
+  globalPeerConnection,
+  type MediaStream,
+  type MediaStreamTrack,
+  type RTCConfiguration,
+  type RTCDataChannel,
+  type RTCDataChannelInit,
+  type RTCIceCandidateInit,
+  type RTCIceServer,
+  type RTCPeerConnection,
+  type RTCPeerConnectionConstructor,
+  type RTCPeerConnectionState,
+  type RTCRtpSender,
+  type RTCSessionDescriptionInit,
+  type RTCTrackEvent,
+} from './webrtc-types.js';
 
 /** How a link sends its signals (the mesh routes them through the signaling client). */
 export interface SignalSender {
@@ -32,7 +48,7 @@ export type IceRestartReason = 'failed' | 'disconnected' | 'requested';
 /** Settings of a {@link PeerLink} beyond its RTCConfiguration. */
 export interface PeerLinkOptions {
   /** The RTCPeerConnection implementation (default: the global one). */
-  PeerConnection?: typeof RTCPeerConnection;
+  PeerConnection?: RTCPeerConnectionConstructor;
   /**
    * Restart ICE when the connection has been `disconnected` this long (ms); 0: only on `failed`.
    * Default 5000: Chromium reports `disconnected` some 6 s and `failed` some 16 s after the path died.
@@ -63,7 +79,7 @@ export class PeerLink {
   /** The underlying connection. */
   readonly pc: RTCPeerConnection;
   /** Senders of local tracks, so a track can be removed again. */
-  readonly senders = new Map<MediaStreamTrack, RTCRtpSender>();
+  readonly senders: Map<MediaStreamTrack, RTCRtpSender> = new Map();
   /** Negotiation counters. */
   readonly stats: NegotiationStats = {
     offersSent: 0,
@@ -96,7 +112,10 @@ export class PeerLink {
   ) {
     this.polite = isPolite(localId, peer.id);
     this.restartDisconnectedAfterMs = options.restartDisconnectedAfterMs ?? 5000;
-    this.pc = new (options.PeerConnection ?? RTCPeerConnection)(configuration);
+    const PeerConnection = options.PeerConnection ?? globalPeerConnection();
+    if (!PeerConnection)
+      throw new TypeError("PeerLink: no global RTCPeerConnection; pass one (e.g. werift's)");
+    this.pc = new PeerConnection(configuration);
     this.pc.onnegotiationneeded = () => void this.negotiate();
     this.pc.onicecandidate = ({ candidate }) => {
       // A null candidate marks the end of gathering; peers do not need it relayed.

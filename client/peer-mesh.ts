@@ -11,6 +11,16 @@ import { iceServersUrlFor } from './ice-servers.js';
 import { PeerLink, type IceRestartReason, type LinkObserver } from './peer-link.js';
 import type { SignalingClient } from './signaling-client.js';
 import type { Identity, SignalMessage } from './signaling-types.js';
+import type {
+  MediaStream,
+  MediaStreamTrack,
+  RTCConfiguration,
+  RTCDataChannel,
+  RTCDataChannelInit,
+  RTCIceServer,
+  RTCPeerConnectionConstructor,
+  RTCPeerConnectionState,
+} from './webrtc-types.js';
 
 /** Events of {@link PeerMesh}. */
 export interface PeerMeshEvents {
@@ -61,7 +71,7 @@ export interface PeerMeshOptions {
   /** Other RTCPeerConnection settings. */
   rtcConfiguration?: Omit<RTCConfiguration, 'iceServers'>;
   /** The RTCPeerConnection implementation (default: the global one). */
-  RTCPeerConnection?: typeof RTCPeerConnection;
+  RTCPeerConnection?: RTCPeerConnectionConstructor;
 }
 
 /** One RTCPeerConnection per other peer of the client's room. */

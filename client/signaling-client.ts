@@ -139,10 +139,25 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
     this.setState('connected');
   }
 
-  /** Identify as `username` (with a `token` when the server requires one). Rejects with the AUTH_ERROR code. */
+  /**
+   * Identify as `username` (with a `token` when the server requires one). Rejects with the
+   * AUTH_ERROR code; the client stays `connected`, so it may identify again (under another name,
+   * say) at once: the server closed the refused connection, and the retry opens a fresh one.
+   */
   async identify(username: string, options: { token?: string } = {}): Promise<Identity> {
+    if (this.current === 'connected' && !this.socket.attached && !this.identity)
+      await this.reopenAfterRefusal();
     this.requireOpen();
-    const identity = await this.sendIdentify({ username, ...options }, undefined);
+    let identity: Identity;
+    try {
+      identity = await this.sendIdentify({ username, ...options }, undefined);
+    } catch (err) {
+      // After AUTH_ERROR the server closes this socket (the protocol's rule). Let go of it first,
+      // so its close does not end the client: the next identify() opens a new one.
+      if (err instanceof SignalroomError && err.fromServer)
+        this.socket.detach()?.close(CLOSE_CODES.NORMAL.code, 'Identify refused');
+      throw err;
+    }
     this.credentials = { username: identity.username, ...options };
     return identity;
   }
@@ -263,6 +278,16 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
   private writeRaw(frame: string): void {
     this.socket.send(frame);
     this.resume.frameSent(frame);
+  }
+
+  /** A fresh socket for identifying again after a refusal; the client is closed if none can be had. */
+  private async reopenAfterRefusal(): Promise<void> {
+    try {
+      await this.socket.open();
+    } catch (err) {
+      this.setState('closed');
+      throw err;
+    }
   }
 
   private requireOpen(): void {

@@ -47,7 +47,7 @@ export interface SignalingEvents {
 export interface SignalingClientOptions {
   /** The WebSocket URL, e.g. `wss://example.com/ws`. */
   url: string;
-  /** The WebSocket implementation (default: the global one; pass `ws` in Node 20). */
+  /** The WebSocket implementation (default: the global one, in browsers and Node 22+; pass `ws` before). */
   WebSocket?: WebSocketConstructor;
   /** When to reconnect after a drop; `false` never does (default: jittered backoff 0.5 s … 15 s). */
   reconnect?: ReconnectPolicy | false;

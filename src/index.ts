@@ -1,6 +1,14 @@
 /** Public API of the signalroom package. */
 export { createServer, attachSignaling } from './server.js';
 export type { SignalroomServer, AttachedSignaling, ServerDeps } from './server.js';
+export { signalroomRoutes, enabledRoutes } from './http/signalroom-routes.js';
+export type { RouteGroup, RoutesSource, SignalroomRoutesOptions } from './http/signalroom-routes.js';
+export { signalroomRequestHandler } from './http/request-handler.js';
+export type {
+  NextFunction,
+  RequestHandlerOptions,
+  SignalroomRequestHandler,
+} from './http/request-handler.js';
 export { defineConfig, loadConfig, ConfigError, OPTIONS } from './config.js';
 export type { Config } from './config.js';
 export { SignalingCore } from './core/signaling-core.js';

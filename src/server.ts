@@ -1,6 +1,8 @@
 /**
  * Composition root: builds the core, backend, transport and HTTP app from one config.
  * `createServer` makes the whole app; `attachSignaling` adds signaling to an existing http.Server.
+ * Both start signaling with `startSignaling` and take their HTTP routes from one plugin
+ * (http/signalroom-routes.ts), so an option behaves the same in either.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -16,10 +18,11 @@ import { defineConfig, checkCombinations, type Config } from './config.js';
 import type { Authenticator } from './core/authenticator.js';
 import { SignalingCore } from './core/signaling-core.js';
 import { IceServerIssuer } from './auth/turn.js';
-import { registerAdminRoutes } from './http/admin-routes.js';
+import { checkEmbeddable } from './embedding-options.js';
+import { attachedRouteGroups, serveOnAttachedServer } from './http/attached-routes.js';
 import { buildHttpApp } from './http/http-app.js';
-import { registerIceRoutes } from './http/ice-routes.js';
-import { buildMetricsApp, registerMetricsRoute } from './http/metrics-routes.js';
+import { buildMetricsApp } from './http/metrics-routes.js';
+import { registerSignalroomRoutes } from './http/signalroom-routes.js';
 import { instrumentBackend } from './metrics/instrumented-backend.js';
 import { ServerMetrics } from './metrics/server-metrics.js';
 import { createLogger } from './logger.js';
@@ -53,15 +56,54 @@ export interface AttachedSignaling {
 
 /**
  * Add signaling at `config.wsPath` (default `/ws`) to an existing `http.Server`, such as the one
- * under an Express or Fastify app. The caller keeps owning the server and its `listen`/`close`.
+ * under an Express, Fastify or Next.js app. The caller keeps owning the server and its
+ * `listen`/`close`. Every option works or is refused with a {@link ConfigError}: the routes of
+ * the options given (`/api/ice-servers` with TURN or STUN, the admin API with `adminToken`,
+ * `/metrics` with `metricsToken`) are answered on `server` ahead of the app's own handlers, and
+ * `metricsPort` gets its own server on `host`. Health routes and an open `/metrics` are the app's
+ * to mount: `signalroomRoutes` (Fastify) or `signalroomRequestHandler` (Express, connect, node:http).
  */
 export async function attachSignaling(
   server: HttpServer,
   config: Partial<Config> = {},
   deps: ServerDeps = {},
 ): Promise<AttachedSignaling> {
+  checkEmbeddable(config);
   const full = defineConfig(config);
   checkCombinations(full);
+  const signaling = await startSignaling(server, full, deps);
+  let release: () => void = () => undefined;
+  const metricsHttp = metricsServerFor(signaling);
+  try {
+    release = await serveOnAttachedServer(server, signaling, attachedRouteGroups(signaling));
+    await metricsHttp?.listen({ port: full.metricsPort, host: full.host });
+  } catch (err) {
+    // A metrics port in use, say: leave the app's server as it was found.
+    release();
+    await signaling.close();
+    throw err;
+  }
+  let closing: Promise<void> | null = null;
+  return {
+    ...signaling,
+    close(closeName?: CloseName) {
+      closing ??= (async () => {
+        release();
+        const metricsClosed = metricsHttp?.close();
+        await signaling.close(closeName);
+        await metricsClosed;
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Core, backend and WebSocket transport on `server`, from a checked config: what both entry points share. */
+async function startSignaling(
+  server: HttpServer,
+  full: Config,
+  deps: ServerDeps,
+): Promise<AttachedSignaling> {
   const nodeId = deps.backend?.nodeId ?? randomUUID();
   const logger = deps.logger ?? createLogger(full.logLevel, nodeId);
   const rawBackend = deps.backend ?? createBackend(full, logger, nodeId);
@@ -167,9 +209,11 @@ export async function createServer(
       ? { cert: readFileSync(full.tlsCert, 'utf8'), key: readFileSync(full.tlsKey, 'utf8') }
       : undefined,
   });
-  signaling = await attachSignaling(http.server, full, { ...deps, backend, logger });
+  signaling = await startSignaling(http.server, full, { ...deps, backend, logger });
   const attached = signaling;
-  const metricsHttp = registerOperatorRoutes(http, attached);
+  // The health routes come with the app (buildHttpApp); the others from the shared plugin.
+  registerSignalroomRoutes(http, { signaling: attached, routes: ['metrics', 'admin', 'iceServers'] });
+  const metricsHttp = metricsServerFor(attached);
   let closing: Promise<void> | null = null;
   return {
     ...attached,
@@ -199,18 +243,9 @@ export async function createServer(
   };
 }
 
-/** Metrics, admin API and ICE server routes, as configured; returns the separate metrics app if any. */
-function registerOperatorRoutes(http: FastifyInstance, signaling: AttachedSignaling): FastifyInstance | null {
-  const { config, metrics, core } = signaling;
-  let metricsHttp: FastifyInstance | null = null;
-  if (metrics && config.metricsPort !== 0) {
-    metricsHttp = buildMetricsApp(metrics, config.metricsToken, signaling.logger);
-  } else if (metrics) {
-    registerMetricsRoute(http, metrics, config.metricsToken);
-  }
-  if (config.adminToken !== '') {
-    registerAdminRoutes(http, { backend: signaling.backend, stats: () => core.stats() }, config.adminToken);
-  }
-  if (signaling.iceServers.enabled) registerIceRoutes(http, signaling.iceServers, core);
-  return metricsHttp;
+/** The `--metrics-port` server, when metrics are on and have a port of their own. */
+function metricsServerFor(signaling: AttachedSignaling): FastifyInstance | null {
+  const { config, metrics } = signaling;
+  if (!metrics || config.metricsPort === 0) return null;
+  return buildMetricsApp(metrics, config.metricsToken, signaling.logger);
 }

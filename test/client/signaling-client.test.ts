@@ -92,7 +92,6 @@ test('refusals carry the protocol code: AUTH_ERROR rejects identify, ERROR rejec
 
   const impostor = newClient(t, wsUrl);
   await impostor.connect();
-  const closed = nextEvent(impostor, 'state', (s) => s.state === 'closed');
   const refusal = await impostor.identify('Carol').then(
     () => assert.fail('a taken username must be refused'),
     (err: unknown) => err,
@@ -101,7 +100,7 @@ test('refusals carry the protocol code: AUTH_ERROR rejects identify, ERROR rejec
   assert.equal(refusal.code, 'USERNAME_TAKEN');
   assert.equal(refusal.fromServer, true);
   assert.equal(refusal.isAuthError, true);
-  await closed; // the server closes after AUTH_ERROR and the client does not reconnect
+  assert.equal(impostor.state, 'connected'); // the server closed that socket; a retry opens another
 
   const dave = await identified(t, wsUrl, 'dave');
   await assert.rejects(
@@ -120,6 +119,26 @@ test('refusals carry the protocol code: AUTH_ERROR rejects identify, ERROR rejec
   await assert.rejects(fresh.join('r'), (err: SignalroomError) => err.code === 'NOT_CONNECTED');
   await fresh.connect();
   await assert.rejects(fresh.join('r'), (err: SignalroomError) => err.code === 'NOT_IDENTIFIED');
+});
+
+test('after a refused identify the same client identifies under another name and joins', async (t) => {
+  const { wsUrl } = await startServer(t);
+  const erin = await identified(t, wsUrl, 'erin', 'lobby');
+  const client = newClient(t, wsUrl);
+  const states = record(client, 'state');
+  await client.connect();
+  await assert.rejects(client.identify('erin'), (err: SignalroomError) => err.code === 'USERNAME_TAKEN');
+  // Taken twice in a row: each refusal closes its socket, each retry opens a new one.
+  await assert.rejects(client.identify('Erin'), (err: SignalroomError) => err.code === 'USERNAME_TAKEN');
+  const me = await client.identify('erin-2');
+  assert.equal(me.username, 'erin-2');
+  const joined = nextEvent(erin, 'peer-joined');
+  assert.deepEqual(await client.join('lobby'), [{ id: erin.peerId, username: 'erin' }]);
+  assert.equal((await joined).peer.id, me.peerId);
+  assert.deepEqual(
+    states.map((s) => s.state),
+    ['connecting', 'connected'],
+  );
 });
 
 test('after the server closes every connection (1012) the client re-identifies and rejoins on its own', async (t) => {

@@ -1,36 +1,11 @@
 // The embedding API: signaling on an existing node:http server, and the whole app from createServer.
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
-import { attachSignaling, createServer, type Config } from '../../src/index.js';
+import { createServer } from '../../src/index.js';
+import { embeddedApp } from '../helpers/embedded-app.js';
 import { startServer } from '../helpers/test-server.js';
 import { TestClient, identifiedClient, peersInRoom } from '../helpers/test-client.js';
-
-/**
- * A plain node:http app with its own route on 127.0.0.1:0, with signaling attached. One teardown
- * closes signaling first (its WebSocket sockets hold http.Server#close open), then the server.
- */
-async function embeddedApp(
-  t: TestContext,
-  config: Partial<Config> = {},
-  beforeAttach?: (s: http.Server) => void,
-) {
-  const server = http.createServer((req, res) => {
-    res.writeHead(200, { 'content-type': 'text/plain' });
-    res.end(`my app: ${req.url}`);
-  });
-  beforeAttach?.(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const signaling = await attachSignaling(server, { logLevel: 'silent', ...config });
-  t.after(async () => {
-    await signaling.close();
-    server.closeAllConnections(); // fetch keeps connections alive
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  return { server, signaling, port: (server.address() as AddressInfo).port };
-}
 
 test('attachSignaling adds signaling to an existing node:http server, next to its own routes', async (t) => {
   const { signaling, port } = await embeddedApp(t, { wsPath: '/signal' });
@@ -42,7 +17,7 @@ test('attachSignaling adds signaling to an existing node:http server, next to it
 
   // The app's own routes are untouched.
   const res = await fetch(`http://127.0.0.1:${port}/hello`);
-  assert.equal(await res.text(), 'my app: /hello');
+  assert.equal(await res.text(), 'my app: GET /hello');
   assert.equal(signaling.isReady(), true);
 });
 
