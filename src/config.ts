@@ -215,6 +215,14 @@ export const OPTIONS = {
     max: 10_000_000,
     description: 'Upgrade attempts one client IP may make per second; more get HTTP 429',
   },
+  'ipv6-prefix-length': {
+    type: 'integer',
+    default: 64,
+    min: 32,
+    max: 128,
+    description:
+      'Per-IP limits and the failed-identify throttle count IPv6 clients per prefix of this length (one /64 is one client)',
+  },
   'max-messages-per-second': {
     type: 'integer',
     default: 50,

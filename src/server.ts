@@ -111,6 +111,7 @@ export async function attachSignaling(
       // https.Server is a tls.Server: an embedding app's TLS server counts too.
       tls: server instanceof TlsServer,
       trustProxy: full.trustProxy,
+      ipv6PrefixLength: full.ipv6PrefixLength,
       maxConnections: full.maxConnections,
       maxConnectionsPerIp: full.maxConnectionsPerIp,
       maxAttemptsPerIpPerSecond: full.maxConnectionAttemptsPerIp,

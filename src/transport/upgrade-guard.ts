@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import { ConnectionAdmission, type AdmissionLimits } from './admission.js';
 import { TrustedProxies, clientAddress } from './client-address.js';
+import { ipLimitKey } from './ip-key.js';
 import { originAllowed, type OriginPolicy } from './origin.js';
 
 /** Browsers send about 15 headers with an upgrade; an upgrade with hundreds is an attack, not a client. */
@@ -20,6 +21,8 @@ export interface UpgradeGuardOptions extends AdmissionLimits {
   tls: boolean;
   /** Reverse proxies (IPs or CIDR subnets) whose X-Forwarded-For/-Proto are believed. */
   trustProxy: readonly string[];
+  /** IPv6 clients count per prefix of this length (see ip-key.ts). */
+  ipv6PrefixLength: number;
 }
 
 /** The outcome of the checks. */
@@ -52,7 +55,7 @@ export class UpgradeGuard {
       this.logger.info({ ip, headers: req.rawHeaders.length / 2 }, 'upgrade refused: too many headers');
       return { ok: false, status: 431, text: 'Request Header Fields Too Large', ip };
     }
-    const refusal = this.admission.admit(ip);
+    const refusal = this.admission.admit(this.limitKey(ip));
     if (refusal) {
       this.logger.warn({ ip, reason: refusal.reason }, 'upgrade refused: connection limit');
       return { ok: false, status: refusal.status, text: refusal.text, ip };
@@ -63,7 +66,7 @@ export class UpgradeGuard {
       scheme: this.options.tls || address.forwardedHttps ? 'https' : 'http',
     };
     if (!originAllowed(req.headers.origin, req.headers.host, policy)) {
-      this.admission.release(ip);
+      this.release(ip);
       // Cross-site WebSocket hijacking: refused before the upgrade, so the page learns nothing.
       this.logger.info({ ip, origin: clip(req.headers.origin) }, 'upgrade refused: origin not allowed');
       return { ok: false, status: 403, text: 'Forbidden', ip };
@@ -73,7 +76,11 @@ export class UpgradeGuard {
 
   /** A connection admitted by {@link check} is gone. */
   release(ip: string): void {
-    this.admission.release(ip);
+    this.admission.release(this.limitKey(ip));
+  }
+
+  private limitKey(ip: string): string {
+    return ipLimitKey(ip, this.options.ipv6PrefixLength);
   }
 
   /** Connections admitted and still open. */
