@@ -18,6 +18,7 @@ import { SignalingCore } from './core/signaling-core.js';
 import { IceServerIssuer } from './auth/turn.js';
 import { registerAdminRoutes } from './http/admin-routes.js';
 import { buildHttpApp } from './http/http-app.js';
+import type { HttpTimeouts } from './http/http-timeouts.js';
 import { registerIceRoutes } from './http/ice-routes.js';
 import { buildMetricsApp, registerMetricsRoute } from './http/metrics-routes.js';
 import { instrumentBackend } from './metrics/instrumented-backend.js';
@@ -167,6 +168,7 @@ export async function createServer(
     tls: full.tlsCert
       ? { cert: readFileSync(full.tlsCert, 'utf8'), key: readFileSync(full.tlsKey, 'utf8') }
       : undefined,
+    timeouts: httpTimeouts(full),
   });
   signaling = await attachSignaling(http.server, full, { ...deps, backend, logger });
   const attached = signaling;
@@ -192,6 +194,9 @@ export async function createServer(
         const httpClosed = http.close();
         const metricsClosed = metricsHttp?.close();
         await attached.close(closeName);
+        // Node stops its header and request deadlines once closing: a connection still sending
+        // a slow request would hold the close for ever. The WebSockets are closed by now.
+        http.server.closeAllConnections();
         await httpClosed;
         await metricsClosed;
       })();
@@ -200,12 +205,16 @@ export async function createServer(
   };
 }
 
+function httpTimeouts(config: Config): HttpTimeouts {
+  return { headersMs: config.httpHeadersTimeoutMs, requestMs: config.httpRequestTimeoutMs };
+}
+
 /** Metrics, admin API and ICE server routes, as configured; returns the separate metrics app if any. */
 function registerOperatorRoutes(http: FastifyInstance, signaling: AttachedSignaling): FastifyInstance | null {
   const { config, metrics, core } = signaling;
   let metricsHttp: FastifyInstance | null = null;
   if (metrics && config.metricsPort !== 0) {
-    metricsHttp = buildMetricsApp(metrics, config.metricsToken, signaling.logger);
+    metricsHttp = buildMetricsApp(metrics, config.metricsToken, signaling.logger, httpTimeouts(config));
   } else if (metrics) {
     registerMetricsRoute(http, metrics, config.metricsToken);
   }

@@ -3,6 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { ServerMetrics } from '../metrics/server-metrics.js';
 import { bearerMatches } from './bearer.js';
+import { httpServerTimeouts, type HttpTimeouts } from './http-timeouts.js';
 
 /** Register `/metrics` on `app`; with a `token`, only `Authorization: Bearer <token>` may read it. */
 export function registerMetricsRoute(app: FastifyInstance, metrics: ServerMetrics, token: string): void {
@@ -19,9 +20,15 @@ export function registerMetricsRoute(app: FastifyInstance, metrics: ServerMetric
 }
 
 /** A separate HTTP server that serves only `/metrics` (and `/healthz`, for the probe of that port). */
-export function buildMetricsApp(metrics: ServerMetrics, token: string, logger: Logger): FastifyInstance {
+export function buildMetricsApp(
+  metrics: ServerMetrics,
+  token: string,
+  logger: Logger,
+  timeouts: HttpTimeouts,
+): FastifyInstance {
   const app = Fastify({
     loggerInstance: logger.child({ component: 'metrics-http' }, { level: 'warn' }) as FastifyBaseLogger,
+    ...httpServerTimeouts(timeouts),
   });
   app.get('/healthz', async () => ({ status: 'ok' }));
   registerMetricsRoute(app, metrics, token);

@@ -24,8 +24,8 @@ export interface TransportEdge {
   readonly logger: Logger;
   readonly observer: CoreObserver;
   readonly heartbeat: Heartbeat;
-  /** Told when an admitted connection closes (per-IP counts). */
-  readonly guard: Pick<UpgradeGuard, 'release'>;
+  /** Told when a proxied client's connection closes (its per-IP count). */
+  readonly guard: Pick<UpgradeGuard, 'releaseClient'>;
 }
 
 /** ws's WebSocket with a slot for its connection, which the shared listeners below read. */
@@ -51,6 +51,8 @@ export class WsConnection implements Connection, Watched {
     private readonly ws: SignalingSocket,
     readonly info: ConnectionInfo,
     private readonly edge: TransportEdge,
+    /** It came through a trusted proxy and holds a per-IP slot of its own (see UpgradeGuard). */
+    private readonly proxied: boolean,
   ) {}
 
   /** Register the socket's listeners and start watching it. */
@@ -141,7 +143,7 @@ export class WsConnection implements Connection, Watched {
   /** The socket is closed. */
   closed(code: number): void {
     this.edge.heartbeat.forget(this);
-    this.edge.guard.release(this.info.ip);
+    if (this.proxied) this.edge.guard.releaseClient(this.info.ip);
     // ws reports 1006 when no close frame arrived: a network drop, or the heartbeat's terminate.
     this.handle?.onClose(code, code === 1006 && !this.closedByServer);
   }
