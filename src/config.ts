@@ -60,6 +60,14 @@ export const OPTIONS = {
     max: 1024 * 1024 * 1024,
     description: 'Close (4002) a client whose unsent output exceeds this (slow consumer)',
   },
+  'output-stall-timeout-ms': {
+    type: 'integer',
+    default: 60_000,
+    min: 0,
+    max: 3_600_000,
+    description:
+      'Close (4002) a client whose output has not drained for this long, even if it answers pings (checked at each heartbeat); 0: off',
+  },
   'heartbeat-interval-ms': {
     type: 'integer',
     default: 25_000,

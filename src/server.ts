@@ -105,6 +105,7 @@ export async function attachSignaling(
       path: full.wsPath,
       maxPayloadBytes: full.maxPayloadBytes,
       maxBufferedBytes: full.maxBufferedBytes,
+      outputStallTimeoutMs: full.outputStallTimeoutMs,
       heartbeatIntervalMs: full.heartbeatIntervalMs,
       heartbeatTimeoutMs: full.heartbeatTimeoutMs,
       allowedOrigins: full.allowedOrigins,

@@ -21,6 +21,8 @@ import { batchWrites, isRoomEvent } from './write-batch.js';
 /** What every connection of one transport shares: one object, not a copy per connection. */
 export interface TransportEdge {
   readonly maxBufferedBytes: number;
+  /** See {@link WsConnection.ping}; 0 turns the check off. */
+  readonly outputStallTimeoutMs: number;
   readonly logger: Logger;
   readonly observer: CoreObserver;
   readonly heartbeat: Heartbeat;
@@ -44,6 +46,8 @@ export class WsConnection implements Connection, Watched {
   closedByServer = false;
   /** {@link Watched.pingedIn}: the heartbeat round of an unanswered ping, 0 once answered. */
   pingedIn = 0;
+  /** When the oldest heartbeat ping still waiting in the output queue was sent (ms), or 0. */
+  private pingQueuedAt = 0;
   /** Made at the client's first ping or pong: browsers never ping and pong once a heartbeat. */
   private controlFrames: PingBudget | null = null;
 
@@ -99,7 +103,19 @@ export class WsConnection implements Connection, Watched {
    * as it was written after those frames, it proves the client read them (see {@link ponged}).
    */
   ping(): void {
-    this.ws.ping(String(this.handle?.framesSent() ?? 0));
+    const now = Date.now();
+    const stall = this.edge.outputStallTimeoutMs;
+    // The ping leaves after everything queued before it: one still queued since `stall` ago means
+    // the client has not read its output for that long. Answering pings (a pong needs no reading)
+    // must not keep such a parked reader, and the output it holds, for ever.
+    if (stall > 0 && this.pingQueuedAt !== 0 && now - this.pingQueuedAt >= stall) {
+      this.dropSlowConsumer();
+      return;
+    }
+    if (this.pingQueuedAt === 0) this.pingQueuedAt = now;
+    this.ws.ping(String(this.handle?.framesSent() ?? 0), undefined, () => {
+      this.pingQueuedAt = 0;
+    });
   }
 
   /**

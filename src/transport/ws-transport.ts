@@ -20,6 +20,8 @@ export interface TransportOptions extends UpgradeGuardOptions {
   path: string;
   maxPayloadBytes: number;
   maxBufferedBytes: number;
+  /** Close (4002) a connection whose heartbeat ping has waited this long to leave; 0: never. */
+  outputStallTimeoutMs: number;
   heartbeatIntervalMs: number;
   heartbeatTimeoutMs: number;
   /** Told of frames sent and slow consumers dropped (metrics). */
@@ -54,6 +56,7 @@ export function attachTransport(
   const guard = new UpgradeGuard(options, logger);
   const edge: TransportEdge = {
     maxBufferedBytes: options.maxBufferedBytes,
+    outputStallTimeoutMs: options.outputStallTimeoutMs,
     logger,
     observer: options.observer ?? NO_OBSERVER,
     heartbeat,
