@@ -321,7 +321,8 @@ export const OPTIONS = {
   'metrics-token': {
     type: 'string',
     default: '',
-    description: '/metrics requires "Authorization: Bearer <this>" (at least 16 characters)',
+    description:
+      '/metrics requires "Authorization: Bearer <this>" (at least 16 characters); without it only clients on this host may read /metrics',
   },
   'admin-token': {
     type: 'string',
