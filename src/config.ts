@@ -60,6 +60,14 @@ export const OPTIONS = {
     max: 1024 * 1024 * 1024,
     description: 'Close (4002) a client whose unsent output exceeds this (slow consumer)',
   },
+  'output-stall-timeout-ms': {
+    type: 'integer',
+    default: 60_000,
+    min: 0,
+    max: 3_600_000,
+    description:
+      'Close (4002) a client whose output has not drained for this long, even if it answers pings (checked at each heartbeat); 0: off',
+  },
   'heartbeat-interval-ms': {
     type: 'integer',
     default: 25_000,
@@ -199,14 +207,16 @@ export const OPTIONS = {
     default: 10_000,
     min: 1,
     max: 10_000_000,
-    description: 'Open WebSocket connections on this node; more get HTTP 503 at the upgrade',
+    description:
+      'Open TCP connections (HTTP and WebSocket) on this node; more are answered HTTP 503 and closed',
   },
   'max-connections-per-ip': {
     type: 'integer',
     default: 50,
     min: 1,
     max: 10_000_000,
-    description: 'Open connections from one client IP; more get HTTP 429 at the upgrade',
+    description:
+      'Open TCP connections (HTTP and WebSocket) from one client IP; more are answered HTTP 429 and closed',
   },
   'max-connection-attempts-per-ip': {
     type: 'integer',
@@ -214,6 +224,29 @@ export const OPTIONS = {
     min: 1,
     max: 10_000_000,
     description: 'Upgrade attempts one client IP may make per second; more get HTTP 429',
+  },
+  'ipv6-prefix-length': {
+    type: 'integer',
+    default: 64,
+    min: 32,
+    max: 128,
+    description:
+      'Per-IP limits and the failed-identify throttle count IPv6 clients per prefix of this length (one /64 is one client)',
+  },
+  'http-headers-timeout-ms': {
+    type: 'integer',
+    default: 10_000,
+    min: 1000,
+    max: 600_000,
+    description: 'Close (408) an HTTP connection whose request headers have not all arrived within this time',
+  },
+  'http-request-timeout-ms': {
+    type: 'integer',
+    default: 30_000,
+    min: 1000,
+    max: 3_600_000,
+    description:
+      'Close (408) an HTTP connection whose whole request (headers and body) has not arrived within this time',
   },
   'max-messages-per-second': {
     type: 'integer',
@@ -288,7 +321,8 @@ export const OPTIONS = {
   'metrics-token': {
     type: 'string',
     default: '',
-    description: '/metrics requires "Authorization: Bearer <this>" (at least 16 characters)',
+    description:
+      '/metrics requires "Authorization: Bearer <this>" (at least 16 characters); without it only clients on this host may read /metrics',
   },
   'admin-token': {
     type: 'string',
@@ -519,6 +553,9 @@ export function checkCombinations(config: Config): void {
   }
   if (config.turnSecret.length > 0 && config.turnUrls.length === 0) {
     throw new ConfigError('--turn-secret: needs --turn-urls to hand out');
+  }
+  if (config.httpHeadersTimeoutMs > config.httpRequestTimeoutMs) {
+    throw new ConfigError('--http-headers-timeout-ms: must not exceed --http-request-timeout-ms');
   }
   if (config.heartbeatTimeoutMs > config.heartbeatIntervalMs * 10) {
     throw new ConfigError('--heartbeat-timeout-ms: must not exceed ten heartbeat intervals');

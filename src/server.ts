@@ -21,6 +21,7 @@ import { IceServerIssuer } from './auth/turn.js';
 import { checkEmbeddable } from './embedding-options.js';
 import { attachedRouteGroups, serveOnAttachedServer } from './http/attached-routes.js';
 import { buildHttpApp } from './http/http-app.js';
+import type { HttpTimeouts } from './http/http-timeouts.js';
 import { buildMetricsApp } from './http/metrics-routes.js';
 import { registerSignalroomRoutes } from './http/signalroom-routes.js';
 import { instrumentBackend } from './metrics/instrumented-backend.js';
@@ -146,6 +147,7 @@ async function startSignaling(
       path: full.wsPath,
       maxPayloadBytes: full.maxPayloadBytes,
       maxBufferedBytes: full.maxBufferedBytes,
+      outputStallTimeoutMs: full.outputStallTimeoutMs,
       heartbeatIntervalMs: full.heartbeatIntervalMs,
       heartbeatTimeoutMs: full.heartbeatTimeoutMs,
       allowedOrigins: full.allowedOrigins,
@@ -153,6 +155,7 @@ async function startSignaling(
       // https.Server is a tls.Server: an embedding app's TLS server counts too.
       tls: server instanceof TlsServer,
       trustProxy: full.trustProxy,
+      ipv6PrefixLength: full.ipv6PrefixLength,
       maxConnections: full.maxConnections,
       maxConnectionsPerIp: full.maxConnectionsPerIp,
       maxAttemptsPerIpPerSecond: full.maxConnectionAttemptsPerIp,
@@ -208,6 +211,7 @@ export async function createServer(
     tls: full.tlsCert
       ? { cert: readFileSync(full.tlsCert, 'utf8'), key: readFileSync(full.tlsKey, 'utf8') }
       : undefined,
+    timeouts: httpTimeouts(full),
   });
   signaling = await startSignaling(http.server, full, { ...deps, backend, logger });
   const attached = signaling;
@@ -235,6 +239,9 @@ export async function createServer(
         const httpClosed = http.close();
         const metricsClosed = metricsHttp?.close();
         await attached.close(closeName);
+        // Node stops its header and request deadlines once closing: a connection still sending
+        // a slow request would hold the close for ever. The WebSockets are closed by now.
+        http.server.closeAllConnections();
         await httpClosed;
         await metricsClosed;
       })();
@@ -247,5 +254,10 @@ export async function createServer(
 function metricsServerFor(signaling: AttachedSignaling): FastifyInstance | null {
   const { config, metrics } = signaling;
   if (!metrics || config.metricsPort === 0) return null;
-  return buildMetricsApp(metrics, config.metricsToken, signaling.logger);
+  return buildMetricsApp(metrics, config.metricsToken, signaling.logger, httpTimeouts(config));
+}
+
+/** The HTTP header and request deadlines of the configuration. */
+function httpTimeouts(config: Config): HttpTimeouts {
+  return { headersMs: config.httpHeadersTimeoutMs, requestMs: config.httpRequestTimeoutMs };
 }

@@ -14,10 +14,14 @@ interface FailureRecord {
 /** Past this many tracked IPs, empty counters are swept on the next failure. */
 const SWEEP_AT = 10_000;
 
-/** Wrap `authenticate` so that repeated failures from one IP are throttled. */
+/**
+ * Wrap `authenticate` so that repeated failures from one IP are throttled; `keyOf` says which
+ * addresses count as one client (an IPv6 /64).
+ */
 export function throttleFailures(
   authenticate: Authenticator,
   failuresPerMinute: number,
+  keyOf: (ip: string) => string = (ip) => ip,
   now: () => number = Date.now,
 ): Authenticator {
   const byIp = new Map<string, FailureRecord>();
@@ -27,7 +31,8 @@ export function throttleFailures(
 
   return async (request) => {
     const t = now();
-    const record = byIp.get(request.ip);
+    const key = keyOf(request.ip);
+    const record = byIp.get(key);
     if (record && level(record, t) + 1 > failuresPerMinute) {
       throw new SignalError(
         'RATE_LIMITED',
@@ -39,11 +44,11 @@ export function throttleFailures(
     } catch (err) {
       if (err instanceof SignalError && err.code === 'UNAUTHORIZED') {
         const after = now();
-        const current = byIp.get(request.ip);
+        const current = byIp.get(key);
         if (!current && byIp.size >= SWEEP_AT) {
           for (const [ip, r] of byIp) if (level(r, after) === 0) byIp.delete(ip);
         }
-        byIp.set(request.ip, { level: (current ? level(current, after) : 0) + 1, at: after });
+        byIp.set(key, { level: (current ? level(current, after) : 0) + 1, at: after });
       }
       throw err;
     }

@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Authenticator } from '../core/authenticator.js';
+import { ipLimitKey } from '../transport/ip-key.js';
 import { throttleFailures } from './failure-throttle.js';
 import { createJwtAuthenticator, loadJwtKey } from './jwt.js';
 import { createWebhookAuthenticator } from './webhook.js';
@@ -35,5 +36,6 @@ export async function authenticatorFromConfig(
       break;
   }
   logger.info({ auth: config.auth }, 'authentication enabled');
-  return throttleFailures(authenticate, config.authFailuresPerMinute);
+  const prefixLength = config.ipv6PrefixLength;
+  return throttleFailures(authenticate, config.authFailuresPerMinute, (ip) => ipLimitKey(ip, prefixLength));
 }

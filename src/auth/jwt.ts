@@ -14,7 +14,8 @@ import {
 } from 'jose';
 import type { Authenticator, Identity } from '../core/authenticator.js';
 import { SignalError } from '../core/signal-error.js';
-import { normaliseUsername, usernameKey } from '../protocol/names.js';
+import { normaliseUsername } from '../protocol/names.js';
+import { usernameKey } from '../protocol/username-key.js';
 
 /** Where the verification key comes from: exactly one of the three. */
 export type JwtKeySource = { secret: string } | { publicKeyPem: string } | { jwks: JSONWebKeySet };

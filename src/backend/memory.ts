@@ -11,15 +11,18 @@ import type {
 } from './backend.js';
 import type { PeerInfo } from '../protocol/messages.js';
 import { encodePeerEvent } from '../protocol/encode.js';
+import type { RoomSizeCounter } from './room-size-counter.js';
 
 /** Usernames and rooms in maps; delivery is a direct call. */
-export class MemoryBackend implements Backend {
+export class MemoryBackend implements Backend, RoomSizeCounter {
   readonly kind = 'memory';
   readonly nodeId: string;
   private local: LocalDelivery | null = null;
   private readonly usernames = new Map<string, string>();
   private readonly rooms = new Map<string, Map<string, PeerInfo>>();
   private readonly resumes = new Map<string, { record: ResumeRecord; expiresAt: number }>();
+  /** Rooms by member count, kept as rooms change so a metrics scrape never walks the rooms. */
+  private readonly sizeCounts = new Map<number, number>();
 
   constructor(nodeId: string = randomUUID()) {
     this.nodeId = nodeId;
@@ -34,6 +37,7 @@ export class MemoryBackend implements Backend {
     this.usernames.clear();
     this.rooms.clear();
     this.resumes.clear();
+    this.sizeCounts.clear();
   }
 
   isReady(): boolean {
@@ -73,6 +77,7 @@ export class MemoryBackend implements Backend {
     if (room.size >= maxPeers) return { ok: false, reason: 'full' };
     const members = [...room.values()];
     room.set(peer.id, { id: peer.id, username: peer.username });
+    this.resized(room.size - 1, room.size);
     return { ok: true, members };
   }
 
@@ -85,6 +90,7 @@ export class MemoryBackend implements Backend {
   async leaveRoom(roomId: string, peer: PeerInfo): Promise<void> {
     const room = this.rooms.get(roomId);
     if (!room?.delete(peer.id)) return;
+    this.resized(room.size + 1, room.size);
     if (room.size === 0) {
       this.rooms.delete(roomId);
       return;
@@ -143,6 +149,20 @@ export class MemoryBackend implements Backend {
       rooms: page.map((id) => ({ id, members: this.rooms.get(id)?.size ?? 0 })),
       next: ids.length > limit ? (page[page.length - 1] as string) : null,
     };
+  }
+
+  roomSizeCounts(): ReadonlyMap<number, number> {
+    return this.sizeCounts;
+  }
+
+  /** A room went from `from` members to `to` (0: none, not counted). */
+  private resized(from: number, to: number): void {
+    if (from > 0) {
+      const left = (this.sizeCounts.get(from) ?? 0) - 1;
+      if (left > 0) this.sizeCounts.set(from, left);
+      else this.sizeCounts.delete(from);
+    }
+    if (to > 0) this.sizeCounts.set(to, (this.sizeCounts.get(to) ?? 0) + 1);
   }
 
   async roomCount(): Promise<number> {

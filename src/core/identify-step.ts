@@ -2,7 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import { CLOSE_CODES } from '../protocol/close-codes.js';
 import { encodeAuthSuccess } from '../protocol/encode.js';
-import { normaliseUsername, usernameKey } from '../protocol/names.js';
+import { normaliseUsername } from '../protocol/names.js';
+import { usernameKey } from '../protocol/username-key.js';
 import { acceptAnyone, type Authenticator } from './authenticator.js';
 import type { CoreOptions } from './core-options.js';
 import type { CoreObserver } from './core-observer.js';

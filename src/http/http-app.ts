@@ -2,6 +2,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { registerHealthRoutes, type HealthSource } from './health-routes.js';
+import { httpServerTimeouts, type HttpTimeouts } from './http-timeouts.js';
 import { registerStaticRoutes } from './static-routes.js';
 
 /** What the HTTP app needs. */
@@ -11,16 +12,21 @@ export interface HttpAppOptions {
   staticDir: string;
   /** PEM certificate chain and key: serve https (and so wss) instead of http. */
   tls?: { cert: string; key: string };
+  /** Header and whole-request deadlines of every HTTP request (upgrades included). */
+  timeouts: HttpTimeouts;
 }
 
 /** Build the Fastify app; the caller attaches the WebSocket transport to `app.server`. */
 export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
+  const { http, requestTimeout } = httpServerTimeouts(options.timeouts);
   const app = Fastify({
     // Request logs are noise next to the session logs; warnings and errors still show.
     loggerInstance: options.logger.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger,
     // The WebSocket sessions outlive requests; closing must not wait on keep-alive sockets.
     forceCloseConnections: 'idle',
-    ...(options.tls ? { https: options.tls } : {}),
+    requestTimeout,
+    // https.createServer takes node:http's server options too.
+    ...(options.tls ? { https: { ...http, ...options.tls } } : { http }),
   }) as unknown as FastifyInstance;
   registerHealthRoutes(app, options.health);
   await registerStaticRoutes(app, options.staticDir);

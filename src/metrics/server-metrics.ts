@@ -8,15 +8,13 @@ import type { Backend } from '../backend/backend.js';
 import type { CoreObserver } from '../core/core-observer.js';
 import { ALL_ERROR_CODES, type ErrorCode } from '../protocol/error-codes.js';
 import { CLIENT_MESSAGES, SERVER_MESSAGES } from '../protocol/messages.js';
+import { RoomTally } from './room-tally.js';
 
 /** Every metric name starts with this. */
 export const METRIC_PREFIX = 'signalroom_';
 
 /** Upper bounds of the `size` label of `signalroom_rooms_by_size` (the last bucket is open). */
 const ROOM_SIZE_BUCKETS = [1, 2, 4, 8, 16, 32, 64] as const;
-
-/** Rooms read per backend call when computing the size distribution at scrape time. */
-const ROOM_PAGE = 1000;
 
 /** What the metrics read at scrape time. */
 export interface MetricsSources {
@@ -101,12 +99,13 @@ export class ServerMetrics implements CoreObserver {
         this.set(sources.stats().peers);
       },
     });
+    const tally = new RoomTally(sources.backend);
     new Gauge({
       name: 'signalroom_rooms',
       help: 'Rooms with at least one member, on every node',
       registers,
       async collect() {
-        this.set(await sources.backend.roomCount());
+        this.set((await tally.read()).rooms);
       },
     });
     new Gauge({
@@ -115,7 +114,11 @@ export class ServerMetrics implements CoreObserver {
       labelNames: ['size'],
       registers,
       async collect() {
-        const counts = await roomSizeCounts(sources.backend);
+        const counts = new Map(roomSizeLabels().map((label) => [label, 0]));
+        for (const [size, n] of (await tally.read()).bySize) {
+          const label = roomSizeLabel(size);
+          counts.set(label, (counts.get(label) ?? 0) + n);
+        }
         for (const [label, n] of counts) this.set({ size: label }, n);
       },
     });
@@ -249,18 +252,4 @@ export function roomSizeLabels(): string[] {
   const labels = ROOM_SIZE_BUCKETS.map((upper) => roomSizeLabel(upper));
   labels.push(roomSizeLabel(Number.MAX_SAFE_INTEGER));
   return labels;
-}
-
-async function roomSizeCounts(backend: Backend): Promise<Map<string, number>> {
-  const counts = new Map(roomSizeLabels().map((label) => [label, 0]));
-  let cursor: string | null = null;
-  do {
-    const page = await backend.listRooms(cursor, ROOM_PAGE);
-    for (const room of page.rooms) {
-      const label = roomSizeLabel(room.members);
-      counts.set(label, (counts.get(label) ?? 0) + 1);
-    }
-    cursor = page.next;
-  } while (cursor !== null);
-  return counts;
 }

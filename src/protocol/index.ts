@@ -4,3 +4,4 @@ export * from './error-codes.js';
 export * from './close-codes.js';
 export * from './limits.js';
 export * from './names.js';
+export * from './username-key.js';

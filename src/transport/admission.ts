@@ -1,19 +1,21 @@
 /**
- * Connection limits checked at the upgrade, before any WebSocket state exists: total connections
- * on this node, concurrent connections per IP, and connection attempts per IP per second.
+ * Connection limits: open TCP connections on this node and per client IP (every connection, plain
+ * HTTP or WebSocket, from its accept to its close), and WebSocket upgrade attempts per IP per
+ * second. A trusted proxy's connections count on the node only; the clients it names are counted
+ * per IP at their upgrade.
  */
 
 /** The limits; each is a count, see docs/security.md. */
 export interface AdmissionLimits {
-  /** Open connections on this node; beyond it upgrades get HTTP 503. */
+  /** Open TCP connections on this node; beyond it new ones get HTTP 503. */
   maxConnections: number;
-  /** Open connections from one IP; beyond it upgrades get HTTP 429. */
+  /** Open connections from one client IP; beyond it new ones get HTTP 429. */
   maxConnectionsPerIp: number;
   /** Upgrade attempts from one IP within one second; beyond it HTTP 429. */
   maxAttemptsPerIpPerSecond: number;
 }
 
-/** Why an upgrade was refused, as the HTTP status and text to answer with. */
+/** Why a connection or upgrade was refused, as the HTTP status and text to answer with. */
 export interface Refusal {
   status: 429 | 503;
   text: string;
@@ -29,7 +31,11 @@ interface IpRecord {
 /** Entries kept for IPs with no open connection; past this, idle ones are swept. */
 const SWEEP_AT = 10_000;
 
-/** Counts connections per node and per IP and decides whether another one may start. */
+const NODE_FULL: Refusal = { status: 503, text: 'Service Unavailable', reason: 'node-full' };
+const IP_CONNECTIONS: Refusal = { status: 429, text: 'Too Many Requests', reason: 'ip-connections' };
+const IP_ATTEMPTS: Refusal = { status: 429, text: 'Too Many Requests', reason: 'ip-attempts' };
+
+/** Counts connections per node and per IP key and decides whether another one may start. */
 export class ConnectionAdmission {
   private open = 0;
   private readonly byIp = new Map<string, IpRecord>();
@@ -39,44 +45,59 @@ export class ConnectionAdmission {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Count one upgrade attempt from `ip`; `null` admits it (call {@link release} when it closes). */
-  admit(ip: string): Refusal | null {
-    const now = this.now();
-    let record = this.byIp.get(ip);
-    if (!record) {
-      if (this.byIp.size >= SWEEP_AT) this.sweep(now);
-      record = { open: 0, attempts: 0, windowStart: now };
-      this.byIp.set(ip, record);
+  /**
+   * A TCP connection from `key` (`null` for a trusted proxy) was accepted; `null` admits it (call
+   * {@link releaseSocket} with the same key when it closes).
+   */
+  admitSocket(key: string | null): Refusal | null {
+    if (this.open >= this.limits.maxConnections) return NODE_FULL;
+    if (key !== null) {
+      const refusal = this.admitClient(key);
+      if (refusal) return refusal;
     }
+    this.open++;
+    return null;
+  }
+
+  /** A connection admitted by {@link admitSocket} has closed. */
+  releaseSocket(key: string | null): void {
+    if (this.open === 0) return;
+    this.open--;
+    if (key !== null) this.releaseClient(key);
+  }
+
+  /** Count one upgrade attempt from `key` within its second; a refusal when over the rate. */
+  attempt(key: string): Refusal | null {
+    const now = this.now();
+    const record = this.record(key, now);
     if (now - record.windowStart >= 1000) {
       record.windowStart = now;
       record.attempts = 0;
     }
     record.attempts++;
-    if (record.attempts > this.limits.maxAttemptsPerIpPerSecond) {
-      return { status: 429, text: 'Too Many Requests', reason: 'ip-attempts' };
-    }
-    if (this.open >= this.limits.maxConnections) {
-      return { status: 503, text: 'Service Unavailable', reason: 'node-full' };
-    }
-    if (record.open >= this.limits.maxConnectionsPerIp) {
-      return { status: 429, text: 'Too Many Requests', reason: 'ip-connections' };
-    }
+    return record.attempts > this.limits.maxAttemptsPerIpPerSecond ? IP_ATTEMPTS : null;
+  }
+
+  /**
+   * One more open connection for `key` without a node slot: a client a trusted proxy names, whose
+   * TCP connection is the proxy's. `null` admits it (call {@link releaseClient} when it closes).
+   */
+  admitClient(key: string): Refusal | null {
+    const record = this.record(key, this.now());
+    if (record.open >= this.limits.maxConnectionsPerIp) return IP_CONNECTIONS;
     record.open++;
-    this.open++;
     return null;
   }
 
-  /** An admitted connection from `ip` has closed (or its handshake failed). */
-  release(ip: string): void {
-    const record = this.byIp.get(ip);
+  /** A connection admitted by {@link admitClient} has closed. */
+  releaseClient(key: string): void {
+    const record = this.byIp.get(key);
     if (!record || record.open === 0) return;
     record.open--;
-    this.open--;
-    if (record.open === 0 && this.now() - record.windowStart >= 1000) this.byIp.delete(ip);
+    if (record.open === 0 && this.now() - record.windowStart >= 1000) this.byIp.delete(key);
   }
 
-  /** Open admitted connections (all IPs). */
+  /** Open admitted TCP connections (all IPs). */
   openConnections(): number {
     return this.open;
   }
@@ -84,6 +105,16 @@ export class ConnectionAdmission {
   /** IPs currently tracked, for tests that check the table does not grow without bound. */
   trackedIps(): number {
     return this.byIp.size;
+  }
+
+  private record(key: string, now: number): IpRecord {
+    let record = this.byIp.get(key);
+    if (!record) {
+      if (this.byIp.size >= SWEEP_AT) this.sweep(now);
+      record = { open: 0, attempts: 0, windowStart: now };
+      this.byIp.set(key, record);
+    }
+    return record;
   }
 
   private sweep(now: number): void {

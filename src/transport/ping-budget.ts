@@ -1,12 +1,13 @@
 /**
- * How many WebSocket pings a client may send: a leaky bucket of {@link PING_BURST} that drains
- * {@link PINGS_PER_SECOND} a second. Browsers never send pings and libraries send one every few
- * seconds, so only a flood (each ping costs a pong the server must queue) ever reaches the limit.
+ * How many WebSocket pings and pongs a client may send together: a leaky bucket of
+ * {@link PING_BURST} that drains {@link PINGS_PER_SECOND} a second. Browsers never send pings and
+ * answer one heartbeat ping per interval; libraries ping every few seconds. Only a flood (each ping
+ * costs a pong the server must queue, each pong a parse and a look at the replay log) reaches it.
  */
 
-/** Pings a client may send in one burst. */
+/** Pings and pongs a client may send in one burst. */
 export const PING_BURST = 20;
-/** Pings a second a client may keep sending. */
+/** Pings and pongs a second a client may keep sending. */
 export const PINGS_PER_SECOND = 5;
 
 /** Two numbers per connection; no timer. */

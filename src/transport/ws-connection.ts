@@ -21,11 +21,13 @@ import { batchWrites, isRoomEvent } from './write-batch.js';
 /** What every connection of one transport shares: one object, not a copy per connection. */
 export interface TransportEdge {
   readonly maxBufferedBytes: number;
+  /** See {@link WsConnection.ping}; 0 turns the check off. */
+  readonly outputStallTimeoutMs: number;
   readonly logger: Logger;
   readonly observer: CoreObserver;
   readonly heartbeat: Heartbeat;
-  /** Told when an admitted connection closes (per-IP counts). */
-  readonly guard: Pick<UpgradeGuard, 'release'>;
+  /** Told when a proxied client's connection closes (its per-IP count). */
+  readonly guard: Pick<UpgradeGuard, 'releaseClient'>;
 }
 
 /** ws's WebSocket with a slot for its connection, which the shared listeners below read. */
@@ -44,13 +46,17 @@ export class WsConnection implements Connection, Watched {
   closedByServer = false;
   /** {@link Watched.pingedIn}: the heartbeat round of an unanswered ping, 0 once answered. */
   pingedIn = 0;
-  /** Made at the client's first ping: browsers never send one. */
-  private pings: PingBudget | null = null;
+  /** When the oldest heartbeat ping still waiting in the output queue was sent (ms), or 0. */
+  private pingQueuedAt = 0;
+  /** Made at the client's first ping or pong: browsers never ping and pong once a heartbeat. */
+  private controlFrames: PingBudget | null = null;
 
   constructor(
     private readonly ws: SignalingSocket,
     readonly info: ConnectionInfo,
     private readonly edge: TransportEdge,
+    /** It came through a trusted proxy and holds a per-IP slot of its own (see UpgradeGuard). */
+    private readonly proxied: boolean,
   ) {}
 
   /** Register the socket's listeners and start watching it. */
@@ -83,6 +89,9 @@ export class WsConnection implements Connection, Watched {
     this.closedByServer = true;
     const ws = this.ws;
     if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason);
+    // A policy close answers abuse: waiting for the client's close frame (ws waits 30 s) would let
+    // it keep the server reading and parsing whatever it sends. Stop reading, cut it off shortly.
+    if (code === CLOSE_CODES.POLICY.code) this.cutOff();
   }
 
   get bufferedAmount(): number {
@@ -94,11 +103,29 @@ export class WsConnection implements Connection, Watched {
    * as it was written after those frames, it proves the client read them (see {@link ponged}).
    */
   ping(): void {
-    this.ws.ping(String(this.handle?.framesSent() ?? 0));
+    const now = Date.now();
+    const stall = this.edge.outputStallTimeoutMs;
+    // The ping leaves after everything queued before it: one still queued since `stall` ago means
+    // the client has not read its output for that long. Answering pings (a pong needs no reading)
+    // must not keep such a parked reader, and the output it holds, for ever.
+    if (stall > 0 && this.pingQueuedAt !== 0 && now - this.pingQueuedAt >= stall) {
+      this.dropSlowConsumer();
+      return;
+    }
+    if (this.pingQueuedAt === 0) this.pingQueuedAt = now;
+    this.ws.ping(String(this.handle?.framesSent() ?? 0), undefined, () => {
+      this.pingQueuedAt = 0;
+    });
   }
 
-  /** A pong arrived: the client is alive, and has read the frames counted in the ping it echoes. */
+  /**
+   * A pong arrived: the client is alive, and has read the frames counted in the ping it echoes.
+   * Unsolicited pongs share the pings' budget: each one costs the server a parse and a look at the
+   * replay log, so a flood of them is closed like a ping flood.
+   */
   ponged(data: Buffer): void {
+    if (this.closedByServer) return;
+    if (!this.withinControlBudget('Too many pongs')) return;
     this.pingedIn = 0;
     const count = probeCount(data);
     if (count > 0) this.handle?.framesRead(count);
@@ -111,13 +138,9 @@ export class WsConnection implements Connection, Watched {
 
   /** The client pinged: answer within its budget, so a ping flood cannot queue unbounded pongs. */
   pinged(data: Buffer): void {
+    if (this.closedByServer) return;
+    if (!this.withinControlBudget('Too many pings')) return;
     this.pingedIn = 0;
-    this.pings ??= new PingBudget();
-    if (!this.pings.take(Date.now())) {
-      this.edge.logger.warn({ ip: this.info.ip }, 'ping flood: connection closed');
-      this.close(CLOSE_CODES.POLICY.code, 'Too many pings');
-      return;
-    }
     // A client that does not read its pongs is a slow consumer like any other.
     if (this.ws.bufferedAmount > this.edge.maxBufferedBytes) this.dropSlowConsumer();
     else this.ws.pong(data);
@@ -125,6 +148,8 @@ export class WsConnection implements Connection, Watched {
 
   /** A frame arrived; any frame proves the client alive. */
   received(data: Buffer, isBinary: boolean): void {
+    // Once the server has decided to close, what the client still sends is not processed.
+    if (this.closedByServer) return;
     this.pingedIn = 0;
     const handle = this.handle as SessionHandle;
     if (isBinary) handle.onBinary();
@@ -141,7 +166,7 @@ export class WsConnection implements Connection, Watched {
   /** The socket is closed. */
   closed(code: number): void {
     this.edge.heartbeat.forget(this);
-    this.edge.guard.release(this.info.ip);
+    if (this.proxied) this.edge.guard.releaseClient(this.info.ip);
     // ws reports 1006 when no close frame arrived: a network drop, or the heartbeat's terminate.
     this.handle?.onClose(code, code === 1006 && !this.closedByServer);
   }
@@ -155,9 +180,31 @@ export class WsConnection implements Connection, Watched {
     this.edge.logger.warn({ ip: this.info.ip, buffered: ws.bufferedAmount }, 'slow consumer dropped');
     ws.close(CLOSE_CODES.SLOW_CONSUMER.code, CLOSE_CODES.SLOW_CONSUMER.reason);
     // A consumer that stopped reading will not read the close frame either.
-    setTimeout(() => ws.terminate(), 1000).unref();
+    this.cutOff();
+  }
+
+  /** Count a ping or pong against the client's budget; over it, close with 1008 (`reason`). */
+  private withinControlBudget(reason: string): boolean {
+    this.controlFrames ??= new PingBudget();
+    if (this.controlFrames.take(Date.now())) return true;
+    this.edge.logger.warn({ ip: this.info.ip, reason }, 'control frame flood: connection closed');
+    this.close(CLOSE_CODES.POLICY.code, reason);
+    return false;
+  }
+
+  /**
+   * Stop reading the socket and destroy it a second later: time for the close frame already
+   * queued to leave, none for the client to make the server parse more.
+   */
+  private cutOff(): void {
+    const ws = this.ws;
+    ws.pause();
+    setTimeout(() => ws.terminate(), CUT_OFF_MS).unref();
   }
 }
+
+/** How long a connection closed for abuse keeps its socket for the close frame to leave. */
+const CUT_OFF_MS = 1000;
 
 /** Send options of a text frame given as bytes. */
 const TEXT = { binary: false } as const;

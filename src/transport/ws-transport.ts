@@ -3,6 +3,7 @@
  * It hands text frames to the core and knows nothing of the protocol beyond that.
  */
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
@@ -10,6 +11,7 @@ import type { SignalingCore } from '../core/signaling-core.js';
 import type { ConnectionInfo } from '../core/connection.js';
 import { NO_OBSERVER, type CoreObserver } from '../core/core-observer.js';
 import { Heartbeat } from './heartbeat.js';
+import type { Refusal } from './admission.js';
 import { UpgradeGuard, type UpgradeGuardOptions } from './upgrade-guard.js';
 import { SignalingSocket, WsConnection, type TransportEdge } from './ws-connection.js';
 
@@ -18,6 +20,8 @@ export interface TransportOptions extends UpgradeGuardOptions {
   path: string;
   maxPayloadBytes: number;
   maxBufferedBytes: number;
+  /** Close (4002) a connection whose heartbeat ping has waited this long to leave; 0: never. */
+  outputStallTimeoutMs: number;
   heartbeatIntervalMs: number;
   heartbeatTimeoutMs: number;
   /** Told of frames sent and slow consumers dropped (metrics). */
@@ -52,12 +56,20 @@ export function attachTransport(
   const guard = new UpgradeGuard(options, logger);
   const edge: TransportEdge = {
     maxBufferedBytes: options.maxBufferedBytes,
+    outputStallTimeoutMs: options.outputStallTimeoutMs,
     logger,
     observer: options.observer ?? NO_OBSERVER,
     heartbeat,
     guard,
   };
   let accepting = true;
+
+  // Every TCP connection counts, before the HTTP server reads a byte of it: first in line.
+  const onConnection = (socket: Socket) => {
+    const refusal = guard.admitSocket(socket);
+    if (refusal) refuseConnection(socket, refusal, options.tls);
+    else socket.on('close', guard.socketClosed);
+  };
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = parseUrl(req.url);
@@ -76,30 +88,33 @@ export function attachTransport(
       refuse(socket, verdict.status, verdict.text);
       return;
     }
-    // Released on the raw socket's close while the handshake runs (which covers one ws refuses),
-    // then on the WebSocket's close: the connection keeps no closure beyond the handshake.
-    const release = () => guard.release(verdict.ip);
-    socket.on('close', release);
+    // A proxied client's own per-IP slot is released on the raw socket's close while the
+    // handshake runs (which covers one ws refuses), then on the WebSocket's close: the connection
+    // keeps no closure beyond the handshake. A direct client's slot is its TCP connection's.
+    const release = () => guard.releaseClient(verdict.ip);
+    if (verdict.proxied) socket.on('close', release);
     wss.handleUpgrade(req, socket, head, (ws) => {
-      socket.off('close', release);
+      if (verdict.proxied) socket.off('close', release);
       const token = url.searchParams.get('token');
       const info: ConnectionInfo = { ip: verdict.ip };
       if (req.headers.origin) info.origin = req.headers.origin;
       if (token) info.urlToken = token;
-      accept(ws as SignalingSocket, info);
+      accept(ws as SignalingSocket, info, verdict.proxied);
     });
   };
 
-  const accept = (ws: SignalingSocket, info: ConnectionInfo) => {
-    const connection = new WsConnection(ws, info, edge);
+  const accept = (ws: SignalingSocket, info: ConnectionInfo, proxied: boolean) => {
+    const connection = new WsConnection(ws, info, edge, proxied);
     connection.listen(core.connect(connection, info));
   };
 
+  server.prependListener('connection', onConnection);
   server.on('upgrade', onUpgrade);
   return {
     stopAccepting() {
       accepting = false;
       heartbeat.stop();
+      server.off('connection', onConnection);
       server.off('upgrade', onUpgrade);
     },
     openSockets: () => heartbeat.size,
@@ -121,6 +136,21 @@ function parseUrl(raw: string | undefined): URL | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * Refuse a TCP connection at its accept: plain HTTP gets the status, a TLS connection (which could
+ * not read it before its handshake) is closed. Destroyed once written, so a client that never reads
+ * or closes cannot keep it.
+ */
+function refuseConnection(socket: Socket, refusal: Refusal, tls: boolean): void {
+  socket.on('error', destroySocket);
+  if (tls) {
+    socket.destroy();
+    return;
+  }
+  socket.once('finish', destroySocket);
+  refuse(socket, refusal.status, refusal.text);
 }
 
 function refuse(socket: Duplex, status: number, text: string): void {

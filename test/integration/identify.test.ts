@@ -33,6 +33,51 @@ test('usernames are compared after NFC: a precomposed and a decomposed é are th
   await expectRefused(second, 'USERNAME_TAKEN');
 });
 
+test('look-alikes of a taken name are refused: seven spellings that render as "alice" find it taken', async (t) => {
+  const { wsUrl } = await startServer(t);
+  await identifiedClient(t, wsUrl, 'alice');
+  for (const name of [
+    '\uff41\uff4c\uff49\uff43\uff45', // fullwidth
+    '\u0430lice', // Cyrillic а
+    'al\u0456c\u0435', // Cyrillic і, е
+    '\u{1D41A}\u{1D425}\u{1D422}\u{1D41C}\u{1D41E}', // mathematical bold
+    'a1ice',
+    'al\u0131ce', // dotless i
+    '\u0391LICE', // Greek Alpha
+  ]) {
+    const impostor = await TestClient.connect(t, wsUrl);
+    impostor.send({ type: 'IDENTIFY', username: name });
+    await expectRefused(impostor, 'USERNAME_TAKEN');
+  }
+});
+
+test('a name with invisible characters inside is refused with INVALID_USERNAME, so it cannot pass as another', async (t) => {
+  const { wsUrl } = await startServer(t);
+  await identifiedClient(t, wsUrl, 'alice');
+  for (const char of [
+    '\u200B',
+    '\u200D',
+    '\u2060',
+    '\u00AD',
+    '\u200F',
+    '\u034F',
+    '\uFE0F',
+    '\u{E0061}',
+    '\u3164',
+    '\u00A0',
+  ]) {
+    const impostor = await TestClient.connect(t, wsUrl);
+    impostor.send({ type: 'IDENTIFY', username: `ali${char}ce` });
+    await expectRefused(impostor, 'INVALID_USERNAME');
+  }
+});
+
+test('a fullwidth name is shown in its plain form; a plain ASCII name exactly as sent', async (t) => {
+  const { wsUrl } = await startServer(t);
+  assert.equal((await identifiedClient(t, wsUrl, '\uff22\uff4f\uff42')).username, 'Bob');
+  assert.equal((await identifiedClient(t, wsUrl, 'Carol_99 x')).username, 'Carol_99 x');
+});
+
 test('a decomposed username is stored in NFC form', async (t) => {
   const { wsUrl } = await startServer(t);
   const client = await identifiedClient(t, wsUrl, 'Jose\u0301');

@@ -129,13 +129,18 @@ test('ConnectionAdmission: per-IP entries are dropped once idle, so the table do
     { maxConnections: 10, maxConnectionsPerIp: 1, maxAttemptsPerIpPerSecond: 2 },
     () => now,
   );
-  assert.equal(admission.admit('a'), null);
-  assert.equal(admission.admit('a')?.reason, 'ip-connections');
-  assert.equal(admission.admit('a')?.reason, 'ip-attempts');
+  assert.equal(admission.admitSocket('a'), null);
+  assert.equal(admission.admitSocket('a')?.reason, 'ip-connections');
+  assert.equal(admission.attempt('a'), null);
+  assert.equal(admission.attempt('a'), null);
+  assert.equal(admission.attempt('a')?.reason, 'ip-attempts');
+  assert.equal(admission.admitSocket(null), null, "a trusted proxy's connection takes a node slot only");
+  assert.equal(admission.openConnections(), 2);
   now = 1000;
-  admission.release('a');
+  admission.releaseSocket('a');
+  admission.releaseSocket(null);
   assert.equal(admission.trackedIps(), 0);
   assert.equal(admission.openConnections(), 0);
-  admission.release('a');
+  admission.releaseSocket('a');
   assert.equal(admission.openConnections(), 0, 'a double release changes nothing');
 });

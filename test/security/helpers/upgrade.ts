@@ -8,11 +8,14 @@ export interface UpgradeOutcome {
   status: number;
 }
 
-/** Send one WebSocket upgrade request to `url` with extra `headers`; resolves with the status. */
+/**
+ * Send one WebSocket upgrade request to `url` with extra `headers` (from `localAddress`, e.g.
+ * 127.0.0.2, to act as another client IP); resolves with the status.
+ */
 export function tryUpgrade(
   url: string,
   headers: Record<string, string> = {},
-  tls: { ca?: string | Buffer } = {},
+  tls: { ca?: string | Buffer; localAddress?: string } = {},
 ): Promise<UpgradeOutcome> {
   const target = new URL(url);
   const request = target.protocol === 'https:' || target.protocol === 'wss:' ? httpsRequest : httpRequest;
@@ -22,6 +25,7 @@ export function tryUpgrade(
       port: target.port,
       path: `${target.pathname}${target.search}`,
       ca: tls.ca,
+      localAddress: tls.localAddress,
       headers: {
         Connection: 'Upgrade',
         Upgrade: 'websocket',
