@@ -163,6 +163,12 @@ export const OPTIONS = {
   'jwks-file': { type: 'string', default: '', description: 'JWKS (JSON Web Key Set) file for --auth jwt' },
   'jwt-audience': { type: 'string', default: '', description: 'Required aud claim of tokens, when set' },
   'jwt-issuer': { type: 'string', default: '', description: 'Required iss claim of tokens, when set' },
+  'jwt-allow-no-exp': {
+    type: 'boolean',
+    default: false,
+    description:
+      'Accept JWTs without an exp claim (never expiring); off by default, so a leaked token does not work for good',
+  },
   'auth-url': {
     type: 'string',
     default: '',
@@ -544,6 +550,9 @@ function checkAuthOptions(config: Config): void {
   }
   if (config.auth !== 'jwt' && keys.length > 0) {
     throw new ConfigError(`${keys[0]?.[0]} is set but --auth is ${config.auth}; add --auth jwt`);
+  }
+  if (config.auth !== 'jwt' && config.jwtAllowNoExp) {
+    throw new ConfigError(`--jwt-allow-no-exp is set but --auth is ${config.auth}; add --auth jwt`);
   }
   if (config.auth === 'webhook' && !/^https?:\/\/\S+$/i.test(config.authUrl)) {
     throw new ConfigError('--auth webhook: --auth-url must be an http(s) URL');

@@ -54,6 +54,7 @@ export class IdentifyStep {
     session.username = name.value;
     session.usernameKey = key;
     session.allowedRooms = identity.rooms ?? null;
+    session.authExpiresAt = identity.expiresAt ?? 0;
     session.state = 'identified';
     clearIdentifyTimer(session);
     this.registry.sessions.set(peerId, session);

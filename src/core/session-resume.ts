@@ -54,6 +54,8 @@ export class SessionResume {
     private readonly backend: Backend & ResumeSupport,
     private readonly logger: Logger,
     readonly options: ResumeOptions,
+    /** The clock credentials expire by (ms since the epoch); tests pass their own. */
+    private readonly now: () => number = Date.now,
   ) {
     this.held = new HeldSessions(options.queue, (held, dropped) => this.overflow(held, dropped));
   }
@@ -106,6 +108,7 @@ export class SessionResume {
       tokenKey: session.resumeTokenKey,
       aliasKey: session.previousResumeTokenKey || null,
     };
+    if (session.authExpiresAt !== 0) record.authExpiresAt = session.authExpiresAt;
     const replay = session.replay ?? this.newLog();
     const held = this.start(record, replay, [], session.log);
     // A join or leave may be running: the record is saved with the room it settles on.
@@ -140,6 +143,14 @@ export class SessionResume {
       if (!state) {
         await this.endPeer(record);
         throw new SignalError('UNAUTHORIZED', 'The session can no longer be resumed');
+      }
+      if (record.authExpiresAt !== undefined && this.now() >= record.authExpiresAt) {
+        // The hold is released (its state fetched): the peer ends here, as after its grace period.
+        await this.endPeer(record);
+        throw new SignalError(
+          'UNAUTHORIZED',
+          `Cannot resume: the session's credentials expired at ${new Date(record.authExpiresAt).toISOString()}; identify again with a fresh token`,
+        );
       }
       const replay = new ReplayLog(this.options.replay, state.inCount, state.outCount, state.replay);
       const missing = received === undefined ? [] : replay.missing(received);

@@ -37,6 +37,8 @@ export class Session implements RateState, SessionHandle {
   token = '';
   /** Rooms the peer's credentials allow (`null`: any). */
   allowedRooms: readonly string[] | null = null;
+  /** When the peer's credentials expire (ms since the epoch; 0: never): no resume after it. */
+  authExpiresAt = 0;
   /** Frames that arrived while an async step (identify, join, leave) ran; `null` when idle. */
   pending: QueuedFrame[] | null = null;
   /** The running async step, so cleanup waits for it. */
