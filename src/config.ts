@@ -236,6 +236,22 @@ export const OPTIONS = {
     description:
       'Messages one connection may send in a burst; a sender that floods past another burst is closed (1008)',
   },
+  'max-room-changes-per-second': {
+    type: 'integer',
+    default: 2,
+    min: 1,
+    max: 10_000_000,
+    description:
+      'JOIN_ROOM/LEAVE_ROOM one connection may keep sending per second (each is announced to the whole room); more get RATE_LIMITED',
+  },
+  'room-change-burst': {
+    type: 'integer',
+    default: 10,
+    min: 1,
+    max: 10_000_000,
+    description:
+      'Room changes one connection may make at once: a join plus a few quick room switches and a rejoin fit',
+  },
   'max-invalid-messages': {
     type: 'integer',
     default: 20,

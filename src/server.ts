@@ -85,6 +85,7 @@ export async function attachSignaling(
       burst: full.messageBurst,
       maxInvalid: full.maxInvalidMessages,
       invalidWindowMs: 5000,
+      roomChanges: { perSecond: full.maxRoomChangesPerSecond, burst: full.roomChangeBurst },
     },
     authenticate: deps.authenticate ?? (await authenticatorFromConfig(full, logger)),
     resume: {
