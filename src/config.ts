@@ -119,6 +119,30 @@ export const OPTIONS = {
     max: 64 * 1024 * 1024,
     description: 'Bytes of recent frames kept per client for replay on resume',
   },
+  'resume-max-held': {
+    type: 'integer',
+    default: 10_000,
+    min: 1,
+    max: 10_000_000,
+    description:
+      'Peers this node holds for resume at once (as many as --max-connections, so a blip of the whole node is held); a new hold ends the oldest',
+  },
+  'resume-max-held-per-ip': {
+    type: 'integer',
+    default: 1000,
+    min: 1,
+    max: 10_000_000,
+    description:
+      'Held peers whose connection came from one IP (room for a Wi-Fi blip of 500+ users behind one NAT); a new hold ends its oldest',
+  },
+  'resume-memory-bytes': {
+    type: 'integer',
+    default: 64 * 1024 * 1024,
+    min: 64 * 1024,
+    max: 1024 * 1024 * 1024 * 1024,
+    description:
+      'Bytes the replay logs and queues of all held peers may keep (idle ones keep next to none); beyond it the oldest queued frames are dropped (QUEUE_OVERFLOW), then the oldest holds end',
+  },
   'on-duplicate-username': {
     type: 'enum',
     default: 'reject',
@@ -541,6 +565,11 @@ export function checkCombinations(config: Config): void {
   }
   if (config.turnSecret.length > 0 && config.turnUrls.length === 0) {
     throw new ConfigError('--turn-secret: needs --turn-urls to hand out');
+  }
+  if (config.resumeMemoryBytes < config.resumeReplayBytes + config.resumeQueueBytes) {
+    throw new ConfigError(
+      '--resume-memory-bytes: must hold at least one full replay log and queue (--resume-replay-bytes + --resume-queue-bytes)',
+    );
   }
   if (config.heartbeatTimeoutMs > config.heartbeatIntervalMs * 10) {
     throw new ConfigError('--heartbeat-timeout-ms: must not exceed ten heartbeat intervals');

@@ -92,6 +92,11 @@ export async function attachSignaling(
       graceMs: full.resumeGraceMs,
       queue: { maxMessages: full.resumeQueueMessages, maxBytes: full.resumeQueueBytes },
       replay: { maxFrames: full.resumeReplayFrames, maxBytes: full.resumeReplayBytes },
+      held: {
+        maxHeld: full.resumeMaxHeld,
+        maxHeldPerIp: full.resumeMaxHeldPerIp,
+        maxBytes: full.resumeMemoryBytes,
+      },
     },
     onDuplicateUsername: full.onDuplicateUsername,
     observer: metrics ?? undefined,

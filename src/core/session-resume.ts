@@ -8,7 +8,13 @@
 import type { Logger } from 'pino';
 import type { Backend, HeldState, ResumeRecord, ResumeSupport } from '../backend/backend.js';
 import { encodeError } from '../protocol/encode.js';
-import { HeldSessions, type HeldSession, type QueueBounds } from './held-sessions.js';
+import {
+  HeldSessions,
+  type EvictionCause,
+  type HeldLimits,
+  type HeldSession,
+  type QueueBounds,
+} from './held-sessions.js';
 import { ReplayLog, type ReplayBounds } from './replay-log.js';
 import { newResumeToken, resumeTokenKey } from './resume-token.js';
 import type { Session } from './session.js';
@@ -19,7 +25,16 @@ export interface ResumeOptions {
   graceMs: number;
   queue: QueueBounds;
   replay: ReplayBounds;
+  /** Limits on all holds of the node; default {@link DEFAULT_HELD_LIMITS}. */
+  held?: HeldLimits;
 }
+
+/** The limits on holds when none are given: those of the config's defaults. */
+export const DEFAULT_HELD_LIMITS: HeldLimits = {
+  maxHeld: 10_000,
+  maxHeldPerIp: 1000,
+  maxBytes: 64 * 1024 * 1024,
+};
 
 /** What a successful takeover hands to the core for the new connection. */
 export interface TakenOver {
@@ -48,7 +63,7 @@ export class SessionResume {
   private readonly live = new Map<string, Session>();
   /** Running expiries and evictions, so shutdown can wait for them. */
   private readonly tasks = new Set<Promise<void>>();
-  private counts = { holds: 0, resumes: 0, expiries: 0, overflows: 0 };
+  private counts = { holds: 0, resumes: 0, expiries: 0, overflows: 0, evictions: 0 };
 
   constructor(
     private readonly backend: Backend & ResumeSupport,
@@ -57,7 +72,12 @@ export class SessionResume {
     /** The clock credentials expire by (ms since the epoch); tests pass their own. */
     private readonly now: () => number = Date.now,
   ) {
-    this.held = new HeldSessions(options.queue, (held, dropped) => this.overflow(held, dropped));
+    this.held = new HeldSessions(
+      options.queue,
+      options.held ?? DEFAULT_HELD_LIMITS,
+      (held, dropped) => this.overflow(held, dropped),
+      (held, cause) => this.endEvicted(held, cause),
+    );
   }
 
   /** True when sessions get resume tokens and are held after a drop. */
@@ -110,7 +130,7 @@ export class SessionResume {
     };
     if (session.authExpiresAt !== 0) record.authExpiresAt = session.authExpiresAt;
     const replay = session.replay ?? this.newLog();
-    const held = this.start(record, replay, [], session.log);
+    const held = this.start(record, replay, session.info.ip, [], session.log);
     // A join or leave may be running: the record is saved with the room it settles on.
     held.ready = (session.busy ?? Promise.resolve()).then(() => {
       held.record.roomId = session.roomId;
@@ -169,15 +189,18 @@ export class SessionResume {
     }
   }
 
-  /** The connection that took a peer over died before it was answered: hold the peer again under the old token. */
-  holdAgain(taken: TakenOver, log: Logger): void {
+  /**
+   * The connection that took a peer over (from `ip`) died before it was answered: hold the peer
+   * again under the old token.
+   */
+  holdAgain(taken: TakenOver, ip: string, log: Logger): void {
     // The client still has only the token it used: the record answers to it again.
     const used = resumeTokenKey(taken.token);
     const record: ResumeRecord = {
       ...taken.record,
       aliasKey: used === taken.record.tokenKey ? null : used,
     };
-    const held = this.start(record, taken.replay, taken.queued, log);
+    const held = this.start(record, taken.replay, ip, taken.queued, log);
     held.ready = this.save(held, log);
   }
 
@@ -227,9 +250,7 @@ export class SessionResume {
   }
 
   /** Sizes and counters, for stats and leak checks. */
-  stats(): {
-    held: number;
-    queued: number;
+  stats(): ReturnType<HeldSessions['size']> & {
     live: number;
     adopting: number;
     tasks: number;
@@ -245,8 +266,14 @@ export class SessionResume {
 
   // ---------------------------------------------------------------------------------------------
 
-  private start(record: ResumeRecord, replay: ReplayLog, queued: string[], log: Logger): HeldSession {
-    const held = this.held.add(record, replay, queued);
+  private start(
+    record: ResumeRecord,
+    replay: ReplayLog,
+    ip: string,
+    queued: string[],
+    log: Logger,
+  ): HeldSession {
+    const held = this.held.add(record, replay, ip, queued);
     this.counts.holds++;
     held.timer = setTimeout(() => this.track(this.expire(held, log)), this.options.graceMs);
     held.timer.unref();
@@ -299,6 +326,27 @@ export class SessionResume {
     }
     if (record.aliasKey) await this.backend.takeResume(record.aliasKey);
     return record;
+  }
+
+  /**
+   * A limit on holds ended `held` (already removed from the held peers): end the peer for good, as
+   * at the end of its grace period, unless a resume took its record first (the resumer then finds
+   * no held state and ends it).
+   */
+  private endEvicted(held: HeldSession, cause: EvictionCause): void {
+    this.counts.evictions++;
+    this.track(
+      (async () => {
+        await held.ready;
+        const record = await this.claim(held.record.tokenKey);
+        if (!record) return;
+        await this.endPeer(held.record);
+        this.logger.info(
+          { peerId: held.record.peerId, ip: held.ip, cause },
+          'held peer ended: too many held peers or too much held memory',
+        );
+      })(),
+    );
   }
 
   /** Remove a peer for good: its room is told once, its username freed. */

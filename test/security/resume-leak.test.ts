@@ -20,7 +20,13 @@ const MiB = 1024 * 1024;
 const BIG_SDP = `v=0\r\n${'a=x-padding:'.padEnd(40_000, 'x')}\r\n`;
 
 /** Collections of the core and backend; the `resume.*` counters (holds, resumes…) only grow. */
-const COUNTERS = new Set(['resume.holds', 'resume.resumes', 'resume.expiries', 'resume.overflows']);
+const COUNTERS = new Set([
+  'resume.holds',
+  'resume.resumes',
+  'resume.expiries',
+  'resume.overflows',
+  'resume.evictions',
+]);
 const sizesOf = (all: Record<string, number>) =>
   Object.fromEntries(Object.entries(all).filter(([k]) => !COUNTERS.has(k)));
 
