@@ -7,7 +7,6 @@
  */
 import type { Logger } from 'pino';
 import type { Backend, HeldState, ResumeRecord, ResumeSupport } from '../backend/backend.js';
-import { encodeError } from '../protocol/encode.js';
 import {
   HeldSessions,
   type EvictionCause,
@@ -16,6 +15,7 @@ import {
   type QueueBounds,
 } from './held-sessions.js';
 import { ReplayLog, type ReplayBounds } from './replay-log.js';
+import { reportDropped } from './queue-overflow.js';
 import { newResumeToken, resumeTokenKey } from './resume-token.js';
 import type { Session } from './session.js';
 import { SignalError } from './signal-error.js';
@@ -52,8 +52,6 @@ export interface TakenOver {
 /** After a taken record, how long the holder keeps the queue for the resuming node to fetch. */
 const HANDOVER_WAIT_MS = 10_000;
 
-const EVENT_TYPES = new Set(['NEW_PEER_IN_ROOM', 'PEER_LEFT_ROOM', 'ROOM_MEMBERS']);
-
 /** Holds dropped peers of this node and resumes peers presenting a token. */
 export class SessionResume {
   private readonly held: HeldSessions;
@@ -75,7 +73,10 @@ export class SessionResume {
     this.held = new HeldSessions(
       options.queue,
       options.held ?? DEFAULT_HELD_LIMITS,
-      (held, dropped) => this.overflow(held, dropped),
+      (held, dropped) => {
+        this.counts.overflows++;
+        reportDropped(held, dropped, backend);
+      },
       (held, cause) => this.endEvicted(held, cause),
     );
   }
@@ -223,14 +224,7 @@ export class SessionResume {
     const held = this.held.get(peerId);
     if (!held) return false;
     this.held.remove(held);
-    this.track(
-      (async () => {
-        await held.ready;
-        await this.claim(held.record.tokenKey);
-        await this.endPeer(held.record);
-        this.logger.info({ peerId }, 'held peer replaced by a newer connection');
-      })(),
-    );
+    this.endHeld(held, () => this.logger.info({ peerId }, 'held peer replaced by a newer connection'));
     return true;
   }
 
@@ -238,13 +232,7 @@ export class SessionResume {
   async endAll(): Promise<void> {
     for (const held of this.held.all()) {
       this.held.remove(held);
-      this.track(
-        (async () => {
-          await held.ready;
-          await this.claim(held.record.tokenKey);
-          await this.endPeer(held.record);
-        })(),
-      );
+      this.endHeld(held);
     }
     await Promise.all([...this.tasks]);
   }
@@ -328,23 +316,29 @@ export class SessionResume {
     return record;
   }
 
-  /**
-   * A limit on holds ended `held` (already removed from the held peers): end the peer for good, as
-   * at the end of its grace period, unless a resume took its record first (the resumer then finds
-   * no held state and ends it).
-   */
+  /** A limit on holds ended `held` (already removed from the held peers). */
   private endEvicted(held: HeldSession, cause: EvictionCause): void {
     this.counts.evictions++;
+    this.endHeld(held, () =>
+      this.logger.info(
+        { peerId: held.record.peerId, ip: held.ip, cause },
+        'held peer ended: too many held peers or too much held memory',
+      ),
+    );
+  }
+
+  /**
+   * End a hold already removed from the held peers for good, as at the end of its grace period
+   * (then call `ended`), unless a resume took its record first: the resumer then finds no held
+   * state and ends the peer itself.
+   */
+  private endHeld(held: HeldSession, ended?: () => void): void {
     this.track(
       (async () => {
         await held.ready;
-        const record = await this.claim(held.record.tokenKey);
-        if (!record) return;
+        if (!(await this.claim(held.record.tokenKey))) return;
         await this.endPeer(held.record);
-        this.logger.info(
-          { peerId: held.record.peerId, ip: held.ip, cause },
-          'held peer ended: too many held peers or too much held memory',
-        );
+        ended?.();
       })(),
     );
   }
@@ -354,29 +348,6 @@ export class SessionResume {
     const peer = { id: record.peerId, username: record.username };
     if (record.roomId !== null) await this.backend.leaveRoom(record.roomId, peer);
     await this.backend.releaseUsername(record.usernameKey, record.peerId);
-  }
-
-  private overflow(held: HeldSession, dropped: string): void {
-    this.counts.overflows++;
-    let parsed: { type?: string; fromPeerId?: string };
-    try {
-      parsed = JSON.parse(dropped) as { type?: string; fromPeerId?: string };
-    } catch {
-      return;
-    }
-    const type = parsed.type ?? 'message';
-    if (EVENT_TYPES.has(type)) {
-      held.lostEvents = true;
-      return;
-    }
-    const roomId = held.record.roomId;
-    if (typeof parsed.fromPeerId !== 'string' || roomId === null) return;
-    const frame = encodeError(
-      'QUEUE_OVERFLOW',
-      `Peer '${held.record.peerId}' is reconnecting and its queue is full; your oldest ${type} to it was dropped`,
-      type,
-    );
-    this.backend.relay(roomId, parsed.fromPeerId, frame);
   }
 
   private track(task: Promise<void>): void {
