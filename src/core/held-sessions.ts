@@ -9,11 +9,11 @@
  * then the oldest holds end). A hold ended by a limit is handed to `onEvict`.
  */
 import type { HeldState, ResumeRecord } from '../backend/backend.js';
-import { HeldBudget, type BudgetedQueue } from './held-budget.js';
+import { BudgetedQueue, HeldBudget } from './held-budget.js';
 import type { ReplayLog } from './replay-log.js';
 
 /** One held peer. */
-export interface HeldSession extends BudgetedQueue {
+export interface HeldSession {
   /** Who the peer is; `roomId` is final once `ready` resolves (a step may be running at the drop). */
   readonly record: ResumeRecord;
   readonly replay: ReplayLog;
@@ -21,8 +21,8 @@ export interface HeldSession extends BudgetedQueue {
   readonly ip: string;
   /** Resolves once the record is saved (or the hold given up). */
   ready: Promise<void>;
-  readonly queued: string[];
-  queuedBytes: number;
+  /** What arrived for the peer meanwhile, in the node's budget. */
+  readonly queue: BudgetedQueue<HeldSession>;
   /** The replay log's bytes when the hold began, as counted in the budget. */
   readonly replayBytes: number;
   lostEvents: boolean;
@@ -81,14 +81,12 @@ export class HeldSessions {
       replay,
       ip,
       ready: Promise.resolve(),
-      queued: [],
-      queuedBytes: 0,
-      queuedTotal: 0,
+      queue: new BudgetedQueue<HeldSession>(null),
       replayBytes: replay.bytes,
-      held: true,
       lostEvents: false,
       timer: null,
     };
+    held.queue.owner = held;
     this.held.set(record.peerId, held);
     let holds = this.byIp.get(ip);
     if (!holds) this.byIp.set(ip, (holds = new Set()));
@@ -118,14 +116,15 @@ export class HeldSessions {
   release(peerId: string): HeldState | null {
     const held = this.held.get(peerId);
     if (!held) return null;
-    this.remove(held);
-    return {
+    const state: HeldState = {
       inCount: held.replay.inCount,
       outCount: held.replay.outCount,
       replay: held.replay.tail(),
-      queued: held.queued,
+      queued: held.queue.frames,
       lostEvents: held.lostEvents,
     };
+    this.remove(held);
+    return state;
   }
 
   /** Forget a held peer (only if `held` is still the entry for its id) and clear its timer. */
@@ -137,9 +136,8 @@ export class HeldSessions {
     const holds = this.byIp.get(held.ip);
     holds?.delete(held);
     if (holds?.size === 0) this.byIp.delete(held.ip);
-    held.held = false;
     this.budget.release(held.replayBytes);
-    this.budget.dequeued(held.queued.length, held.queuedBytes);
+    this.budget.detach(held.queue);
   }
 
   /** Every held peer (a copy, safe to iterate while removing). */
@@ -150,7 +148,7 @@ export class HeldSessions {
   /** How many peers are held, how many frames wait for them, and what the budget counts. */
   size(): { held: number; queued: number; heldIps: number; budgetBytes: number; budgetEntries: number } {
     let queued = 0;
-    for (const h of this.held.values()) queued += h.queued.length;
+    for (const h of this.held.values()) queued += h.queue.frames.length;
     return {
       held: this.held.size,
       queued,
@@ -162,14 +160,11 @@ export class HeldSessions {
 
   /** Queue a frame within the peer's own bounds (its oldest frames make room). */
   private push(held: HeldSession, frame: string): void {
-    const bytes = Buffer.byteLength(frame);
-    held.queued.push(frame);
-    held.queuedBytes += bytes;
-    held.queuedTotal++;
-    this.budget.queued(held, bytes);
+    const queue = held.queue;
+    this.budget.push(queue, frame);
     while (
-      held.queued.length > this.bounds.maxMessages ||
-      (held.queuedBytes > this.bounds.maxBytes && held.queued.length > 1)
+      queue.frames.length > this.bounds.maxMessages ||
+      (queue.bytes > this.bounds.maxBytes && queue.frames.length > 1)
     ) {
       this.dropOldest(held);
     }
@@ -182,7 +177,7 @@ export class HeldSessions {
    */
   private trim(spare: HeldSession | null): void {
     while (this.budget.over) {
-      const oldest = this.budget.oldest();
+      const oldest = this.budget.oldest()?.owner;
       if (oldest) {
         this.dropOldest(oldest);
         continue;
@@ -199,11 +194,7 @@ export class HeldSessions {
   }
 
   private dropOldest(held: HeldSession): void {
-    const dropped = held.queued.shift() as string;
-    const bytes = Buffer.byteLength(dropped);
-    held.queuedBytes -= bytes;
-    this.budget.dequeued(1, bytes);
-    this.onOverflow(held, dropped);
+    this.onOverflow(held, this.budget.shift(held.queue));
   }
 
   private evict(held: HeldSession, cause: EvictionCause): void {
