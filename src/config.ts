@@ -125,7 +125,7 @@ export const OPTIONS = {
     min: 1,
     max: 10_000_000,
     description:
-      'Peers this node holds for resume at once (as many as --max-connections, so a blip of the whole node is held); a new hold ends the oldest',
+      'Peers this node holds for resume (as many as --max-connections: a blip of the whole node is held); a new hold ends the oldest',
   },
   'resume-max-held-per-ip': {
     type: 'integer',
@@ -133,7 +133,7 @@ export const OPTIONS = {
     min: 1,
     max: 10_000_000,
     description:
-      'Held peers whose connection came from one IP (room for a Wi-Fi blip of 500+ users behind one NAT); a new hold ends its oldest',
+      'Held peers from one IP (room for a Wi-Fi blip of 500+ users behind one NAT); a new hold ends its oldest',
   },
   'resume-memory-bytes': {
     type: 'integer',
@@ -141,7 +141,7 @@ export const OPTIONS = {
     min: 64 * 1024,
     max: 1024 * 1024 * 1024 * 1024,
     description:
-      'Bytes the replay logs and queues of all held peers may keep (idle ones keep next to none); beyond it the oldest queued frames are dropped (QUEUE_OVERFLOW), then the oldest holds end',
+      'Bytes of replay logs and queues of all held peers (idle ones keep ~3 KiB); over it the oldest frames go (QUEUE_OVERFLOW), then holds',
   },
   'on-duplicate-username': {
     type: 'enum',
@@ -266,7 +266,7 @@ export const OPTIONS = {
     min: 1,
     max: 10_000_000,
     description:
-      'JOIN_ROOM/LEAVE_ROOM one connection may keep sending per second (each is announced to the whole room); more get RATE_LIMITED',
+      'Room changes (JOIN_ROOM/LEAVE_ROOM, each announced to the whole room) per second and connection; more get RATE_LIMITED',
   },
   'room-change-burst': {
     type: 'integer',
