@@ -5,6 +5,7 @@
  */
 import type { IceCandidate, PeerInfo } from '../src/protocol/messages.js';
 import { SignalroomError } from './errors.js';
+import { LinkControl } from './link-control.js';
 import type { SignalMessage } from './signaling-types.js';
 import {
   globalPeerConnection,
@@ -40,6 +41,8 @@ export interface LinkObserver {
   beforeIceRestart(link: PeerLink): Promise<void>;
   /** An ICE restart was started, and why. */
   iceRestart(link: PeerLink, reason: IceRestartReason): void;
+  /** The remote said over the connection itself which peer id it has now (`ask`: it wants ours). */
+  remotePeerId(link: PeerLink, peerId: string, ask: boolean): void;
 }
 
 /** Why an ICE restart was started: the connection `failed`, stayed `disconnected` too long, or the app asked. */
@@ -100,6 +103,7 @@ export class PeerLink {
   private readonly restartDisconnectedAfterMs: number;
   private disconnectedTimer: ReturnType<typeof setTimeout> | null = null;
   private restarting = false;
+  private readonly control: LinkControl;
 
   constructor(
     /** The remote peer (its id changes when it rejoins after a server restart: {@link rekey}). */
@@ -124,14 +128,31 @@ export class PeerLink {
     this.pc.onconnectionstatechange = () => this.onConnectionState();
     this.pc.ondatachannel = ({ channel }) => this.observer.channel(this, channel);
     this.pc.ontrack = (event) => this.observer.track(this, event);
+    this.control = new LinkControl(this.pc, (id, ask) => this.observer.remotePeerId(this, id, ask));
   }
 
   /**
-   * The remote peer came back under a new id (it re-identified after a server restart): signals go
-   * to the new id from now on. Politeness stays as computed from the first ids, as on the other side.
+   * The remote peer came back under a new id (it re-identified after a server restart) and said so
+   * over this connection: signals go to the new id from now on. Politeness stays as computed from
+   * the first ids, as on the other side.
    */
   rekey(peer: PeerInfo): void {
     this.peer = peer;
+  }
+
+  /** Tell the remote, over the connection itself, our peer id (after a rejoin: `ask` for theirs). */
+  sendPeerId(peerId: string, ask: boolean): void {
+    this.control.sendPeerId(peerId, ask);
+  }
+
+  /** The peer id the remote last said it has over the connection, or `null`. */
+  get confirmedPeerId(): string | null {
+    return this.control.remotePeerId;
+  }
+
+  /** True when the connection is up and the remote could say its peer id over it. */
+  get canConfirm(): boolean {
+    return this.control.open && this.pc.connectionState === 'connected';
   }
 
   /** True when this side yields in a collision. */
@@ -217,6 +238,8 @@ export class PeerLink {
     if (this.closed) return;
     try {
       this.makingOffer = true;
+      // The control channel rides on the first negotiation, whatever started it.
+      this.control.create();
       await this.pc.setLocalDescription();
       const description = this.pc.localDescription;
       // If an incoming offer was applied meanwhile, this became an answer and the chain sends it.
@@ -257,6 +280,8 @@ export class PeerLink {
     }
     await this.flushCandidates();
     if (description.type === 'offer') {
+      // Created between the remote offer and our answer, so the answer carries it: no offer of our own.
+      this.control.create();
       await this.pc.setLocalDescription();
       const answer = this.pc.localDescription;
       if (answer && !this.closed) this.send.answer(answer);

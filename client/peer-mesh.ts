@@ -8,6 +8,7 @@ import { TypedEmitter } from './emitter.js';
 import type { SignalroomError } from './errors.js';
 import { IceServerRefresh } from './ice-server-refresh.js';
 import { iceServersUrlFor } from './ice-servers.js';
+import { KeptLinks } from './kept-links.js';
 import { PeerLink, type IceRestartReason, type LinkObserver } from './peer-link.js';
 import type { SignalingClient } from './signaling-client.js';
 import type { Identity, SignalMessage } from './signaling-types.js';
@@ -32,7 +33,8 @@ export interface PeerMeshEvents {
   'peer-removed': { peer: PeerInfo };
   /**
    * A kept connection now belongs to a new peer id: after a server restart both sides rejoined
-   * under new ids, and the connection (its data channels and media) was kept, matched by username.
+   * under new ids, and the connection (its data channels and media) was kept, because its remote
+   * confirmed the new id over the connection itself (never on the username alone).
    */
   'peer-rekeyed': { peer: PeerInfo; previousId: string };
   /** A data channel was opened by this side or announced by the peer (it may still be connecting). */
@@ -68,6 +70,12 @@ export interface PeerMeshOptions {
   iceServersRefreshRatio?: number;
   /** Restart ICE on a connection `disconnected` this long (ms, default 5000); 0: only when it `failed`. */
   restartDisconnectedAfterMs?: number;
+  /**
+   * After a rejoin, how long a peer announced under the name (or id) of a kept connection waits for
+   * that connection to confirm it is the same remote (ms, default 5000); unconfirmed, it gets a
+   * fresh connection and the kept one is closed.
+   */
+  keptLinkConfirmMs?: number;
   /** Other RTCPeerConnection settings. */
   rtcConfiguration?: Omit<RTCConfiguration, 'iceServers'>;
   /** The RTCPeerConnection implementation (default: the global one). */
@@ -77,8 +85,8 @@ export interface PeerMeshOptions {
 /** One RTCPeerConnection per other peer of the client's room. */
 export class PeerMesh extends TypedEmitter<PeerMeshEvents> {
   private readonly links = new Map<string, PeerLink>();
-  /** Connections kept through a rejoin, by username, until their peer is back under a new id. */
-  private readonly kept = new Map<string, PeerLink>();
+  /** Connections kept through a rejoin, until their remote confirms its new id over them. */
+  private readonly kept: KeptLinks;
   private readonly localTracks = new Map<MediaStreamTrack, MediaStream[]>();
   private readonly unsubscribe: Array<() => void>;
   private readonly ice: IceServerRefresh;
@@ -96,19 +104,22 @@ export class PeerMesh extends TypedEmitter<PeerMeshEvents> {
         url: () => this.options.iceServersUrl ?? iceServersUrlFor(client.url),
         token: () => client.apiToken,
         apply: (iceServers) => {
-          for (const link of [...this.links.values(), ...this.kept.values()]) link.setIceServers(iceServers);
+          for (const link of [...this.links.values(), ...this.kept.all()]) link.setIceServers(iceServers);
           this.emit('ice-servers', { iceServers });
         },
       },
       options.iceServersRefreshRatio ?? 0.8,
     );
+    this.kept = new KeptLinks(options.keptLinkConfirmMs ?? 5000, {
+      schedule: (task) => this.schedule(task),
+      handOver: (link, peer) => this.handOver(link, peer),
+      connectFresh: (peer, initiate) => this.createLink(peer, initiate),
+      discard: (link) => this.closeLink(link),
+    });
     const inOrder =
       <T>(handler: (payload: T) => void | Promise<void>) =>
-      (payload: T) => {
-        this.queue = this.queue
-          .then(() => (this.closed ? undefined : handler(payload)))
-          .catch(() => undefined);
-      };
+      (payload: T) =>
+        this.schedule(() => handler(payload));
     this.unsubscribe = [
       client.on(
         'identified',
@@ -186,9 +197,18 @@ export class PeerMesh extends TypedEmitter<PeerMeshEvents> {
     return this.ice.current;
   }
 
+  /** Run `task` after the events before it, unless the mesh is closed by then. */
+  private schedule(task: () => void | Promise<void>): void {
+    this.queue = this.queue.then(() => (this.closed ? undefined : task())).catch(() => undefined);
+  }
+
   private async onIdentified(identity: Identity): Promise<void> {
     // A resumed session keeps its peer id, room and connections; a new one is a new peer to everyone.
-    if (!identity.resumed) this.removeAll();
+    if (!identity.resumed) {
+      this.removeAll();
+      // Each kept connection tells its remote our new id, and asks for theirs.
+      for (const link of this.kept.all()) link.sendPeerId(identity.peerId, true);
+    }
     if (this.options.iceServers) {
       if (!identity.resumed) this.ice.use(this.options.iceServers);
     } else if (identity.iceServers) {
@@ -202,25 +222,35 @@ export class PeerMesh extends TypedEmitter<PeerMeshEvents> {
   private onMembers(members: PeerInfo[]): void {
     const present = new Set(members.map((m) => m.id));
     for (const id of [...this.links.keys()]) if (!present.has(id)) this.removePeer(id);
+    for (const id of this.kept.waitingIds()) if (!present.has(id)) this.kept.forget(id);
     // The newcomer starts the negotiation with everyone already there.
     for (const member of members) this.ensureLink(member, true);
   }
 
   private ensureLink(peer: PeerInfo, initiate: boolean): PeerLink | undefined {
-    const localId = this.client.peerId;
-    if (localId === null || peer.id === localId) return undefined;
+    if (this.client.peerId === null || peer.id === this.client.peerId) return undefined;
     const existing = this.links.get(peer.id);
     if (existing) return existing;
-    const kept = this.kept.get(peer.username);
+    const kept = this.kept.match(peer, initiate);
+    if (kept === 'waiting') return undefined;
     if (kept) {
-      // Back after a server restart under a new id: the connection that is up carries on.
-      this.kept.delete(peer.username);
-      const previousId = kept.peer.id;
-      kept.rekey(peer);
-      this.links.set(peer.id, kept);
-      this.emit('peer-rekeyed', { peer, previousId });
+      this.handOver(kept, peer);
       return kept;
     }
+    return this.createLink(peer, initiate);
+  }
+
+  /** A kept connection whose remote confirmed it is `peer` carries on as the link to `peer`. */
+  private handOver(link: PeerLink, peer: PeerInfo): void {
+    const previousId = link.peer.id;
+    link.rekey(peer);
+    this.links.set(peer.id, link);
+    this.emit('peer-rekeyed', { peer, previousId });
+  }
+
+  private createLink(peer: PeerInfo, initiate: boolean): PeerLink | undefined {
+    const localId = this.client.peerId;
+    if (localId === null || peer.id === localId || this.links.has(peer.id)) return this.links.get(peer.id);
     const client = this.client;
     // Signals go to the link's current peer id, which changes if the peer is rekeyed.
     const link: PeerLink = new PeerLink(
@@ -249,13 +279,20 @@ export class PeerMesh extends TypedEmitter<PeerMeshEvents> {
 
   private onSignal(message: SignalMessage): void {
     // Signals come only from peers of our room, and the server announces a peer before it can signal.
-    this.links.get(message.fromPeerId)?.handleSignal(message);
+    const link = this.links.get(message.fromPeerId);
+    if (link) link.handleSignal(message);
+    else this.kept.holdSignal(message);
   }
 
   private removePeer(peerId: string): void {
+    this.kept.forget(peerId);
     const link = this.links.get(peerId);
     if (!link) return;
     this.links.delete(peerId);
+    this.closeLink(link);
+  }
+
+  private closeLink(link: PeerLink): void {
     link.close();
     this.emit('peer-removed', { peer: link.peer });
   }
@@ -266,20 +303,12 @@ export class PeerMesh extends TypedEmitter<PeerMeshEvents> {
 
   /** The session is being re-created (server restart): keep every connection for its peer's return. */
   private keepAll(): void {
-    for (const link of this.links.values()) {
-      const stale = this.kept.get(link.peer.username);
-      if (stale && stale !== link) stale.close();
-      this.kept.set(link.peer.username, link);
-    }
+    for (const link of this.links.values()) this.kept.keep(link);
     this.links.clear();
   }
 
   private closeKept(): void {
-    for (const link of this.kept.values()) {
-      link.close();
-      this.emit('peer-removed', { peer: link.peer });
-    }
-    this.kept.clear();
+    for (const link of this.kept.clear()) this.closeLink(link);
   }
 
   private readonly observer: LinkObserver = {
@@ -298,5 +327,10 @@ export class PeerMesh extends TypedEmitter<PeerMeshEvents> {
         await this.ice.refresh();
     },
     iceRestart: (link, reason) => this.emit('ice-restart', { peer: link.peer, reason }),
+    remotePeerId: (link, peerId, ask) => {
+      const own = this.client.peerId;
+      if (ask && own !== null) link.sendPeerId(own, false);
+      this.schedule(() => this.kept.confirmed(link, peerId));
+    },
   };
 }

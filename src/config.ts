@@ -127,6 +127,30 @@ export const OPTIONS = {
     max: 64 * 1024 * 1024,
     description: 'Bytes of recent frames kept per client for replay on resume',
   },
+  'resume-max-held': {
+    type: 'integer',
+    default: 10_000,
+    min: 1,
+    max: 10_000_000,
+    description:
+      'Peers this node holds for resume (as many as --max-connections: a blip of the whole node is held); a new hold ends the oldest',
+  },
+  'resume-max-held-per-ip': {
+    type: 'integer',
+    default: 1000,
+    min: 1,
+    max: 10_000_000,
+    description:
+      'Held peers from one IP (room for a Wi-Fi blip of 500+ users behind one NAT); a new hold ends its oldest',
+  },
+  'resume-memory-bytes': {
+    type: 'integer',
+    default: 64 * 1024 * 1024,
+    min: 64 * 1024,
+    max: 1024 * 1024 * 1024 * 1024,
+    description:
+      'Bytes of replay logs and queues of all held peers (idle ones keep ~3 KiB); over it the oldest frames go (QUEUE_OVERFLOW), then holds',
+  },
   'on-duplicate-username': {
     type: 'enum',
     default: 'reject',
@@ -171,6 +195,12 @@ export const OPTIONS = {
   'jwks-file': { type: 'string', default: '', description: 'JWKS (JSON Web Key Set) file for --auth jwt' },
   'jwt-audience': { type: 'string', default: '', description: 'Required aud claim of tokens, when set' },
   'jwt-issuer': { type: 'string', default: '', description: 'Required iss claim of tokens, when set' },
+  'jwt-allow-no-exp': {
+    type: 'boolean',
+    default: false,
+    description:
+      'Accept JWTs without an exp claim (never expiring); off by default, so a leaked token does not work for good',
+  },
   'auth-url': {
     type: 'string',
     default: '',
@@ -262,6 +292,22 @@ export const OPTIONS = {
     max: 10_000_000,
     description:
       'Messages one connection may send in a burst; a sender that floods past another burst is closed (1008)',
+  },
+  'max-room-changes-per-second': {
+    type: 'integer',
+    default: 2,
+    min: 1,
+    max: 10_000_000,
+    description:
+      'Room changes (JOIN_ROOM/LEAVE_ROOM, each announced to the whole room) per second and connection; more get RATE_LIMITED',
+  },
+  'room-change-burst': {
+    type: 'integer',
+    default: 10,
+    min: 1,
+    max: 10_000_000,
+    description:
+      'Room changes one connection may make at once: a join plus a few quick room switches and a rejoin fit',
   },
   'max-invalid-messages': {
     type: 'integer',
@@ -557,6 +603,11 @@ export function checkCombinations(config: Config): void {
   if (config.httpHeadersTimeoutMs > config.httpRequestTimeoutMs) {
     throw new ConfigError('--http-headers-timeout-ms: must not exceed --http-request-timeout-ms');
   }
+  if (config.resumeMemoryBytes < config.resumeReplayBytes + config.resumeQueueBytes) {
+    throw new ConfigError(
+      '--resume-memory-bytes: must hold at least one full replay log and queue (--resume-replay-bytes + --resume-queue-bytes)',
+    );
+  }
   if (config.heartbeatTimeoutMs > config.heartbeatIntervalMs * 10) {
     throw new ConfigError('--heartbeat-timeout-ms: must not exceed ten heartbeat intervals');
   }
@@ -581,6 +632,9 @@ function checkAuthOptions(config: Config): void {
   }
   if (config.auth !== 'jwt' && keys.length > 0) {
     throw new ConfigError(`${keys[0]?.[0]} is set but --auth is ${config.auth}; add --auth jwt`);
+  }
+  if (config.auth !== 'jwt' && config.jwtAllowNoExp) {
+    throw new ConfigError(`--jwt-allow-no-exp is set but --auth is ${config.auth}; add --auth jwt`);
   }
   if (config.auth === 'webhook' && !/^https?:\/\/\S+$/i.test(config.authUrl)) {
     throw new ConfigError('--auth webhook: --auth-url must be an http(s) URL');

@@ -128,12 +128,18 @@ async function startSignaling(
       burst: full.messageBurst,
       maxInvalid: full.maxInvalidMessages,
       invalidWindowMs: 5000,
+      roomChanges: { perSecond: full.maxRoomChangesPerSecond, burst: full.roomChangeBurst },
     },
     authenticate: deps.authenticate ?? (await authenticatorFromConfig(full, logger)),
     resume: {
       graceMs: full.resumeGraceMs,
       queue: { maxMessages: full.resumeQueueMessages, maxBytes: full.resumeQueueBytes },
       replay: { maxFrames: full.resumeReplayFrames, maxBytes: full.resumeReplayBytes },
+      held: {
+        maxHeld: full.resumeMaxHeld,
+        maxHeldPerIp: full.resumeMaxHeldPerIp,
+        maxBytes: full.resumeMemoryBytes,
+      },
     },
     onDuplicateUsername: full.onDuplicateUsername,
     observer: metrics ?? undefined,

@@ -34,7 +34,12 @@ export class PeerList {
       {
         class: 'peer',
         testid: 'peer-item',
-        attrs: { 'data-username': username, 'data-state': 'new', 'data-channel': 'closed' },
+        attrs: {
+          'data-username': username,
+          'data-peer-id': id,
+          'data-state': 'new',
+          'data-channel': 'closed',
+        },
       },
       avatar,
       h('span', { class: 'peer-name', text: username }),
@@ -65,6 +70,7 @@ export class PeerList {
     if (!item) return;
     this.items.delete(previousId);
     this.items.set(id, item);
+    item.dataset.peerId = id;
   }
 
   /** Remove a peer who left. */

@@ -25,6 +25,7 @@ export async function authenticatorFromConfig(
         }),
         audience: config.jwtAudience || undefined,
         issuer: config.jwtIssuer || undefined,
+        allowNoExp: config.jwtAllowNoExp,
       });
       break;
     case 'webhook':

@@ -27,6 +27,11 @@ export interface JwtOptions {
   audience?: string;
   /** Required `iss`, when set. */
   issuer?: string;
+  /**
+   * Accept tokens without `exp` (never expiring). Off by default: a leaked token without an expiry
+   * would work for good, and a held session could be resumed with it at any time.
+   */
+  allowNoExp?: boolean;
 }
 
 /** Shortest accepted HS256 secret: 256 bits, as RFC 7518 asks for HMAC keys. */
@@ -68,6 +73,7 @@ export function createJwtAuthenticator(options: JwtOptions): Authenticator {
         audience: options.audience || undefined,
         issuer: options.issuer || undefined,
         clockTolerance: CLOCK_TOLERANCE_S,
+        requiredClaims: options.allowNoExp ? [] : ['exp'],
       });
       payload = verified.payload;
     } catch (err) {
@@ -92,12 +98,16 @@ function identityFrom(payload: JWTPayload, claimed: string): Identity {
       throw new SignalError('UNAUTHORIZED', 'The username differs from the one in the token');
     }
   }
+  const identity: Identity = { username: tokenName.value };
+  // Accepted until `exp` (with the same tolerance as here): a resume after that is refused.
+  if (typeof payload.exp === 'number') identity.expiresAt = (payload.exp + CLOCK_TOLERANCE_S) * 1000;
   const rooms = payload.rooms;
-  if (rooms === undefined) return { username: tokenName.value };
+  if (rooms === undefined) return identity;
   if (!Array.isArray(rooms) || !rooms.every((r) => typeof r === 'string')) {
     throw new SignalError('UNAUTHORIZED', 'The rooms claim must be a list of room ids');
   }
-  return { username: tokenName.value, rooms };
+  identity.rooms = rooms;
+  return identity;
 }
 
 function verificationKey(source: JwtKeySource): {
@@ -150,6 +160,8 @@ function algorithmsFor(key: KeyObject): string[] {
 /** A short reason for the client; never the token itself. */
 function describe(err: unknown): string {
   if (err instanceof errors.JWTExpired) return 'The token has expired';
+  if (err instanceof errors.JWTClaimValidationFailed && err.claim === 'exp' && err.reason === 'missing')
+    return 'The token has no expiry (exp claim); this server requires one';
   if (err instanceof errors.JWTClaimValidationFailed) return `The token's ${err.claim} claim is not accepted`;
   if (err instanceof errors.JOSEAlgNotAllowed)
     return 'The token is signed with an algorithm that is not accepted';

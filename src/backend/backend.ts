@@ -40,6 +40,11 @@ export interface ResumeRecord {
   roomId: string | null;
   /** Rooms the peer's credentials allow (`null`: any). */
   allowedRooms: readonly string[] | null;
+  /**
+   * When the peer's credentials expire (ms since the epoch; absent: never): a resume after it is
+   * refused. Optional, so records saved by nodes that predate it still resume.
+   */
+  authExpiresAt?: number;
   /** The node that holds the peer's queue and replay log. */
   nodeId: string;
   /** The key the record is saved under; taking it is what makes a resume or an expiry the owner. */

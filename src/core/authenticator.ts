@@ -14,6 +14,11 @@ export interface Identity {
   username: string;
   /** Rooms the peer may join; `null` or absent: any room. */
   rooms?: readonly string[] | null;
+  /**
+   * When the credentials stop being accepted (ms since the epoch, e.g. a JWT's `exp`); absent: never.
+   * A session held for resume cannot be resumed after it.
+   */
+  expiresAt?: number;
 }
 
 /** Resolve an identity or throw `SignalError('UNAUTHORIZED')`. */

@@ -21,7 +21,7 @@ export interface CoreOptions {
   authenticate?: Authenticator;
   /** Per-connection message limits (docs/security.md); absent: unlimited. */
   rateLimits?: RateLimits;
-  /** Clock for the limits (ms); tests pass their own. */
+  /** Clock for the limits and credential expiry (ms); tests pass their own. */
   now?: () => number;
   /** Session resume (docs/reliability.md); absent or `graceMs: 0`: off. */
   resume?: ResumeOptions;
@@ -41,7 +41,7 @@ export function createResume(options: CoreOptions): SessionResume {
     replay: { maxFrames: 64, maxBytes: 128 * 1024 },
   };
   const backend = options.backend;
-  if (supportsResume(backend)) return new SessionResume(backend, options.logger, settings);
+  if (supportsResume(backend)) return new SessionResume(backend, options.logger, settings, options.now);
   if (settings.graceMs > 0)
     options.logger.warn({ backend: backend.kind }, 'session resume is off: the backend does not support it');
   // Never used with graceMs 0, but typed: a backend without resume support cannot be reached.

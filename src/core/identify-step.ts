@@ -55,6 +55,7 @@ export class IdentifyStep {
     session.username = name.value;
     session.usernameKey = key;
     session.allowedRooms = identity.rooms ?? null;
+    session.authExpiresAt = identity.expiresAt ?? 0;
     session.state = 'identified';
     clearIdentifyTimer(session);
     this.registry.sessions.set(peerId, session);
@@ -88,7 +89,7 @@ export class IdentifyStep {
     }
     const taken = await this.resume.takeOver(token, received);
     if (session.isClosed()) {
-      this.resume.holdAgain(taken, session.log);
+      this.resume.holdAgain(taken, session.info.ip, session.log);
       return;
     }
     clearIdentifyTimer(session);

@@ -5,7 +5,7 @@
 import { CLOSE_CODES } from '../protocol/close-codes.js';
 import { ERROR_CODES, type ErrorCode } from '../protocol/error-codes.js';
 import type { CoreObserver } from './core-observer.js';
-import { countInvalidMessage, takeMessageToken, type RateLimits } from './rate-limit.js';
+import { countInvalidMessage, takeMessageToken, takeRoomChangeToken, type RateLimits } from './rate-limit.js';
 import type { Session } from './session.js';
 
 /** How the limiter answers and closes; the core supplies these once, not per connection. */
@@ -38,6 +38,17 @@ export class MessageLimiter {
       this.actions.reply(session, 'RATE_LIMITED', 'Too many messages; closing the connection');
       this.actions.close(session, CLOSE_CODES.POLICY.code, 'Too many messages');
     }
+    return false;
+  }
+
+  /**
+   * Take a room-change token for a JOIN_ROOM or LEAVE_ROOM; false when the session is over its
+   * room-change budget (the caller refuses the change with `RATE_LIMITED`).
+   */
+  admitRoomChange(session: Session): boolean {
+    const budget = this.limits?.roomChanges;
+    if (!budget || takeRoomChangeToken(session, this.now(), budget)) return true;
+    this.observer.rateLimited();
     return false;
   }
 

@@ -7,6 +7,9 @@
  *   of dropped messages before it slows down) is closed with 1008.
  * - Invalid messages: a leaky counter; more than `maxInvalid` within `invalidWindowMs` closes with 1008
  *   (`TOO_MANY_INVALID`).
+ * - Room changes (JOIN_ROOM, LEAVE_ROOM): a token bucket of their own, much smaller, because each one
+ *   is announced to every member of a room (one frame in, up to a room's worth out). A change
+ *   without a token is refused with `RATE_LIMITED`; it costs the sender nothing else.
  */
 
 /** The limits, from config. */
@@ -15,6 +18,25 @@ export interface RateLimits {
   burst: number;
   maxInvalid: number;
   invalidWindowMs: number;
+  /** Room changes per connection; absent: only the message bucket limits them. */
+  roomChanges?: RoomChangeLimits;
+}
+
+/** The room-change bucket: sustained changes per second, and how many may come at once. */
+export interface RoomChangeLimits {
+  perSecond: number;
+  burst: number;
+}
+
+/**
+ * The numbers a session keeps for its room-change budget (both start at 0, a full bucket). They
+ * live on the session, not the connection, so a budget can follow the peer (a resume).
+ */
+export interface RoomChangeState {
+  /** Room-change tokens left at `roomTokensAt`. */
+  roomTokens: number;
+  /** When `roomTokens` was last computed (ms); 0 before the first change. */
+  roomTokensAt: number;
 }
 
 /** The numbers a session keeps for its limits (all start at 0). */
@@ -36,9 +58,7 @@ export type RateVerdict = 'accept' | 'drop-and-warn' | 'drop' | 'close';
 
 /** Take a token for one message at time `now` (ms). */
 export function takeMessageToken(state: RateState, now: number, limits: RateLimits): RateVerdict {
-  const refill =
-    state.tokensAt === 0 ? limits.burst : ((now - state.tokensAt) * limits.messagesPerSecond) / 1000;
-  state.tokens = Math.min(limits.burst, state.tokens + refill);
+  state.tokens = refilled(state.tokens, state.tokensAt, now, limits.messagesPerSecond, limits.burst);
   state.tokensAt = now;
   // A flooding episode ends once the sender has let the bucket refill halfway.
   if (state.strikes > 0 && state.tokens >= limits.burst / 2) state.strikes = 0;
@@ -57,4 +77,19 @@ export function countInvalidMessage(state: RateState, now: number, limits: RateL
   state.invalidLevel = Math.max(0, state.invalidLevel - drained) + 1;
   state.invalidAt = now;
   return state.invalidLevel > limits.maxInvalid;
+}
+
+/** Take a token for one room change at time `now` (ms); false when the change must be refused. */
+export function takeRoomChangeToken(state: RoomChangeState, now: number, limits: RoomChangeLimits): boolean {
+  state.roomTokens = refilled(state.roomTokens, state.roomTokensAt, now, limits.perSecond, limits.burst);
+  state.roomTokensAt = now;
+  if (state.roomTokens < 1) return false;
+  state.roomTokens -= 1;
+  return true;
+}
+
+/** A bucket's tokens at `now`, refilled at `perSecond` since `at` (0: never used, so full), up to `burst`. */
+function refilled(tokens: number, at: number, now: number, perSecond: number, burst: number): number {
+  if (at === 0) return burst;
+  return Math.min(burst, tokens + ((now - at) * perSecond) / 1000);
 }

@@ -40,7 +40,7 @@ export class ReplayLog {
   private frames: Kept[] | null = null;
   private head = 0;
   private count = 0;
-  private bytes = 0;
+  private keptBytes = 0;
 
   constructor(
     private readonly bounds: ReplayBounds,
@@ -51,6 +51,11 @@ export class ReplayLog {
     this.inCount = inCount;
     this.outCount = outCount;
     for (const frame of frames) this.keep(kept(frame));
+  }
+
+  /** Bytes of the kept frames, as bounded by `maxBytes`. */
+  get bytes(): number {
+    return this.keptBytes;
   }
 
   /** A frame was sent to the client. */
@@ -87,7 +92,7 @@ export class ReplayLog {
       this.frames = null;
       this.head = 0;
       this.count = 0;
-      this.bytes = 0;
+      this.keptBytes = 0;
       return;
     }
     for (let i = 0; i < read; i++) this.dropOldest();
@@ -125,14 +130,14 @@ export class ReplayLog {
       frames[(this.head + this.count) % frames.length] = frame;
     }
     this.count++;
-    this.bytes += frame.length;
-    while (this.bytes > this.bounds.maxBytes && this.count > 1) this.dropOldest();
+    this.keptBytes += frame.length;
+    while (this.keptBytes > this.bounds.maxBytes && this.count > 1) this.dropOldest();
   }
 
   private dropOldest(): void {
     const frames = this.frames as Kept[];
     const oldest = frames[this.head] as Kept;
-    this.bytes -= oldest.length;
+    this.keptBytes -= oldest.length;
     frames[this.head] = EMPTY;
     this.head = (this.head + 1) % frames.length;
     this.count--;

@@ -24,6 +24,7 @@ export async function completeResume(
   session.usernameKey = record.usernameKey;
   session.roomId = record.roomId;
   session.allowedRooms = record.allowedRooms;
+  session.authExpiresAt = record.authExpiresAt ?? 0;
   session.state = 'identified';
   session.replay = replay;
   const resumeToken = resume.issueToken(session);

@@ -38,12 +38,17 @@ export class SessionRegistry {
     while (this.cleaning.size > 0) await Promise.all(this.cleaning);
   }
 
-  /** The connection was lost: hold the peer for resume, silently for its room. */
+  /**
+   * The connection was lost: hold the peer for resume, silently for its room. The session object
+   * leaves every index here: the hold keeps only its record, replay log and queue, and a resume
+   * gives the peer a new session (which a held one left in an index would outlive, with its log).
+   */
   hold(session: Session): void {
     session.state = 'held';
     clearIdentifyTimer(session);
     this.connections.delete(session);
     if (this.sessions.get(session.peerId) === session) this.sessions.delete(session.peerId);
+    this.forgetToken(session);
     this.resume.hold(session);
   }
 
@@ -68,13 +73,18 @@ export class SessionRegistry {
         session.log.warn({ err: (err as Error).message }, 'cleanup after disconnect failed');
       } finally {
         if (this.sessions.get(session.peerId) === session) this.sessions.delete(session.peerId);
-        if (session.token && this.byToken.get(session.token) === session) this.byToken.delete(session.token);
+        this.forgetToken(session);
       }
     });
     session.cleanedUp = done;
     this.cleaning.add(done);
     void done.finally(() => this.cleaning.delete(done));
     return done;
+  }
+
+  /** Take `session` out of the by-token index (if it is still the entry for its token). */
+  private forgetToken(session: Session): void {
+    if (session.token && this.byToken.get(session.token) === session) this.byToken.delete(session.token);
   }
 }
 

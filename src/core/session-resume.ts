@@ -7,9 +7,15 @@
  */
 import type { Logger } from 'pino';
 import type { Backend, HeldState, ResumeRecord, ResumeSupport } from '../backend/backend.js';
-import { encodeError } from '../protocol/encode.js';
-import { HeldSessions, type HeldSession, type QueueBounds } from './held-sessions.js';
+import {
+  HeldSessions,
+  type EvictionCause,
+  type HeldLimits,
+  type HeldSession,
+  type QueueBounds,
+} from './held-sessions.js';
 import { ReplayLog, type ReplayBounds } from './replay-log.js';
+import { reportDropped } from './queue-overflow.js';
 import { newResumeToken, resumeTokenKey } from './resume-token.js';
 import type { Session } from './session.js';
 import { SignalError } from './signal-error.js';
@@ -19,7 +25,16 @@ export interface ResumeOptions {
   graceMs: number;
   queue: QueueBounds;
   replay: ReplayBounds;
+  /** Limits on all holds of the node; default {@link DEFAULT_HELD_LIMITS}. */
+  held?: HeldLimits;
 }
+
+/** The limits on holds when none are given: those of the config's defaults. */
+export const DEFAULT_HELD_LIMITS: HeldLimits = {
+  maxHeld: 10_000,
+  maxHeldPerIp: 1000,
+  maxBytes: 64 * 1024 * 1024,
+};
 
 /** What a successful takeover hands to the core for the new connection. */
 export interface TakenOver {
@@ -37,8 +52,6 @@ export interface TakenOver {
 /** After a taken record, how long the holder keeps the queue for the resuming node to fetch. */
 const HANDOVER_WAIT_MS = 10_000;
 
-const EVENT_TYPES = new Set(['NEW_PEER_IN_ROOM', 'PEER_LEFT_ROOM', 'ROOM_MEMBERS']);
-
 /** Holds dropped peers of this node and resumes peers presenting a token. */
 export class SessionResume {
   private readonly held: HeldSessions;
@@ -48,14 +61,24 @@ export class SessionResume {
   private readonly live = new Map<string, Session>();
   /** Running expiries and evictions, so shutdown can wait for them. */
   private readonly tasks = new Set<Promise<void>>();
-  private counts = { holds: 0, resumes: 0, expiries: 0, overflows: 0 };
+  private counts = { holds: 0, resumes: 0, expiries: 0, overflows: 0, evictions: 0 };
 
   constructor(
     private readonly backend: Backend & ResumeSupport,
     private readonly logger: Logger,
     readonly options: ResumeOptions,
+    /** The clock credentials expire by (ms since the epoch); tests pass their own. */
+    private readonly now: () => number = Date.now,
   ) {
-    this.held = new HeldSessions(options.queue, (held, dropped) => this.overflow(held, dropped));
+    this.held = new HeldSessions(
+      options.queue,
+      options.held ?? DEFAULT_HELD_LIMITS,
+      (held, dropped) => {
+        this.counts.overflows++;
+        reportDropped(held, dropped, backend);
+      },
+      (held, cause) => this.endEvicted(held, cause),
+    );
   }
 
   /** True when sessions get resume tokens and are held after a drop. */
@@ -106,8 +129,9 @@ export class SessionResume {
       tokenKey: session.resumeTokenKey,
       aliasKey: session.previousResumeTokenKey || null,
     };
+    if (session.authExpiresAt !== 0) record.authExpiresAt = session.authExpiresAt;
     const replay = session.replay ?? this.newLog();
-    const held = this.start(record, replay, [], session.log);
+    const held = this.start(record, replay, session.info.ip, [], session.log);
     // A join or leave may be running: the record is saved with the room it settles on.
     held.ready = (session.busy ?? Promise.resolve()).then(() => {
       held.record.roomId = session.roomId;
@@ -141,6 +165,14 @@ export class SessionResume {
         await this.endPeer(record);
         throw new SignalError('UNAUTHORIZED', 'The session can no longer be resumed');
       }
+      if (record.authExpiresAt !== undefined && this.now() >= record.authExpiresAt) {
+        // The hold is released (its state fetched): the peer ends here, as after its grace period.
+        await this.endPeer(record);
+        throw new SignalError(
+          'UNAUTHORIZED',
+          `Cannot resume: the session's credentials expired at ${new Date(record.authExpiresAt).toISOString()}; identify again with a fresh token`,
+        );
+      }
       const replay = new ReplayLog(this.options.replay, state.inCount, state.outCount, state.replay);
       const missing = received === undefined ? [] : replay.missing(received);
       if (missing === null) {
@@ -158,15 +190,18 @@ export class SessionResume {
     }
   }
 
-  /** The connection that took a peer over died before it was answered: hold the peer again under the old token. */
-  holdAgain(taken: TakenOver, log: Logger): void {
+  /**
+   * The connection that took a peer over (from `ip`) died before it was answered: hold the peer
+   * again under the old token.
+   */
+  holdAgain(taken: TakenOver, ip: string, log: Logger): void {
     // The client still has only the token it used: the record answers to it again.
     const used = resumeTokenKey(taken.token);
     const record: ResumeRecord = {
       ...taken.record,
       aliasKey: used === taken.record.tokenKey ? null : used,
     };
-    const held = this.start(record, taken.replay, taken.queued, log);
+    const held = this.start(record, taken.replay, ip, taken.queued, log);
     held.ready = this.save(held, log);
   }
 
@@ -189,14 +224,7 @@ export class SessionResume {
     const held = this.held.get(peerId);
     if (!held) return false;
     this.held.remove(held);
-    this.track(
-      (async () => {
-        await held.ready;
-        await this.claim(held.record.tokenKey);
-        await this.endPeer(held.record);
-        this.logger.info({ peerId }, 'held peer replaced by a newer connection');
-      })(),
-    );
+    this.endHeld(held, () => this.logger.info({ peerId }, 'held peer replaced by a newer connection'));
     return true;
   }
 
@@ -204,21 +232,13 @@ export class SessionResume {
   async endAll(): Promise<void> {
     for (const held of this.held.all()) {
       this.held.remove(held);
-      this.track(
-        (async () => {
-          await held.ready;
-          await this.claim(held.record.tokenKey);
-          await this.endPeer(held.record);
-        })(),
-      );
+      this.endHeld(held);
     }
     await Promise.all([...this.tasks]);
   }
 
   /** Sizes and counters, for stats and leak checks. */
-  stats(): {
-    held: number;
-    queued: number;
+  stats(): ReturnType<HeldSessions['size']> & {
     live: number;
     adopting: number;
     tasks: number;
@@ -234,8 +254,14 @@ export class SessionResume {
 
   // ---------------------------------------------------------------------------------------------
 
-  private start(record: ResumeRecord, replay: ReplayLog, queued: string[], log: Logger): HeldSession {
-    const held = this.held.add(record, replay, queued);
+  private start(
+    record: ResumeRecord,
+    replay: ReplayLog,
+    ip: string,
+    queued: string[],
+    log: Logger,
+  ): HeldSession {
+    const held = this.held.add(record, replay, ip, queued);
     this.counts.holds++;
     held.timer = setTimeout(() => this.track(this.expire(held, log)), this.options.graceMs);
     held.timer.unref();
@@ -290,34 +316,38 @@ export class SessionResume {
     return record;
   }
 
+  /** A limit on holds ended `held` (already removed from the held peers). */
+  private endEvicted(held: HeldSession, cause: EvictionCause): void {
+    this.counts.evictions++;
+    this.endHeld(held, () =>
+      this.logger.info(
+        { peerId: held.record.peerId, ip: held.ip, cause },
+        'held peer ended: too many held peers or too much held memory',
+      ),
+    );
+  }
+
+  /**
+   * End a hold already removed from the held peers for good, as at the end of its grace period
+   * (then call `ended`), unless a resume took its record first: the resumer then finds no held
+   * state and ends the peer itself.
+   */
+  private endHeld(held: HeldSession, ended?: () => void): void {
+    this.track(
+      (async () => {
+        await held.ready;
+        if (!(await this.claim(held.record.tokenKey))) return;
+        await this.endPeer(held.record);
+        ended?.();
+      })(),
+    );
+  }
+
   /** Remove a peer for good: its room is told once, its username freed. */
   private async endPeer(record: ResumeRecord): Promise<void> {
     const peer = { id: record.peerId, username: record.username };
     if (record.roomId !== null) await this.backend.leaveRoom(record.roomId, peer);
     await this.backend.releaseUsername(record.usernameKey, record.peerId);
-  }
-
-  private overflow(held: HeldSession, dropped: string): void {
-    this.counts.overflows++;
-    let parsed: { type?: string; fromPeerId?: string };
-    try {
-      parsed = JSON.parse(dropped) as { type?: string; fromPeerId?: string };
-    } catch {
-      return;
-    }
-    const type = parsed.type ?? 'message';
-    if (EVENT_TYPES.has(type)) {
-      held.lostEvents = true;
-      return;
-    }
-    const roomId = held.record.roomId;
-    if (typeof parsed.fromPeerId !== 'string' || roomId === null) return;
-    const frame = encodeError(
-      'QUEUE_OVERFLOW',
-      `Peer '${held.record.peerId}' is reconnecting and its queue is full; your oldest ${type} to it was dropped`,
-      type,
-    );
-    this.backend.relay(roomId, parsed.fromPeerId, frame);
   }
 
   private track(task: Promise<void>): void {

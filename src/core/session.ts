@@ -1,7 +1,7 @@
 /** Per-connection state of the signaling core. Kept small: the capacity benchmark counts every field. */
 import type { Logger } from 'pino';
 import type { Connection, ConnectionInfo, SessionHandle } from './connection.js';
-import type { RateState } from './rate-limit.js';
+import type { RateState, RoomChangeState } from './rate-limit.js';
 import type { ReplayLog } from './replay-log.js';
 
 /** Stands for a binary frame in the pending queue, so its refusal keeps its place in the order. */
@@ -27,7 +27,7 @@ export interface SessionHost {
  * One client connection as the core sees it, and the transport's handle of it: the handle's
  * methods live on the prototype, so a connection costs no closures.
  */
-export class Session implements RateState, SessionHandle {
+export class Session implements RateState, RoomChangeState, SessionHandle {
   state: SessionState = 'new';
   peerId = '';
   username = '';
@@ -37,6 +37,8 @@ export class Session implements RateState, SessionHandle {
   token = '';
   /** Rooms the peer's credentials allow (`null`: any). */
   allowedRooms: readonly string[] | null = null;
+  /** When the peer's credentials expire (ms since the epoch; 0: never): no resume after it. */
+  authExpiresAt = 0;
   /** Frames that arrived while an async step (identify, join, leave) ran; `null` when idle. */
   pending: QueuedFrame[] | null = null;
   /** The running async step, so cleanup waits for it. */
@@ -50,6 +52,8 @@ export class Session implements RateState, SessionHandle {
   strikes = 0;
   invalidLevel = 0;
   invalidAt = 0;
+  roomTokens = 0;
+  roomTokensAt = 0;
   /**
    * The key (hash) of the current resume token ('' when resume is off); replaced at every resume.
    * The token itself is not kept: only its key is ever looked up, and it is already a map key.

@@ -36,6 +36,7 @@ export class SignalingCore implements LocalDelivery {
   /** The registry's peers by id, kept at hand: every delivery to a local peer looks it up. */
   private readonly sessions: Map<string, Session>;
   private readonly frames: FrameQueue;
+  private readonly limiter: MessageLimiter;
   private readonly identifyStep: IdentifyStep;
   private readonly resume: SessionResume;
   private readonly observer: CoreObserver;
@@ -52,7 +53,7 @@ export class SignalingCore implements LocalDelivery {
     this.registry = new SessionRegistry(options.backend, this.resume);
     this.sessions = this.registry.sessions;
     const refusals = new Refusals(this.observer, this.debug, this.registry);
-    const limiter = new MessageLimiter(
+    this.limiter = new MessageLimiter(
       options.rateLimits,
       options.now ?? Date.now,
       {
@@ -62,7 +63,7 @@ export class SignalingCore implements LocalDelivery {
       this.observer,
     );
     this.frames = new FrameQueue(
-      limiter,
+      this.limiter,
       refusals,
       this.registry,
       this.observer,
@@ -224,6 +225,10 @@ export class SignalingCore implements LocalDelivery {
     }
     if (session.state !== 'identified') throw new SignalError('NOT_IDENTIFIED');
     const backend = this.options.backend;
+    // Each room change is announced to a whole room: it has a budget of its own (rate-limit.ts).
+    if ((msg.type === 'JOIN_ROOM' || msg.type === 'LEAVE_ROOM') && !this.limiter.admitRoomChange(session)) {
+      throw new SignalError('RATE_LIMITED', 'Too many room changes (JOIN_ROOM, LEAVE_ROOM); slow down');
+    }
     switch (msg.type) {
       case 'JOIN_ROOM':
         this.frames.runStep(session, msg.type, () =>

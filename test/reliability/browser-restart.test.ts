@@ -1,8 +1,9 @@
 /**
  * A real server process restarts (SIGTERM, then a new process on the same port) under two headless
  * Chromium pages in a room of the demo: both show "reconnecting", their data channel keeps
- * working while the server is down, both come back (rejoined), and afterwards they renegotiate
- * the connection they kept to start video with the fake camera.
+ * working while the server is down, both come back (rejoined), each confirms its new peer id to
+ * the other over the connection they kept, and afterwards they renegotiate that connection to
+ * start video with the fake camera.
  */
 import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
@@ -37,6 +38,14 @@ test('server restart: pages come back, the data channel survives, video starts a
   await waitForChannel(bob, 'alice');
   await sendChat(alice, 'before the restart');
   await waitForChat(bob, 'alice', 'before the restart');
+  // Mark each page's entry for the other peer: a kept connection keeps its entry and takes the
+  // peer's new id (rekeyed); a fresh one would replace it.
+  const idsBefore = new Map<Page, string | null>();
+  for (const page of [alice, bob]) {
+    const item = page.getByTestId('peer-item');
+    await item.evaluate((el) => el.setAttribute('data-before-restart', ''));
+    idsBefore.set(page, await item.getAttribute('data-peer-id'));
+  }
 
   first.child.kill('SIGTERM');
   assert.equal(await first.exited, 0);
@@ -58,9 +67,14 @@ test('server restart: pages come back, the data channel survives, video starts a
   await waitForChat(bob, 'alice', 'after the restart');
   await sendChat(bob, 'still here');
   await waitForChat(alice, 'bob', 'still here');
-  // One entry per peer: the kept connection took the peer's new id.
-  assert.equal(await alice.locator('[data-testid="peer-item"]').count(), 1);
-  assert.equal(await bob.locator('[data-testid="peer-item"]').count(), 1);
+  // One entry per peer, the one from before, now under the peer's new id: the kept connection was
+  // handed over once the peer confirmed its new id over that connection.
+  for (const page of [alice, bob]) {
+    await page
+      .locator(`[data-testid="peer-item"][data-before-restart]:not([data-peer-id="${idsBefore.get(page)}"])`)
+      .waitFor();
+    assert.equal(await page.locator('[data-testid="peer-item"]').count(), 1);
+  }
 
   // Renegotiation through the new server: video over the connection that was kept.
   await alice.getByTestId('camera-toggle').click();

@@ -3,16 +3,21 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { SignJWT, exportJWK, type JWTPayload } from 'jose';
 import { startServer } from '../helpers/test-server.js';
-import { TestClient } from '../helpers/test-client.js';
+import { TestClient, identifiedClient } from '../helpers/test-client.js';
 import { defineConfig, checkCombinations, type Config } from '../../src/config.js';
+import { createJwtAuthenticator } from '../../src/auth/jwt.js';
+import type { Authenticator } from '../../src/core/authenticator.js';
+import { lastToken, resume, tryResume, waitUntil } from '../reliability/resume-helpers.js';
 import { expectRefused, identifyOutcome, tempFiles } from './helpers/auth.js';
 
 const SECRET = 'a-test-secret-that-is-long-enough-0123456789';
 const key = new TextEncoder().encode(SECRET);
 const now = () => Math.floor(Date.now() / 1000);
 
-function hs256(payload: JWTPayload, secret: Uint8Array = key): Promise<string> {
-  return new SignJWT(payload).setProtectedHeader({ alg: 'HS256' }).sign(secret);
+/** An HS256 token; it expires in ten minutes unless `payload` says otherwise or `withExp` is false. */
+function hs256(payload: JWTPayload, secret: Uint8Array = key, withExp = true): Promise<string> {
+  const claims = withExp ? { exp: now() + 600, ...payload } : payload;
+  return new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(secret);
 }
 
 /** An unsigned token (`alg: none`), the classic bypass attempt. */
@@ -107,7 +112,10 @@ test('--auth jwt with a PEM public key (RS256); an HS256 token signed with the p
   const pem = publicKey.export({ type: 'spki', format: 'pem' }) as string;
   const file = tempFiles(t)('public.pem', pem);
   const { wsUrl } = await startServer(t, { auth: 'jwt', jwtPublicKeyFile: file });
-  const rs256 = await new SignJWT({ sub: 'rsa-user' }).setProtectedHeader({ alg: 'RS256' }).sign(privateKey);
+  const rs256 = await new SignJWT({ sub: 'rsa-user' })
+    .setProtectedHeader({ alg: 'RS256' })
+    .setExpirationTime('10m')
+    .sign(privateKey);
   assert.equal(
     (await identifyOutcome(t, wsUrl, { username: 'rsa-user', token: rs256 })).answer.type,
     'AUTH_SUCCESS',
@@ -115,7 +123,10 @@ test('--auth jwt with a PEM public key (RS256); an HS256 token signed with the p
   const confused = await hs256({ sub: 'rsa-user2' }, new TextEncoder().encode(pem));
   await expectRefused(t, wsUrl, { username: 'rsa-user2', token: confused }, 'UNAUTHORIZED');
   const otherKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
-  const forged = await new SignJWT({ sub: 'rsa-user3' }).setProtectedHeader({ alg: 'RS256' }).sign(otherKey);
+  const forged = await new SignJWT({ sub: 'rsa-user3' })
+    .setProtectedHeader({ alg: 'RS256' })
+    .setExpirationTime('10m')
+    .sign(otherKey);
   await expectRefused(t, wsUrl, { username: 'rsa-user3', token: forged }, 'UNAUTHORIZED');
 });
 
@@ -125,7 +136,10 @@ test('--auth jwt with a JWKS file (ES256, matched by kid)', async (t) => {
   const file = tempFiles(t)('jwks.json', JSON.stringify({ keys: [jwk] }));
   const { wsUrl } = await startServer(t, { auth: 'jwt', jwksFile: file });
   const sign = (kid: string) =>
-    new SignJWT({ sub: `ec-${kid}` }).setProtectedHeader({ alg: 'ES256', kid }).sign(privateKey);
+    new SignJWT({ sub: `ec-${kid}` })
+      .setProtectedHeader({ alg: 'ES256', kid })
+      .setExpirationTime('10m')
+      .sign(privateKey);
   assert.equal(
     (await identifyOutcome(t, wsUrl, { username: 'ec-k1', token: await sign('k1') })).answer.type,
     'AUTH_SUCCESS',
@@ -155,8 +169,10 @@ test('auth option combinations are checked at start-up', () => {
   assert.throws(check({ auth: 'webhook' }), /--auth-url/);
   assert.throws(check({ auth: 'webhook', authUrl: 'ftp://x' }), /--auth-url/);
   assert.throws(check({ authUrl: 'http://x' }), /--auth webhook/);
+  assert.throws(check({ jwtAllowNoExp: true }), /--auth is none/);
   assert.doesNotThrow(check({ auth: 'jwt', jwtSecret: SECRET }));
   assert.equal(defineConfig().auth, 'none');
+  assert.equal(defineConfig().jwtAllowNoExp, false);
 });
 
 test('a short HS256 secret or a bad key file stops start-up', async (t) => {
@@ -171,4 +187,65 @@ test('a short HS256 secret or a bad key file stops start-up', async (t) => {
   await assert.rejects(createServer({ ...base, auth: 'jwt', jwksFile: write('bad.json', '{') }), /not JSON/);
   const oct = write('oct.json', JSON.stringify({ keys: [{ kty: 'oct', k: 'AAAA' }] }));
   await assert.rejects(createServer({ ...base, auth: 'jwt', jwksFile: oct }), /symmetric/);
+});
+
+test('--auth jwt: a token without exp is refused unless --jwt-allow-no-exp', async (t) => {
+  const strict = await startServer(t, { auth: 'jwt', jwtSecret: SECRET });
+  const forever = await hs256({ sub: 'forever' }, key, false);
+  const answer = await expectRefused(
+    t,
+    strict.wsUrl,
+    { username: 'forever', token: forever },
+    'UNAUTHORIZED',
+  );
+  assert.match(answer.message as string, /no expiry \(exp claim\)/);
+
+  const lenient = await startServer(t, { auth: 'jwt', jwtSecret: SECRET, jwtAllowNoExp: true });
+  const { answer: ok } = await identifyOutcome(t, lenient.wsUrl, { username: 'forever', token: forever });
+  assert.equal(ok.type, 'AUTH_SUCCESS');
+});
+
+test('--auth jwt: the identity carries the token expiry, with the clock tolerance of the check', async () => {
+  const authenticate = createJwtAuthenticator({ key: { secret: SECRET } });
+  const exp = now() + 120;
+  const identity = await authenticate({
+    username: 'timed',
+    token: await hs256({ sub: 'timed', exp }),
+    ip: '::1',
+  });
+  assert.equal(identity.expiresAt, (exp + 5) * 1000);
+  const lenient = createJwtAuthenticator({ key: { secret: SECRET }, allowNoExp: true });
+  const forever = await lenient({ username: 'f', token: await hs256({ sub: 'f' }, key, false), ip: '::1' });
+  assert.equal(forever.expiresAt, undefined);
+});
+
+test('a held session is not resumed once its credentials have expired: AUTH_ERROR UNAUTHORIZED, room told', async (t) => {
+  // Alice's identity expires shortly after identify (as a JWT's exp would), well within the grace
+  // period; everyone else's in an hour.
+  const expiry = new Map<string, number>();
+  const authenticate: Authenticator = async ({ username }) => {
+    const expiresAt = Date.now() + (username === 'alice' ? 300 : 3_600_000);
+    expiry.set(username, expiresAt);
+    return { username, expiresAt };
+  };
+  const { wsUrl, server } = await startServer(t, {}, { authenticate });
+  const alice = await identifiedClient(t, wsUrl, 'alice');
+  await alice.join('expiring');
+  const bob = await identifiedClient(t, wsUrl, 'bob');
+  await bob.join('expiring');
+  alice.terminate();
+  await waitUntil(() => server.core.stats().held === 1, 'alice is held');
+  await waitUntil(() => Date.now() > (expiry.get('alice') ?? 0), 'her credentials expire');
+  const answer = await tryResume(t, wsUrl, lastToken(alice));
+  assert.equal(answer.type, 'AUTH_ERROR');
+  assert.equal(answer.code, 'UNAUTHORIZED');
+  assert.match(answer.message as string, /credentials expired at .*identify again with a fresh token/);
+  assert.equal(((await bob.next('PEER_LEFT_ROOM')).peer as { id: string }).id, alice.peerId);
+  assert.equal(server.core.stats().held, 0);
+
+  // Before the expiry a resume works.
+  bob.terminate();
+  await waitUntil(() => server.core.stats().held === 1, 'bob is held');
+  const { auth } = await resume(t, wsUrl, bob);
+  assert.equal(auth.resumed, true);
 });

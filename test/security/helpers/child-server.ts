@@ -7,6 +7,8 @@ import type { Config } from '../../../src/config.js';
 /** Heap after GC and resident memory of the child, in bytes. */
 export interface ChildMemory {
   heapUsed: number;
+  /** Memory outside the JS heap held by JS objects (Buffers: relayed frames in replay logs). */
+  external: number;
   rss: number;
 }
 
@@ -29,6 +31,8 @@ export interface ChildServer {
   memory(): Promise<ChildMemory>;
   /** Connection and error counts of the child. */
   stats(): Promise<ChildStats>;
+  /** The size of every map and queue of the child's core (`SignalingCore.introspect`). */
+  introspect(): Promise<Record<string, number>>;
 }
 
 const script = fileURLToPath(new URL('./server-child.ts', import.meta.url));
@@ -66,6 +70,7 @@ export async function startServerChild(t: TestContext, config: Partial<Config> =
     wsUrl: `ws://127.0.0.1:${port}/ws`,
     memory: () => ask<ChildMemory>('memory'),
     stats: () => ask<ChildStats>('stats'),
+    introspect: async () => (await ask<{ sizes: Record<string, number> }>('introspect')).sizes,
   };
 
   function ask<T>(type: string): Promise<T> {

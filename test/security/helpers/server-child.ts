@@ -30,8 +30,14 @@ function settledHeap(): number {
 process.on('message', (request: { id: number; type: string }) => {
   const reply = (body: Record<string, unknown>) => process.send?.({ id: request.id, ...body });
   switch (request.type) {
-    case 'memory':
-      reply({ heapUsed: settledHeap(), rss: process.memoryUsage().rss });
+    case 'memory': {
+      const heapUsed = settledHeap();
+      const { rss, external } = process.memoryUsage();
+      reply({ heapUsed, external, rss });
+      return;
+    }
+    case 'introspect':
+      reply({ sizes: server.core.introspect() });
       return;
     case 'stats':
       reply({
