@@ -12,6 +12,11 @@ export interface Connection {
 export interface ConnectionInfo {
   /** The client address (after trusted proxies). */
   ip: string;
+  /**
+   * The key the per-IP limits count this client under: its IPv6 prefix (`--ipv6-prefix-length`)
+   * or its IPv4 address. Absent: `ip` itself.
+   */
+  ipKey?: string;
   /** The Origin header, when a browser sent one. */
   origin?: string;
   /** `token` from the upgrade URL, for clients that cannot send it in IDENTIFY. */

@@ -89,7 +89,7 @@ export class IdentifyStep {
     }
     const taken = await this.resume.takeOver(token, received);
     if (session.isClosed()) {
-      this.resume.holdAgain(taken, session.info.ip, session.log);
+      this.resume.holdAgain(taken, session.info.ipKey ?? session.info.ip, session.log);
       return;
     }
     clearIdentifyTimer(session);

@@ -131,7 +131,7 @@ export class SessionResume {
     };
     if (session.authExpiresAt !== 0) record.authExpiresAt = session.authExpiresAt;
     const replay = session.replay ?? this.newLog();
-    const held = this.start(record, replay, session.info.ip, [], session.log);
+    const held = this.start(record, replay, session.info.ipKey ?? session.info.ip, [], session.log);
     // A join or leave may be running: the record is saved with the room it settles on.
     held.ready = (session.busy ?? Promise.resolve()).then(() => {
       held.record.roomId = session.roomId;

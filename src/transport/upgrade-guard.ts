@@ -120,7 +120,8 @@ export class UpgradeGuard {
     return this.proxies.trusts(peer) ? null : this.limitKey(peer);
   }
 
-  private limitKey(ip: string): string {
+  /** The key the per-IP limits count `ip` under (an IPv6 address's prefix, see ip-key.ts). */
+  limitKey(ip: string): string {
     return ipLimitKey(ip, this.options.ipv6PrefixLength);
   }
 }

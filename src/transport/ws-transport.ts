@@ -96,7 +96,7 @@ export function attachTransport(
     wss.handleUpgrade(req, socket, head, (ws) => {
       if (verdict.proxied) socket.off('close', release);
       const token = url.searchParams.get('token');
-      const info: ConnectionInfo = { ip: verdict.ip };
+      const info: ConnectionInfo = { ip: verdict.ip, ipKey: guard.limitKey(verdict.ip) };
       if (req.headers.origin) info.origin = req.headers.origin;
       if (token) info.urlToken = token;
       accept(ws as SignalingSocket, info, verdict.proxied);

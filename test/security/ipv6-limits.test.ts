@@ -7,6 +7,7 @@ import { startServer } from '../helpers/test-server.js';
 import { TestClient } from '../helpers/test-client.js';
 import { tryUpgrade } from './helpers/upgrade.js';
 import { defineConfig } from '../../src/config.js';
+import { eventually } from './helpers/eventually.js';
 
 const SECRET = 'a-test-secret-of-at-least-32-characters!';
 const from = (ip: string) => ({ 'X-Forwarded-For': ip });
@@ -69,4 +70,16 @@ test('the failed-identify throttle counts one /64 together', async (t) => {
   for (let i = 1; i <= 3; i++) assert.equal(await identify(`2001:db8:5:5::${i}`), 'UNAUTHORIZED');
   assert.equal(await identify('2001:db8:5:5:abcd::1'), 'RATE_LIMITED');
   assert.equal(await identify('2001:db8:5:6::1'), 'UNAUTHORIZED');
+});
+
+test('held peers per IP count one IPv6 /64 together', async (t) => {
+  const { wsUrl, server } = await startServer(t, { resumeMaxHeldPerIp: 2, trustProxy: ['127.0.0.1'] });
+  for (let i = 1; i <= 3; i++) {
+    const client = await TestClient.connect(t, wsUrl, { headers: from(`2001:db8:5:5::${i}`) });
+    await client.identify(`held-${i}`);
+    client.terminate();
+    await eventually(() => assert.equal(server.core.stats().connections, 0), 'the drop is seen');
+  }
+  // Three addresses of one /64 dropped: the cap of 2 held peers per client ended the oldest.
+  await eventually(() => assert.equal(server.core.stats().held, 2), 'two held');
 });
