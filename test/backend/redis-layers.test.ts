@@ -19,6 +19,7 @@ const LAYERS: Record<string, number> = {
   'redis-members.ts': 0,
   'redis-scripts.ts': 0,
   'room-mirror.ts': 0,
+  'room-size-counter.ts': 0,
   'redis-node.ts': 1,
   'redis-inbound.ts': 2,
   'redis-liveness.ts': 2,
