@@ -35,11 +35,12 @@ async function main(): Promise<void> {
     server.close(signal === 'SIGTERM' ? 'RESTARTING' : 'GOING_AWAY').then(
       () => {
         server.logger.info('stopped');
-        process.exit(0);
+        // The last lines first; a stdout that never drains is cut off by the drain timeout.
+        server.logger.flush(() => process.exit(0));
       },
       (err: unknown) => {
         server.logger.error({ err }, 'shutdown failed');
-        process.exit(1);
+        server.logger.flush(() => process.exit(1));
       },
     );
   };
