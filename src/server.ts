@@ -63,7 +63,7 @@ export async function attachSignaling(
   const full = defineConfig(config);
   checkCombinations(full);
   const nodeId = deps.backend?.nodeId ?? randomUUID();
-  const logger = deps.logger ?? createLogger(full.logLevel, nodeId);
+  const logger = deps.logger ?? createLogger(full.logLevel, nodeId, full.logFormat);
   const rawBackend = deps.backend ?? createBackend(full, logger, nodeId);
   const iceServers = new IceServerIssuer({
     stunUrls: full.stunUrls,
@@ -156,7 +156,7 @@ export async function createServer(
   const full = defineConfig(config);
   checkCombinations(full);
   const nodeId = deps.backend?.nodeId ?? randomUUID();
-  const logger = deps.logger ?? createLogger(full.logLevel, nodeId);
+  const logger = deps.logger ?? createLogger(full.logLevel, nodeId, full.logFormat);
   const backend = deps.backend ?? createBackend(full, logger, nodeId);
   let signaling: AttachedSignaling | null = null;
   const http = await buildHttpApp({
