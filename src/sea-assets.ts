@@ -22,3 +22,14 @@ export function seaManifest(): SeaManifest | null {
   if (!sea.isSea()) return null;
   return JSON.parse(sea.getAsset(MANIFEST_ASSET, 'utf8')) as SeaManifest;
 }
+
+/** The demo's files (path → contents) when running as a single executable, else null. */
+export function embeddedDemo(): Map<string, Buffer> | null {
+  const manifest = seaManifest();
+  if (!manifest) return null;
+  // getRawAsset would avoid the copy but is a view of memory that must not be modified; a copy
+  // of a few hundred KiB once at start-up is cheap and safe to hand to any HTTP library.
+  return new Map(
+    manifest.demo.map((path) => [path, Buffer.from(sea.getAsset(`${DEMO_ASSET_PREFIX}${path}`))]),
+  );
+}

@@ -23,7 +23,7 @@ import { buildMetricsApp, registerMetricsRoute } from './http/metrics-routes.js'
 import { instrumentBackend } from './metrics/instrumented-backend.js';
 import { ServerMetrics } from './metrics/server-metrics.js';
 import { createLogger } from './logger.js';
-import { demoDir } from './package-root.js';
+import { webAppSource } from './package-root.js';
 import type { CloseName } from './protocol/close-codes.js';
 import { attachTransport } from './transport/ws-transport.js';
 
@@ -162,7 +162,8 @@ export async function createServer(
   const http = await buildHttpApp({
     logger,
     health: { isReady: () => signaling?.isReady() ?? false },
-    staticDir: full.staticDir || demoDir(),
+    webApp: webAppSource(full.staticDir),
+    wsPath: full.wsPath,
     tls: full.tlsCert
       ? { cert: readFileSync(full.tlsCert, 'utf8'), key: readFileSync(full.tlsKey, 'utf8') }
       : undefined,
