@@ -4,6 +4,7 @@
  * come from it (test/unit/config.test.ts checks the README).
  */
 import { MIN_SECRET_LENGTH } from './auth/jwt.js';
+import { nearestName } from './did-you-mean.js';
 import { TrustedProxies } from './transport/client-address.js';
 import { parseOriginPattern } from './transport/origin.js';
 
@@ -30,6 +31,12 @@ export const OPTIONS = {
     default: 'info',
     values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
     description: 'pino log level',
+  },
+  'log-format': {
+    type: 'enum',
+    default: 'json',
+    values: ['json', 'pretty'],
+    description: 'json: one JSON object a line (for log collectors); pretty: readable lines (development)',
   },
   'ws-path': { type: 'string', default: '/ws', pattern: /^\/\S*$/, description: 'WebSocket endpoint path' },
   'identify-timeout-ms': {
@@ -467,6 +474,23 @@ export function wantsHelp(argv: readonly string[]): boolean {
   return argv.includes('--help') || argv.includes('-h');
 }
 
+/** True when argv asks for the version. */
+export function wantsVersion(argv: readonly string[]): boolean {
+  return argv.includes('--version') || argv.includes('-v');
+}
+
+/** "Unknown option", with the nearest known one when the flag looks like a typo of it. */
+function unknownOptionMessage(flag: string): string {
+  const known = [...Object.keys(OPTIONS), 'help', 'version'];
+  const booleans = Object.entries(OPTIONS as Record<string, OptionSpec>).filter(
+    ([, s]) => s.type === 'boolean',
+  );
+  known.push(...booleans.map(([name]) => `no-${name}`));
+  const nearest = nearestName(flag, known);
+  const hint = nearest ? `did you mean --${nearest}? ` : '';
+  return `Unknown option '--${flag}' (${hint}see --help)`;
+}
+
 /** The `--help` text: every option with its variable and default. */
 export function helpText(): string {
   const lines = [
@@ -482,7 +506,7 @@ export function helpText(): string {
     lines.push(`      ${spec.description}`);
     lines.push(`      env ${envName(flag)}, default: ${formatDefault(spec)}`);
   }
-  lines.push('  --help', '      Show this help');
+  lines.push('  --help', '      Show this help', '  --version', '      Print the version and exit');
   return lines.join('\n');
 }
 
@@ -510,7 +534,7 @@ function parseFlags(argv: readonly string[]): Map<string, string> {
         value = 'false';
       }
     }
-    if (!spec) throw new ConfigError(`Unknown option '--${flag}' (see --help)`);
+    if (!spec) throw new ConfigError(unknownOptionMessage(flag));
     if (value === undefined) {
       if (spec.type === 'boolean') value = 'true';
       else {

@@ -1,7 +1,8 @@
-/** Locates files shipped with the package, whether running from src/ (tsx) or dist/src/ (built). */
+/** Locates files shipped with the package, whether running from src/ (tsx), dist/src/ (built) or a single executable. */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { embeddedDemo, seaManifest } from './sea-assets.js';
 
 /** The directory holding signalroom's package.json. */
 export function packageRoot(): string {
@@ -21,4 +22,22 @@ export function packageRoot(): string {
 /** The built demo app (`npm run build` writes it). */
 export function demoDir(): string {
   return join(packageRoot(), 'dist', 'demo');
+}
+
+/** The web app served at `/`: a directory, or files held in memory (a single executable's demo). */
+export type WebAppSource = { dir: string } | { files: ReadonlyMap<string, Uint8Array> };
+
+/** `--static-dir` when given, else the demo: embedded in a single executable, else dist/demo. */
+export function webAppSource(staticDir: string): WebAppSource {
+  if (staticDir !== '') return { dir: staticDir };
+  const files = embeddedDemo();
+  return files ? { files } : { dir: demoDir() };
+}
+
+/** signalroom's version (package.json, or the single executable's manifest). */
+export function packageVersion(): string {
+  const manifest = seaManifest();
+  if (manifest) return manifest.version;
+  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string })
+    .version;
 }

@@ -27,7 +27,7 @@ import { registerSignalroomRoutes } from './http/signalroom-routes.js';
 import { instrumentBackend } from './metrics/instrumented-backend.js';
 import { ServerMetrics } from './metrics/server-metrics.js';
 import { createLogger } from './logger.js';
-import { demoDir } from './package-root.js';
+import { webAppSource } from './package-root.js';
 import type { CloseName } from './protocol/close-codes.js';
 import { attachTransport } from './transport/ws-transport.js';
 
@@ -106,7 +106,7 @@ async function startSignaling(
   deps: ServerDeps,
 ): Promise<AttachedSignaling> {
   const nodeId = deps.backend?.nodeId ?? randomUUID();
-  const logger = deps.logger ?? createLogger(full.logLevel, nodeId);
+  const logger = deps.logger ?? createLogger(full.logLevel, nodeId, full.logFormat);
   const rawBackend = deps.backend ?? createBackend(full, logger, nodeId);
   const iceServers = new IceServerIssuer({
     stunUrls: full.stunUrls,
@@ -207,13 +207,14 @@ export async function createServer(
   const full = defineConfig(config);
   checkCombinations(full);
   const nodeId = deps.backend?.nodeId ?? randomUUID();
-  const logger = deps.logger ?? createLogger(full.logLevel, nodeId);
+  const logger = deps.logger ?? createLogger(full.logLevel, nodeId, full.logFormat);
   const backend = deps.backend ?? createBackend(full, logger, nodeId);
   let signaling: AttachedSignaling | null = null;
   const http = await buildHttpApp({
     logger,
     health: { isReady: () => signaling?.isReady() ?? false },
-    staticDir: full.staticDir || demoDir(),
+    webApp: webAppSource(full.staticDir),
+    wsPath: full.wsPath,
     tls: full.tlsCert
       ? { cert: readFileSync(full.tlsCert, 'utf8'), key: readFileSync(full.tlsKey, 'utf8') }
       : undefined,

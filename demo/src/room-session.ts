@@ -33,10 +33,11 @@ export function signalingUrl(): string {
 export class RoomSession {
   readonly client = new SignalingClient({ url: signalingUrl() });
   // ICE servers (TURN credentials, when the server has TURN configured) arrive in AUTH_SUCCESS; the
-  // mesh renews them from this endpoint, with the session's resume token as bearer, before they expire.
+  // mesh renews expiring ones from the server's /api/ice-servers (its default), with the session's
+  // resume token as bearer, before they expire. No iceServersUrl: that would make the mesh ask the
+  // endpoint on every join even when AUTH_SUCCESS had none, and without TURN it answers 404.
   readonly mesh = new PeerMesh(this.client, {
     dataChannels: [{ label: 'chat' }, { label: 'file' }],
-    iceServersUrl: '/api/ice-servers',
   });
   private readonly peers = new Map<string, PeerChannels>();
   private readonly peerList = new PeerList();

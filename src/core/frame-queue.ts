@@ -9,7 +9,7 @@ import { isAuthErrorCode } from '../protocol/error-codes.js';
 import type { ClientMessage } from '../protocol/messages.js';
 import type { CoreObserver } from './core-observer.js';
 import type { MessageLimiter } from './message-limits.js';
-import type { Refusals } from './refusals.js';
+import type { RefusalSubject, Refusals } from './refusals.js';
 import { BINARY_FRAME, type QueuedFrame, type Session } from './session.js';
 import type { SessionRegistry } from './session-registry.js';
 import { SignalError } from './signal-error.js';
@@ -46,11 +46,14 @@ export class FrameQueue {
     this.process(session, frame);
   }
 
-  /** Run an async step; frames arriving meanwhile wait and are processed in order afterwards. */
-  runStep(session: Session, ref: string, step: () => Promise<void>): void {
+  /**
+   * Run an async step; frames arriving meanwhile wait and are processed in order afterwards.
+   * `subject` names what the step is about (the username, the room), for the log of a refusal.
+   */
+  runStep(session: Session, ref: string, step: () => Promise<void>, subject?: RefusalSubject): void {
     session.pending = [];
     session.busy = step()
-      .catch((err: unknown) => this.refusals.fail(session, err, ref))
+      .catch((err: unknown) => this.refusals.fail(session, err, ref, subject))
       .finally(() => {
         session.busy = null;
         const queued = session.pending ?? [];

@@ -8,6 +8,12 @@ import type { Session } from './session.js';
 import type { SessionRegistry } from './session-registry.js';
 import { SignalError } from './signal-error.js';
 
+/** What a refused step was about, logged with the refusal: the username asked for, or the room. */
+export interface RefusalSubject {
+  username?: string;
+  roomId?: string;
+}
+
 /** Turns refusals and failed steps into ERROR or AUTH_ERROR frames, counted and logged once. */
 export class Refusals {
   constructor(
@@ -17,16 +23,20 @@ export class Refusals {
     private readonly registry: SessionRegistry,
   ) {}
 
-  /** Send an ERROR frame with `code`, unless the session has closed. */
-  reply(session: Session, code: ErrorCode, message?: string, ref?: string): void {
+  /**
+   * Send an ERROR frame with `code`, unless the session has closed. A refusal naming what it
+   * refused (a room) is logged at info; the others (relays, rate limits) at debug.
+   */
+  reply(session: Session, code: ErrorCode, message?: string, ref?: string, subject?: RefusalSubject): void {
     if (session.state === 'closed') return;
     this.observer.error(code);
-    if (this.debug) session.log.debug({ code, ref }, 'refused');
+    if (subject) session.log.info({ code, ref, ...subject }, 'refused');
+    else if (this.debug) session.log.debug({ code, ref }, 'refused');
     session.send(encodeError(code, message, ref));
   }
 
   /** Answer `err`, thrown while handling a `ref` frame: its code for a SignalError, else UNAVAILABLE or INTERNAL. */
-  fail(session: Session, err: unknown, ref: string): void {
+  fail(session: Session, err: unknown, ref: string, subject?: RefusalSubject): void {
     let code: ErrorCode;
     let message: string | undefined;
     if (err instanceof SignalError) {
@@ -47,13 +57,13 @@ export class Refusals {
     ) {
       // Identification failed: AUTH_ERROR then close, as the original server did.
       if (session.state === 'closed') return;
-      session.log.info({ code }, 'identify refused');
+      session.log.info({ code, ...subject }, 'identify refused');
       this.observer.error(code);
       session.connection.send(encodeAuthError(code, message));
       // Closed for the core at once: frames queued behind the refused IDENTIFY are not tried.
       this.registry.closeSession(session, CLOSE_CODES.POLICY.code, message ?? ERROR_CODES[code].message);
       return;
     }
-    this.reply(session, code, message, ref);
+    this.reply(session, code, message, ref, subject);
   }
 }

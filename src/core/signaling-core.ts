@@ -153,10 +153,8 @@ export class SignalingCore implements LocalDelivery {
 
   /** The connection of `session` is gone (see {@link SessionHandle.onClose}). */
   private disconnected(session: Session, code: number, lost: boolean): void {
-    session.log.info(
-      { peerId: session.peerId || undefined, roomId: session.roomId ?? undefined, code },
-      'disconnect',
-    );
+    // session.log carries the peer id already.
+    session.log.info({ roomId: session.roomId ?? undefined, code }, 'disconnect');
     if (session.state === 'held') return; // taken over by a resume before the socket closed
     if (lost && session.state === 'identified' && this.resume.enabled) this.registry.hold(session);
     else void this.registry.cleanup(session);
@@ -216,10 +214,15 @@ export class SignalingCore implements LocalDelivery {
     }
     if (msg.type === 'IDENTIFY') {
       if (session.state !== 'new') throw new SignalError('ALREADY_IDENTIFIED');
-      this.frames.runStep(session, msg.type, () =>
-        msg.resumeToken !== undefined && this.resume.enabled
-          ? this.identifyStep.resumeIdentify(session, msg.resumeToken, msg.received)
-          : this.identifyStep.identify(session, msg.username, msg.token),
+      const resuming = msg.resumeToken !== undefined && this.resume.enabled;
+      this.frames.runStep(
+        session,
+        msg.type,
+        () =>
+          resuming
+            ? this.identifyStep.resumeIdentify(session, msg.resumeToken as string, msg.received)
+            : this.identifyStep.identify(session, msg.username, msg.token),
+        resuming ? undefined : { username: msg.username },
       );
       return;
     }
@@ -231,12 +234,17 @@ export class SignalingCore implements LocalDelivery {
     }
     switch (msg.type) {
       case 'JOIN_ROOM':
-        this.frames.runStep(session, msg.type, () =>
-          joinRoom(session, msg.roomId, backend, this.options.maxPeersPerRoom),
+        this.frames.runStep(
+          session,
+          msg.type,
+          () => joinRoom(session, msg.roomId, backend, this.options.maxPeersPerRoom),
+          { roomId: msg.roomId },
         );
         return;
       case 'LEAVE_ROOM':
-        this.frames.runStep(session, msg.type, () => leaveRoom(session, msg.roomId, backend));
+        this.frames.runStep(session, msg.type, () => leaveRoom(session, msg.roomId, backend), {
+          roomId: msg.roomId,
+        });
         return;
       default:
         relaySignal(session, msg, frame, backend, this.observer, this.debug);

@@ -1,15 +1,20 @@
 /** The HTTP side of a signalroom server: demo, health and (later) metrics and API routes. */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { WebAppSource } from '../package-root.js';
 import { registerHealthRoutes, type HealthSource } from './health-routes.js';
 import { httpServerTimeouts, type HttpTimeouts } from './http-timeouts.js';
 import { registerStaticRoutes } from './static-routes.js';
+import { registerUpgradeRequiredRoute } from './upgrade-required-route.js';
 
 /** What the HTTP app needs. */
 export interface HttpAppOptions {
   logger: Logger;
   health: HealthSource;
-  staticDir: string;
+  /** The web app at `/`. */
+  webApp: WebAppSource;
+  /** The WebSocket path: a plain GET of it answers 426 Upgrade Required (unless it is `/`). */
+  wsPath?: string;
   /** PEM certificate chain and key: serve https (and so wss) instead of http. */
   tls?: { cert: string; key: string };
   /** Header and whole-request deadlines of every HTTP request (upgrades included). */
@@ -29,6 +34,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     ...(options.tls ? { https: { ...http, ...options.tls } } : { http }),
   }) as unknown as FastifyInstance;
   registerHealthRoutes(app, options.health);
-  await registerStaticRoutes(app, options.staticDir);
+  if (options.wsPath && options.wsPath !== '/') registerUpgradeRequiredRoute(app, options.wsPath);
+  await registerStaticRoutes(app, options.webApp);
   return app;
 }

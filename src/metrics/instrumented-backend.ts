@@ -38,12 +38,14 @@ export function instrumentBackend(backend: Backend, registry: Registry): Backend
 
   new Gauge({
     name: 'signalroom_backend_heartbeat_seconds',
-    help: 'Round trip of the last heartbeat to the shared store (Redis); NaN for the memory backend',
+    help: 'Round trip of the last heartbeat to the shared store (Redis); no sample for the memory backend',
     registers,
     collect() {
       const { latencyMs } = backend.health();
-      // NaN, not 0, when there is no heartbeat (memory backend, or none yet): 0 would read as "fast".
-      this.set(latencyMs === null ? Number.NaN : latencyMs / 1000);
+      // No sample, not 0, when there is no heartbeat (memory backend, or none yet): 0 would read as
+      // "fast", and NaN is printed by prom-client as `Nan`, which strict parsers refuse.
+      if (latencyMs === null) this.remove();
+      else this.set(latencyMs / 1000);
     },
   });
   new Gauge({

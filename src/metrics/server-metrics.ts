@@ -226,7 +226,10 @@ export class ServerMetrics implements CoreObserver {
 
   /** The exposition text and its content type, for `/metrics`. */
   async render(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    // prom-client prints NaN as `Nan` (the default event-loop lag gauges do until they have a
+    // sample); the text format spells it `NaN`, and strict parsers refuse anything else.
+    const body = (await this.registry.metrics()).replace(/ Nan$/gm, ' NaN');
+    return { contentType: this.registry.contentType, body };
   }
 }
 

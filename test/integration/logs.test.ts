@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { pino, type Level } from 'pino';
 import { startServer } from '../helpers/test-server.js';
-import { TestClient, peersInRoom } from '../helpers/test-client.js';
+import { TestClient, identifiedClient, peersInRoom } from '../helpers/test-client.js';
 
 type Line = { level: number; msg: string; [key: string]: unknown };
 
@@ -112,4 +112,55 @@ test('a refused identification is logged with its code, and client mistakes log 
   await log.waitFor((l) => l.msg === 'disconnect', 'disconnect');
   assert.ok(!log.lines.some((l) => l.level >= 50), 'no error-level line');
   assert.ok(!log.raw.some((r) => r.includes('"stack"')), 'no stack trace');
+});
+
+/** The keys of a JSON object's top level, in order, duplicates included (JSON.parse keeps only the last). */
+function topLevelKeys(json: string): string[] {
+  const keys: string[] = [];
+  let depth = 0;
+  let expectKey = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json[i];
+    if (c === '"') {
+      let end = i + 1;
+      while (json[end] !== '"') end += json[end] === '\\' ? 2 : 1;
+      if (depth === 1 && expectKey) keys.push(JSON.parse(json.slice(i, end + 1)) as string);
+      expectKey = false;
+      i = end;
+    } else if (c === '{' || c === '[') {
+      depth++;
+      expectKey = c === '{' && depth === 1;
+    } else if (c === '}' || c === ']') depth--;
+    else if (c === ',' && depth === 1) expectKey = true;
+  }
+  return keys;
+}
+
+test('no log line carries a key twice (disconnect once had peerId twice)', async (t) => {
+  const { log } = await scenario(t, 'debug');
+  const disconnect = log.raw.find((r) => r.includes('"msg":"disconnect"') && r.includes('"peerId"'));
+  assert.ok(disconnect, 'a disconnect line with the peer id');
+  for (const raw of log.raw) {
+    const keys = topLevelKeys(raw);
+    assert.equal(new Set(keys).size, keys.length, `duplicate key in ${raw}`);
+  }
+});
+
+test('refusals name the username or the room refused', async (t) => {
+  const log = new MemoryLog();
+  const { wsUrl } = await startServer(t, { maxPeersPerRoom: 1 }, { logger: pino({ level: 'info' }, log) });
+  await identifiedClient(t, wsUrl, 'alice').then((a) => a.join('full-room'));
+  const taken = await TestClient.connect(t, wsUrl);
+  taken.send({ type: 'IDENTIFY', username: 'alice' });
+  const refused = await log.waitFor((l) => l.msg === 'identify refused', 'identify refused');
+  assert.equal(refused.code, 'USERNAME_TAKEN');
+  assert.equal(refused.username, 'alice');
+
+  const bob = await identifiedClient(t, wsUrl, 'bob');
+  bob.send({ type: 'JOIN_ROOM', roomId: 'full-room' });
+  await bob.next('ERROR');
+  const full = await log.waitFor((l) => l.msg === 'refused' && l.code === 'ROOM_FULL', 'ROOM_FULL refusal');
+  assert.equal(full.roomId, 'full-room');
+  assert.equal(full.peerId, bob.peerId);
+  assert.equal(full.level, INFO);
 });

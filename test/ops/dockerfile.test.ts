@@ -28,15 +28,48 @@ const instructions = dockerfile
   .map((l) => l.trim())
   .filter((l) => l !== '' && !l.startsWith('#'));
 
-test('Dockerfile: two stages on node:20-slim, runtime as the non-root node user', () => {
-  const froms = instructions.filter((i) => i.startsWith('FROM '));
-  assert.deepEqual(froms, ['FROM node:20-slim AS build', 'FROM node:20-slim']);
-  const runtime = instructions.slice(instructions.indexOf('FROM node:20-slim'));
-  assert.ok(runtime.includes('USER node'), 'the runtime stage switches to USER node');
-  assert.ok(!runtime.some((i) => i.startsWith('RUN npm')), 'no npm install in the runtime stage');
+const froms = instructions.filter((i) => i.startsWith('FROM '));
+const runtimeFrom = froms.at(-1) as string;
+/** The runtime stage's instructions. */
+const runtime = instructions.slice(instructions.indexOf(runtimeFrom));
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  bin: Record<string, string>;
+  engines: { node: string };
+};
+/** An exec-form instruction's JSON array (`ENTRYPOINT ["a", "b"]`), or null for the shell form. */
+function execForm(instruction: string | undefined, keyword: string): string[] | null {
+  const rest = instruction?.slice(keyword.length).trim() ?? '';
+  return rest.startsWith('[') ? (JSON.parse(rest) as string[]) : null;
+}
+
+test('Dockerfile: a node:*-slim build stage and a distroless runtime of the same supported Node.js line', () => {
+  assert.equal(froms.length, 2);
+  const build = /^FROM node:(\d+)-slim AS build$/.exec(froms[0] as string);
+  assert.ok(build, `build stage: ${froms[0]}`);
+  const base = /^FROM gcr\.io\/distroless\/nodejs(\d+)-debian\d+(:nonroot)?$/.exec(runtimeFrom);
+  assert.ok(base, `runtime stage: ${runtimeFrom}`);
+  assert.equal(base[1], build[1], 'the same Node.js line builds and runs (native addons)');
+  const oldest = Number(/^>=(\d+)$/.exec(pkg.engines.node)?.[1]);
   assert.ok(
-    runtime.some((i) => i.startsWith('COPY --from=build /app/dist')),
-    'dist comes from the build stage',
+    Number(base[1]) >= oldest && Number(base[1]) % 2 === 0,
+    `Node.js ${base[1]}: an LTS line we support`,
+  );
+});
+
+test('Dockerfile: the runtime stage runs as a non-root user, with production dependencies and dist/ only', () => {
+  const user = runtime.find((i) => i.startsWith('USER '))?.slice(5);
+  assert.ok(user, 'the runtime stage sets USER');
+  assert.ok(!/^(root|0)(:|$)/.test(user), `USER ${user} is not root`);
+  // distroless has no shell: nothing may RUN there, and nothing needs to.
+  assert.ok(!runtime.some((i) => i.startsWith('RUN ')), 'no RUN in the runtime stage');
+  const copied = runtime.filter((i) => i.startsWith('COPY ')).map((i) => i.split(/\s+/)[2]);
+  assert.deepEqual(copied, ['/app/package.json', '/app/node_modules', '/app/dist']);
+  const build = instructions.slice(0, instructions.indexOf(runtimeFrom));
+  const last = build.filter((i) => i.startsWith('RUN ')).at(-1) ?? '';
+  assert.match(
+    last,
+    /npm prune --omit=dev/,
+    'dev dependencies are pruned before the runtime copies node_modules',
   );
 });
 
@@ -54,20 +87,25 @@ test('Dockerfile: every COPY source exists and is not excluded by .dockerignore'
     assert.ok(ignored.includes(local), `.dockerignore: ${local}`);
 });
 
-test('Dockerfile: the entry point is the CLI the build produces', () => {
-  const entry = instructions.find((i) => i.startsWith('ENTRYPOINT '));
-  assert.equal(entry, 'ENTRYPOINT ["node", "dist/src/cli.js"]');
-  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+test('Dockerfile: SIGTERM reaches the server: exec-form ENTRYPOINT running node on the CLI the build produces', () => {
+  const entry = execForm(
+    runtime.find((i) => i.startsWith('ENTRYPOINT ')),
+    'ENTRYPOINT',
+  );
+  assert.deepEqual(entry, ['/nodejs/bin/node', 'dist/src/cli.js'], 'exec form: node is PID 1, no shell');
   assert.equal(pkg.bin.signalroom, 'dist/src/cli.js');
+  const cmd = runtime.find((i) => i.startsWith('CMD '));
+  assert.ok(cmd === undefined || execForm(cmd, 'CMD') !== null, 'a CMD, if any, in exec form');
+  assert.ok(runtime.includes('STOPSIGNAL SIGTERM'));
 });
 
 test('Dockerfile: the HEALTHCHECK command passes against a running server and fails without one', async (t) => {
   const healthcheck = instructions.find((i) => i.startsWith('HEALTHCHECK '));
   assert.ok(healthcheck, 'no HEALTHCHECK');
   const json = /CMD (\[.*\])$/.exec(healthcheck)?.[1];
-  assert.ok(json, 'HEALTHCHECK CMD in exec form');
+  assert.ok(json, 'HEALTHCHECK CMD in exec form (distroless has no shell)');
   const [command, ...args] = JSON.parse(json) as string[];
-  assert.equal(command, 'node');
+  assert.equal(command, '/nodejs/bin/node', "distroless's node");
   assert.ok(args.join(' ').includes('/healthz'));
   const { port } = await startServer(t);
   const env = { ...process.env, PORT: String(port) };
@@ -79,7 +117,7 @@ test('Dockerfile: the HEALTHCHECK command passes against a running server and fa
 test('Dockerfile: the build stage succeeds with only the files it copies (its RUN steps, offline)', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'signalroom-docker-build-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const build = instructions.slice(0, instructions.indexOf('FROM node:20-slim'));
+  const build = instructions.slice(0, instructions.indexOf(runtimeFrom));
   for (const step of build) {
     if (step.startsWith('COPY ')) {
       const parts = step.split(/\s+/).slice(1);

@@ -34,6 +34,14 @@ test('npm pack → install → `npx signalroom` prints --help, serves the demo, 
   assert.ok(paths.includes('dist/src/cli.js'));
   assert.ok(paths.includes('dist/demo/index.html'), 'the demo is in the package');
   assert.ok(!paths.some((p) => p.startsWith('src/') || p.startsWith('test/')), 'sources and tests stay out');
+  for (const file of ['LICENSE', 'CHANGELOG.md', 'README.md'])
+    assert.ok(paths.includes(file), `${file} is packed`);
+  // npm shows the README: what it links to must be in the package too.
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  for (const [, target] of readme.matchAll(/\]\(([^)\s#]+)(?:#[^)]*)?\)/g)) {
+    if (!/^[a-z]+:/i.test(target as string))
+      assert.ok(paths.includes(target as string), `the README links to ${target}, not packed`);
+  }
 
   // Installed offline, from the npm cache: `npm ci` caches the dependencies' tarballs but not their
   // registry metadata, so `npm install <tarball>` would need the network to resolve them. The

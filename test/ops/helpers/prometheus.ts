@@ -3,6 +3,8 @@
 /** Samples by `name{label="v",...}` (labels sorted), as numbers. */
 export type Samples = Map<string, number>;
 
+const FLOAT = /^(?:[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|NaN|[-+]Inf)$/;
+
 /** Parse the text format (comments skipped). */
 export function parseExposition(text: string): Samples {
   const samples: Samples = new Map();
@@ -11,6 +13,8 @@ export function parseExposition(text: string): Samples {
     const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (!match) throw new Error(`unparsable metrics line: ${line}`);
     const [, name, labels, value] = match as unknown as [string, string, string | undefined, string];
+    // The text format's floats: prom-client once printed NaN as `Nan`, which strict parsers refuse.
+    if (!FLOAT.test(value)) throw new Error(`not a Prometheus float: ${line}`);
     samples.set(sampleKey(name, parseLabels(labels ?? '')), Number(value));
   }
   return samples;
