@@ -27,6 +27,7 @@ test('a web app held in memory is served at / with types and ETags', async (t) =
   const app = await buildHttpApp({
     logger: pino({ level: 'silent' }),
     health: { isReady: () => true },
+    timeouts: { headersMs: 10_000, requestMs: 30_000 },
     webApp: {
       files: new Map([
         ['index.html', Buffer.from('<!doctype html><title>x</title>')],
