@@ -1,5 +1,5 @@
 /** The one error type of the SDK: refusals by the server carry the protocol's error code. */
-import { ERROR_CODES, type ErrorCode } from '../src/protocol/error-codes.js';
+import { ERROR_CODES, type ErrorCode } from '../protocol/error-codes.js';
 
 /** Codes for failures the SDK detects itself (the server never sends these). */
 export const CLIENT_ERROR_CODES = {

@@ -4,7 +4,7 @@
  * the server's ICE servers endpoint with the session's bearer token, and handed to every connection
  * (`setConfiguration`), so the next ICE restart (and every new connection) allocates with them.
  */
-import type { IceServer } from '../src/protocol/messages.js';
+import type { IceServer } from '../protocol/messages.js';
 import { credentialsExpireAt, requestIceServers } from './ice-servers.js';
 
 /** What the refresh asks of its owner. */

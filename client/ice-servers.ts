@@ -1,5 +1,5 @@
 /** ICE servers come from the signaling server (never hard-coded public STUN: it must work on a LAN). */
-import type { IceServer } from '../src/protocol/messages.js';
+import type { IceServer } from '../protocol/messages.js';
 
 /** What an ICE servers endpoint answered. */
 export interface IceServersAnswer {

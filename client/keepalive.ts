@@ -2,7 +2,7 @@
  * The application-level keepalive: a PING every interval, and a socket that leaves one unanswered
  * for a whole interval is dead, even when no close or error event says so.
  */
-import type { ClientMessage } from '../src/protocol/messages.js';
+import type { ClientMessage } from '../protocol/messages.js';
 import type { WebSocketLike } from './websocket-like.js';
 
 /** What a {@link Keepalive} asks of the connection it watches. */

@@ -9,7 +9,7 @@
  * waits for that confirmation a while, its signals held; if none comes it gets a fresh connection,
  * and the kept one is closed: its remote did not come back under that name.
  */
-import type { PeerInfo } from '../src/protocol/messages.js';
+import type { PeerInfo } from '../protocol/messages.js';
 import type { PeerLink } from './peer-link.js';
 import type { SignalMessage } from './signaling-types.js';
 

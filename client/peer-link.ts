@@ -3,7 +3,7 @@
  * either side may start a negotiation at any time; when both offer at once (glare) the impolite
  * side ignores the other's offer and the polite side rolls its own back and answers.
  */
-import type { IceCandidate, PeerInfo } from '../src/protocol/messages.js';
+import type { IceCandidate, PeerInfo } from '../protocol/messages.js';
 import { SignalroomError } from './errors.js';
 import { LinkControl } from './link-control.js';
 import type { SignalMessage } from './signaling-types.js';

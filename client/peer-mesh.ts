@@ -3,7 +3,7 @@
  * created when members are listed or join, closed when they leave. Local tracks go to every peer;
  * data channels named in the options are opened by the newcomer to each peer it finds.
  */
-import type { PeerInfo } from '../src/protocol/messages.js';
+import type { PeerInfo } from '../protocol/messages.js';
 import { TypedEmitter } from './emitter.js';
 import type { SignalroomError } from './errors.js';
 import { IceServerRefresh } from './ice-server-refresh.js';

@@ -3,7 +3,7 @@
  * so answers arrive in the order the requests were sent; each waiter claims the first frame it
  * matches.
  */
-import type { ServerMessage } from '../src/protocol/messages.js';
+import type { ServerMessage } from '../protocol/messages.js';
 import { SignalroomError } from './errors.js';
 
 interface Waiter {

@@ -2,7 +2,7 @@
  * The reconnection loop: after a drop, wait as the policy says, open a new socket and restore the
  * session; after each failed attempt, decide whether another one could succeed.
  */
-import { CLOSE_CODES } from '../src/protocol/close-codes.js';
+import { CLOSE_CODES } from '../protocol/close-codes.js';
 import { SignalroomError } from './errors.js';
 import type { ReconnectPolicy } from './reconnect-policy.js';
 import type { ConnectionState, ReconnectOutcome } from './signaling-types.js';

@@ -2,7 +2,7 @@
  * The requests that wait for the server's answer: identify, join and leave. Each one registers
  * its waiter before writing, so the answer cannot arrive unclaimed.
  */
-import type { ClientMessage, PeerInfo, ServerMessageOf } from '../src/protocol/messages.js';
+import type { ClientMessage, PeerInfo, ServerMessageOf } from '../protocol/messages.js';
 import { SignalroomError } from './errors.js';
 import type { PendingReplies } from './pending-replies.js';
 

@@ -11,7 +11,7 @@
  * resume bookkeeping (session-resume.ts), requests (server-requests.ts), the send queue
  * (signal-queue.ts) and the public types (signaling-types.ts).
  */
-import { CLOSE_CODES } from '../src/protocol/close-codes.js';
+import { CLOSE_CODES } from '../protocol/close-codes.js';
 import type {
   ClientMessage,
   IceCandidate,
@@ -19,14 +19,14 @@ import type {
   ServerMessage,
   ServerMessageOf,
   SessionDescription,
-} from '../src/protocol/messages.js';
+} from '../protocol/messages.js';
 import { TypedEmitter } from './emitter.js';
 import { SignalroomError } from './errors.js';
 import { PendingReplies } from './pending-replies.js';
 import { isFinalClose, ReconnectLoop } from './reconnect-loop.js';
 import { ExponentialBackoffPolicy, NEVER_RECONNECT } from './reconnect-policy.js';
 import { requestIdentify, requestJoin, requestLeave } from './server-requests.js';
-import { SessionResume } from './session-resume.js';
+import { ResumeLedger } from './resume-ledger.js';
 import { SignalQueue } from './signal-queue.js';
 import { SignalingSocket } from './signaling-socket.js';
 import type {
@@ -43,7 +43,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
   private readonly socket: SignalingSocket;
   private readonly reconnection: ReconnectLoop;
   private readonly replies: PendingReplies;
-  private readonly resume: SessionResume;
+  private readonly resume: ResumeLedger;
   private readonly queue: SignalQueue;
   private current: ConnectionState = 'idle';
   private credentials: { username: string; token?: string } | null = null;
@@ -65,7 +65,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
       throw new TypeError('SignalingClient: no global WebSocket; pass options.WebSocket (e.g. from "ws")');
     const maxQueued = options.maxQueuedSignals ?? 1000;
     this.replies = new PendingReplies(options.requestTimeoutMs ?? 10_000);
-    this.resume = new SessionResume(maxQueued);
+    this.resume = new ResumeLedger(maxQueued);
     this.queue = new SignalQueue(maxQueued);
     this.socket = new SignalingSocket(options.url, impl, options.keepaliveIntervalMs ?? 20_000, {
       onMessage: (message) => this.onMessage(message),

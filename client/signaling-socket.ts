@@ -3,7 +3,7 @@
  * loss, and the keepalive that notices when it went silent. A socket that was detached (replaced,
  * abandoned or closed by the client) can no longer reach the client: its late events are ignored.
  */
-import type { ClientMessage, ServerMessage } from '../src/protocol/messages.js';
+import type { ClientMessage, ServerMessage } from '../protocol/messages.js';
 import { SignalroomError } from './errors.js';
 import { Keepalive } from './keepalive.js';
 import { READY_STATE, type WebSocketConstructor, type WebSocketLike } from './websocket-like.js';

@@ -1,5 +1,5 @@
 /** The public types of {@link SignalingClient}: its states, events, options and what identification returns. */
-import type { IceServer, PeerInfo, ServerMessageOf } from '../src/protocol/messages.js';
+import type { IceServer, PeerInfo, ServerMessageOf } from '../protocol/messages.js';
 import type { SignalroomError } from './errors.js';
 import type { ReconnectPolicy } from './reconnect-policy.js';
 import type { WebSocketConstructor } from './websocket-like.js';

@@ -1,6 +1,6 @@
 /**
  * Writes docs/schema/signalroom-v1.schema.json: a JSON Schema (2020-12) of every client and server
- * message, generated from the TypeBox schemas in src/protocol/messages.ts, so clients in other
+ * message, generated from the TypeBox schemas in protocol/messages.ts, so clients in other
  * languages can generate types and validate frames. Run `npm run schema` after changing a message;
  * test/unit/schema-file.test.ts fails while the committed file differs.
  */
@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import prettier from 'prettier';
 import type { TSchema } from '@sinclair/typebox';
-import { CLIENT_MESSAGES, SERVER_MESSAGES } from '../src/protocol/messages.js';
+import { CLIENT_MESSAGES, SERVER_MESSAGES } from '../protocol/messages.js';
 
 /** Where the generated schema is committed. */
 export const SCHEMA_FILE = fileURLToPath(
@@ -55,7 +55,7 @@ export function buildSchema(): Record<string, unknown> {
     $id: 'urn:signalroom:protocol:v1',
     title: 'signalroom wire protocol v1',
     description:
-      'Every WebSocket text frame is one JSON object. ClientMessage: what a client may send; ServerMessage: what the server sends. Generated from src/protocol/messages.ts by `npm run schema`; see docs/protocol.md.',
+      'Every WebSocket text frame is one JSON object. ClientMessage: what a client may send; ServerMessage: what the server sends. Generated from protocol/messages.ts by `npm run schema`; see docs/protocol.md.',
     anyOf: [{ $ref: '#/$defs/ClientMessage' }, { $ref: '#/$defs/ServerMessage' }],
     $defs: {
       ClientMessage: { description: 'A client → server message, told apart by `type`.', oneOf: client },

@@ -14,7 +14,12 @@ export type { Config } from './config.js';
 export { SignalingCore } from './core/signaling-core.js';
 export type { CoreOptions, SessionHandle } from './core/signaling-core.js';
 export type { Connection, ConnectionInfo } from './core/connection.js';
-export type { Authenticator, Identity, IdentifyRequest } from './core/authenticator.js';
+export type {
+  Authenticator,
+  AuthenticatedIdentity,
+  Identity,
+  IdentifyRequest,
+} from './core/authenticator.js';
 export { SignalError } from './core/signal-error.js';
 export { MemoryBackend } from './backend/memory.js';
 export type { Backend, JoinOutcome, LocalDelivery, RoomPage, RoomSummary } from './backend/backend.js';
@@ -23,4 +28,4 @@ export { ServerMetrics } from './metrics/server-metrics.js';
 export { IceServerIssuer, turnPassword, turnUsername } from './auth/turn.js';
 export type { TurnOptions } from './auth/turn.js';
 export { BackendUnavailableError } from './backend/backend.js';
-export * from './protocol/index.js';
+export * from '../protocol/index.js';

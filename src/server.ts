@@ -28,7 +28,7 @@ import { instrumentBackend } from './metrics/instrumented-backend.js';
 import { ServerMetrics } from './metrics/server-metrics.js';
 import { createLogger } from './logger.js';
 import { webAppSource } from './package-root.js';
-import type { CloseName } from './protocol/close-codes.js';
+import type { CloseName } from '../protocol/close-codes.js';
 import { attachTransport } from './transport/ws-transport.js';
 
 /** Parts a caller may supply instead of the defaults built from config. */

@@ -5,7 +5,7 @@
  * and tracks that arrived before it. Snapshots are immutable and change only when something did,
  * as `useSyncExternalStore` requires.
  */
-import type { PeerInfo } from '../../src/protocol/messages.js';
+import type { PeerInfo } from '../../protocol/messages.js';
 import type { PeerLink } from '../peer-link.js';
 import type { PeerMesh } from '../peer-mesh.js';
 import type { SignalingClient } from '../signaling-client.js';

@@ -1,5 +1,5 @@
 /** What to tell a person for each refusal: one sentence saying what happened and what to do. */
-import type { SignalroomError } from '../../client/errors.js';
+import type { SignalroomError } from '../../client/index.js';
 
 /** A message for `error`; `context` supplies the name or room the person typed. */
 export function describeError(

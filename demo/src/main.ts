@@ -1,7 +1,5 @@
 /** The demo page: the join form, the room view, the connection status and the error banner. */
-import { SignalroomError } from '../../client/errors.js';
-import type { ConnectionState } from '../../client/signaling-types.js';
-import { checkRoomId, normaliseUsername } from '../../src/protocol/names.js';
+import { SignalroomError, checkRoomId, normaliseUsername, type ConnectionState } from '../../client/index.js';
 import { byTestId } from './dom.js';
 import { describeError } from './error-text.js';
 import { bindComposer, RoomSession } from './room-session.js';

@@ -1,5 +1,5 @@
 /** Camera and microphone (both off until asked for) and the grid of videos. */
-import type { PeerMesh } from '../../client/peer-mesh.js';
+import type { PeerMesh } from '../../client/index.js';
 import { byTestId, h } from './dom.js';
 
 /** Local capture and the video grid. */

@@ -1,7 +1,5 @@
 /** One stay in a room: the signaling client, the peer mesh, and the chat, files and media over it. */
-import { PeerMesh } from '../../client/peer-mesh.js';
-import { SignalingClient } from '../../client/signaling-client.js';
-import type { ConnectionState } from '../../client/signaling-types.js';
+import { PeerMesh, SignalingClient, type ConnectionState } from '../../client/index.js';
 import { ChatLog } from './chat-log.js';
 import { byTestId } from './dom.js';
 import { FileChannel } from './file-transfer.js';

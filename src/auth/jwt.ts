@@ -12,10 +12,10 @@ import {
   type JWTPayload,
   type JWTVerifyGetKey,
 } from 'jose';
-import type { Authenticator, Identity } from '../core/authenticator.js';
+import type { Authenticator, AuthenticatedIdentity } from '../core/authenticator.js';
 import { SignalError } from '../core/signal-error.js';
-import { normaliseUsername } from '../protocol/names.js';
-import { usernameKey } from '../protocol/username-key.js';
+import { normaliseUsername } from '../../protocol/names.js';
+import { usernameKey } from '../../protocol/username-key.js';
 
 /** Where the verification key comes from: exactly one of the three. */
 export type JwtKeySource = { secret: string } | { publicKeyPem: string } | { jwks: JSONWebKeySet };
@@ -84,7 +84,7 @@ export function createJwtAuthenticator(options: JwtOptions): Authenticator {
 }
 
 /** The identity a verified token grants; `claimed` is the IDENTIFY username, which must agree. */
-function identityFrom(payload: JWTPayload, claimed: string): Identity {
+function identityFrom(payload: JWTPayload, claimed: string): AuthenticatedIdentity {
   const fromToken = typeof payload.username === 'string' ? payload.username : payload.sub;
   if (typeof fromToken !== 'string' || fromToken === '') {
     throw new SignalError('UNAUTHORIZED', 'The token names no user (sub or username claim)');
@@ -98,7 +98,7 @@ function identityFrom(payload: JWTPayload, claimed: string): Identity {
       throw new SignalError('UNAUTHORIZED', 'The username differs from the one in the token');
     }
   }
-  const identity: Identity = { username: tokenName.value };
+  const identity: AuthenticatedIdentity = { username: tokenName.value };
   // Accepted until `exp` (with the same tolerance as here): a resume after that is refused.
   if (typeof payload.exp === 'number') identity.expiresAt = (payload.exp + CLOCK_TOLERANCE_S) * 1000;
   const rooms = payload.rooms;

@@ -5,7 +5,7 @@
  * so no per-user state is shared between signalroom and coturn.
  */
 import { createHmac } from 'node:crypto';
-import type { IceServer } from '../protocol/messages.js';
+import type { IceServer } from '../../protocol/messages.js';
 
 /** What the ICE server list is built from (`--stun-urls`, `--turn-urls`, `--turn-secret`, `--turn-ttl`). */
 export interface TurnOptions {

@@ -7,7 +7,7 @@
  * limits rooms through `rooms` (enforced at every JOIN_ROOM).
  */
 import type { Logger } from 'pino';
-import type { Authenticator, Identity } from '../core/authenticator.js';
+import type { Authenticator, AuthenticatedIdentity } from '../core/authenticator.js';
 import { SignalError } from '../core/signal-error.js';
 
 /** Options of the webhook authenticator. */
@@ -75,7 +75,7 @@ async function readCapped(res: Response): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function identityFrom(text: string, claimed: string, log: Logger): Identity {
+function identityFrom(text: string, claimed: string, log: Logger): AuthenticatedIdentity {
   if (text.trim() === '') return { username: claimed };
   let parsed: unknown;
   try {
@@ -94,7 +94,7 @@ function identityFrom(text: string, claimed: string, log: Logger): Identity {
   if (rooms !== undefined && (!Array.isArray(rooms) || !rooms.every((r) => typeof r === 'string'))) {
     throw new SignalError('UNAUTHORIZED', 'The authentication service gave an unreadable answer');
   }
-  const identity: Identity = { username: username ?? claimed };
+  const identity: AuthenticatedIdentity = { username: username ?? claimed };
   if (rooms !== undefined) identity.rooms = rooms as string[];
   return identity;
 }

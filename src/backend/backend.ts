@@ -4,7 +4,7 @@
  * implementations share one contract (test/backend/contract.ts). Every async method may reject
  * with {@link BackendUnavailableError}; the core answers `UNAVAILABLE` and carries on.
  */
-import type { PeerInfo } from '../protocol/messages.js';
+import type { PeerInfo } from '../../protocol/messages.js';
 
 /** What the backend calls back into: the peers connected to this node. */
 export interface LocalDelivery {

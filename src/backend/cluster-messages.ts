@@ -3,7 +3,7 @@
  * per message. Room events name exactly the recipients the atomic Redis step computed (`to`), so
  * a peer that joined later never hears of a change that happened before it arrived.
  */
-import type { PeerInfo } from '../protocol/messages.js';
+import type { PeerInfo } from '../../protocol/messages.js';
 import type { HeldState } from './backend.js';
 
 /** A peer arrived in a room (published by the joiner's node after the joiner got ROOM_MEMBERS). */

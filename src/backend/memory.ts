@@ -9,8 +9,8 @@ import type {
   ResumeRecord,
   RoomPage,
 } from './backend.js';
-import type { PeerInfo } from '../protocol/messages.js';
-import { encodePeerEvent } from '../protocol/encode.js';
+import type { PeerInfo } from '../../protocol/messages.js';
+import { encodePeerEvent } from '../../protocol/encode.js';
 import type { RoomSizeCounter } from './room-size-counter.js';
 
 /** Usernames and rooms in maps; delivery is a direct call. */

@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { BackendHealth, LocalDelivery } from './backend.js';
 import { BackendUnavailableError } from './backend.js';
-import { encodePeerEvent } from '../protocol/encode.js';
+import { encodePeerEvent } from '../../protocol/encode.js';
 import { encodeClusterMessage, type ClusterMessage, type RoomEvent } from './cluster-messages.js';
 import { LocalPeers } from './local-peers.js';
 import {

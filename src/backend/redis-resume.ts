@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { HeldState, ResumeRecord } from './backend.js';
 import { BackendUnavailableError } from './backend.js';
-import type { PeerInfo } from '../protocol/messages.js';
+import type { PeerInfo } from '../../protocol/messages.js';
 import type { FetchMessage, HeldMessage } from './cluster-messages.js';
 import { guarded } from './redis-connection.js';
 import { memberJson, parseMembers } from './redis-members.js';

@@ -5,7 +5,7 @@
  */
 import type { JoinOutcome } from './backend.js';
 import { BackendUnavailableError } from './backend.js';
-import type { PeerInfo } from '../protocol/messages.js';
+import type { PeerInfo } from '../../protocol/messages.js';
 import { guarded } from './redis-connection.js';
 import { memberJson, parseMember, parseMembers, type StoredMember } from './redis-members.js';
 import type { MemberRef, RedisNode } from './redis-node.js';

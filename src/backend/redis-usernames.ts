@@ -4,7 +4,7 @@
  * node's set, so a username is unique across every node.
  */
 import { BackendUnavailableError } from './backend.js';
-import type { PeerInfo } from '../protocol/messages.js';
+import type { PeerInfo } from '../../protocol/messages.js';
 import { guarded } from './redis-connection.js';
 import type { RedisNode } from './redis-node.js';
 

@@ -28,7 +28,7 @@
 import type { Logger } from 'pino';
 import type { Backend, BackendHealth, JoinOutcome, LocalDelivery, RoomPage } from './backend.js';
 import type { HeldState, ResumeRecord, ResumeSupport } from './backend.js';
-import type { PeerInfo } from '../protocol/messages.js';
+import type { PeerInfo } from '../../protocol/messages.js';
 import { redactUrl } from './redis-connection.js';
 import { clusterMessageHandler } from './redis-inbound.js';
 import { ClusterLiveness } from './redis-liveness.js';

@@ -9,7 +9,7 @@ export interface IdentifyRequest {
 }
 
 /** Who the client is allowed to be. */
-export interface Identity {
+export interface AuthenticatedIdentity {
   /** The username to use (from the token when one is required). */
   username: string;
   /** Rooms the peer may join; `null` or absent: any room. */
@@ -21,8 +21,11 @@ export interface Identity {
   expiresAt?: number;
 }
 
+/** @deprecated Renamed {@link AuthenticatedIdentity} (the SDK has an `Identity` of its own); kept for one release. */
+export type Identity = AuthenticatedIdentity;
+
 /** Resolve an identity or throw `SignalError('UNAUTHORIZED')`. */
-export type Authenticator = (request: IdentifyRequest) => Promise<Identity>;
+export type Authenticator = (request: IdentifyRequest) => Promise<AuthenticatedIdentity>;
 
 /** `--auth none`: the original server's behaviour, anyone may use any free username. */
 export const acceptAnyone: Authenticator = async (request) => ({ username: request.username });

@@ -3,7 +3,7 @@
  * without the core knowing about prom-client. Every method is called on hot paths: an
  * implementation must not allocate or block. {@link NO_OBSERVER} is the default.
  */
-import type { ErrorCode } from '../protocol/error-codes.js';
+import type { ErrorCode } from '../../protocol/error-codes.js';
 
 /** Events of the signaling core and its transport. */
 export interface CoreObserver {

@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { Backend, ResumeSupport } from '../backend/backend.js';
 import { supportsResume } from '../backend/backend.js';
-import type { IceServer } from '../protocol/messages.js';
+import type { IceServer } from '../../protocol/messages.js';
 import type { Authenticator } from './authenticator.js';
 import type { CoreObserver } from './core-observer.js';
 import type { RateLimits } from './rate-limit.js';

@@ -3,10 +3,10 @@
  * ping are synchronous (the hot path has no promise in it); identify, join and leave await the
  * backend, and frames arriving meanwhile wait in the session's `pending` list.
  */
-import { CLOSE_CODES } from '../protocol/close-codes.js';
-import { decodeClientFrame } from '../protocol/decode.js';
-import { isAuthErrorCode } from '../protocol/error-codes.js';
-import type { ClientMessage } from '../protocol/messages.js';
+import { CLOSE_CODES } from '../../protocol/close-codes.js';
+import { decodeClientFrame } from '../../protocol/decode.js';
+import { isAuthErrorCode } from '../../protocol/error-codes.js';
+import type { ClientMessage } from '../../protocol/messages.js';
 import type { CoreObserver } from './core-observer.js';
 import type { MessageLimiter } from './message-limits.js';
 import type { RefusalSubject, Refusals } from './refusals.js';

@@ -1,9 +1,9 @@
 /** The IDENTIFY step: a new peer claims a username, or a held peer comes back with its resume token. */
 import { randomUUID } from 'node:crypto';
-import { CLOSE_CODES } from '../protocol/close-codes.js';
-import { encodeAuthSuccess } from '../protocol/encode.js';
-import { normaliseUsername } from '../protocol/names.js';
-import { usernameKey } from '../protocol/username-key.js';
+import { CLOSE_CODES } from '../../protocol/close-codes.js';
+import { encodeAuthSuccess } from '../../protocol/encode.js';
+import { normaliseUsername } from '../../protocol/names.js';
+import { usernameKey } from '../../protocol/username-key.js';
 import { acceptAnyone, type Authenticator } from './authenticator.js';
 import type { CoreOptions } from './core-options.js';
 import type { CoreObserver } from './core-observer.js';

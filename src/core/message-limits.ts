@@ -2,8 +2,8 @@
  * Applies the per-connection limits of rate-limit.ts to sessions: decides, answers and closes,
  * so the signaling core only asks "may this frame go on?" and "this frame was invalid".
  */
-import { CLOSE_CODES } from '../protocol/close-codes.js';
-import { ERROR_CODES, type ErrorCode } from '../protocol/error-codes.js';
+import { CLOSE_CODES } from '../../protocol/close-codes.js';
+import { ERROR_CODES, type ErrorCode } from '../../protocol/error-codes.js';
 import type { CoreObserver } from './core-observer.js';
 import { countInvalidMessage, takeMessageToken, takeRoomChangeToken, type RateLimits } from './rate-limit.js';
 import type { Session } from './session.js';

@@ -4,7 +4,7 @@
  * makes the peer get a fresh `ROOM_MEMBERS` when it resumes.
  */
 import type { Backend } from '../backend/backend.js';
-import { encodeError } from '../protocol/encode.js';
+import { encodeError } from '../../protocol/encode.js';
 import type { HeldSession } from './held-sessions.js';
 
 const EVENT_TYPES = new Set(['NEW_PEER_IN_ROOM', 'PEER_LEFT_ROOM', 'ROOM_MEMBERS']);

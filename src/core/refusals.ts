@@ -1,8 +1,8 @@
 /** How the core answers a frame it refuses: an ERROR reply, or for a failed identify AUTH_ERROR and close. */
 import { BackendUnavailableError } from '../backend/backend.js';
-import { CLOSE_CODES } from '../protocol/close-codes.js';
-import { encodeAuthError, encodeError } from '../protocol/encode.js';
-import { ERROR_CODES, type ErrorCode } from '../protocol/error-codes.js';
+import { CLOSE_CODES } from '../../protocol/close-codes.js';
+import { encodeAuthError, encodeError } from '../../protocol/encode.js';
+import { ERROR_CODES, type ErrorCode } from '../../protocol/error-codes.js';
 import type { CoreObserver } from './core-observer.js';
 import type { Session } from './session.js';
 import type { SessionRegistry } from './session-registry.js';

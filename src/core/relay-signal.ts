@@ -1,8 +1,8 @@
 /** The hot path: a signal from one peer handed to another peer of its room, synchronously. */
 import { performance } from 'node:perf_hooks';
 import type { Backend } from '../backend/backend.js';
-import { encodeSignal } from '../protocol/encode.js';
-import type { SignalIn } from '../protocol/messages.js';
+import { encodeSignal } from '../../protocol/encode.js';
+import type { SignalIn } from '../../protocol/messages.js';
 import type { CoreObserver } from './core-observer.js';
 import type { Session } from './session.js';
 import { SignalError } from './signal-error.js';

@@ -1,7 +1,7 @@
 /** The second half of a resume: the new connection becomes the held peer and gets what it missed. */
 import type { Backend } from '../backend/backend.js';
-import { encodeAuthSuccess, encodeRoomMembers } from '../protocol/encode.js';
-import type { IceServer } from '../protocol/messages.js';
+import { encodeAuthSuccess, encodeRoomMembers } from '../../protocol/encode.js';
+import type { IceServer } from '../../protocol/messages.js';
 import type { Session } from './session.js';
 import { resumeTokenKey } from './resume-token.js';
 import type { SessionResume, TakenOver } from './session-resume.js';

@@ -1,7 +1,7 @@
 /** The room steps of a session: JOIN_ROOM, LEAVE_ROOM, and leaving its room on the way out. */
 import type { Backend } from '../backend/backend.js';
-import { encodeRoomMembers } from '../protocol/encode.js';
-import { checkRoomId } from '../protocol/names.js';
+import { encodeRoomMembers } from '../../protocol/encode.js';
+import { checkRoomId } from '../../protocol/names.js';
 import type { Session } from './session.js';
 import { SignalError } from './signal-error.js';
 

@@ -1,5 +1,5 @@
 /** An error the client caused, carrying a protocol error code. */
-import { ERROR_CODES, type ErrorCode } from '../protocol/error-codes.js';
+import { ERROR_CODES, type ErrorCode } from '../../protocol/error-codes.js';
 
 /** Thrown inside the core for any refusal; the core turns it into `ERROR` or `AUTH_ERROR`. */
 export class SignalError extends Error {

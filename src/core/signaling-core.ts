@@ -8,9 +8,9 @@
  * and ends them; core-options.ts holds the options.
  */
 import type { Backend, HeldState, LocalDelivery } from '../backend/backend.js';
-import { CLOSE_CODES } from '../protocol/close-codes.js';
-import { encodePong } from '../protocol/encode.js';
-import type { ClientMessage } from '../protocol/messages.js';
+import { CLOSE_CODES } from '../../protocol/close-codes.js';
+import { encodePong } from '../../protocol/encode.js';
+import type { ClientMessage } from '../../protocol/messages.js';
 import type { Connection, ConnectionInfo, SessionHandle } from './connection.js';
 import { createResume, type CoreOptions } from './core-options.js';
 import { NO_OBSERVER, type CoreObserver } from './core-observer.js';

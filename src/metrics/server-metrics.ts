@@ -6,8 +6,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Backend } from '../backend/backend.js';
 import type { CoreObserver } from '../core/core-observer.js';
-import { ALL_ERROR_CODES, type ErrorCode } from '../protocol/error-codes.js';
-import { CLIENT_MESSAGES, SERVER_MESSAGES } from '../protocol/messages.js';
+import { ALL_ERROR_CODES, type ErrorCode } from '../../protocol/error-codes.js';
+import { CLIENT_MESSAGES, SERVER_MESSAGES } from '../../protocol/messages.js';
 import { RoomTally } from './room-tally.js';
 
 /** Every metric name starts with this. */

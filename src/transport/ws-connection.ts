@@ -12,7 +12,7 @@ import { WebSocket } from 'ws';
 import type { Connection, ConnectionInfo, SessionHandle } from '../core/connection.js';
 import type { CoreObserver } from '../core/core-observer.js';
 import { frameBytes } from '../core/frame-bytes.js';
-import { CLOSE_CODES } from '../protocol/close-codes.js';
+import { CLOSE_CODES } from '../../protocol/close-codes.js';
 import type { Heartbeat, Watched } from './heartbeat.js';
 import { PingBudget } from './ping-budget.js';
 import type { UpgradeGuard } from './upgrade-guard.js';
@@ -31,7 +31,7 @@ export interface TransportEdge {
 }
 
 /** ws's WebSocket with a slot for its connection, which the shared listeners below read. */
-export class SignalingSocket extends WebSocket {
+export class ServerWebSocket extends WebSocket {
   connection: WsConnection | null = null;
 }
 
@@ -52,7 +52,7 @@ export class WsConnection implements Connection, Watched {
   private controlFrames: PingBudget | null = null;
 
   constructor(
-    private readonly ws: SignalingSocket,
+    private readonly ws: ServerWebSocket,
     readonly info: ConnectionInfo,
     private readonly edge: TransportEdge,
     /** It came through a trusted proxy and holds a per-IP slot of its own (see UpgradeGuard). */
@@ -212,7 +212,7 @@ const TEXT = { binary: false } as const;
 // The listeners, shared by every socket: `this` is the socket that emitted the event.
 
 function connectionOf(ws: WebSocket): WsConnection | null {
-  return (ws as SignalingSocket).connection;
+  return (ws as ServerWebSocket).connection;
 }
 
 function onPing(this: WebSocket, data: Buffer): void {
@@ -248,6 +248,6 @@ function onError(this: WebSocket, err: Error & { code?: string }): void {
 
 function onClose(this: WebSocket, code: number): void {
   const connection = connectionOf(this);
-  (this as SignalingSocket).connection = null;
+  (this as ServerWebSocket).connection = null;
   connection?.closed(code);
 }

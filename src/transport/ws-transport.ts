@@ -13,7 +13,7 @@ import { NO_OBSERVER, type CoreObserver } from '../core/core-observer.js';
 import { Heartbeat } from './heartbeat.js';
 import type { Refusal } from './admission.js';
 import { UpgradeGuard, type UpgradeGuardOptions } from './upgrade-guard.js';
-import { SignalingSocket, WsConnection, type TransportEdge } from './ws-connection.js';
+import { ServerWebSocket, WsConnection, type TransportEdge } from './ws-connection.js';
 
 /** Options of the WebSocket edge. */
 export interface TransportOptions extends UpgradeGuardOptions {
@@ -50,7 +50,7 @@ export function attachTransport(
     clientTracking: false,
     // Pings are answered below, within a budget, so a ping flood cannot queue unbounded pongs.
     autoPong: false,
-    WebSocket: SignalingSocket,
+    WebSocket: ServerWebSocket,
   });
   const heartbeat = new Heartbeat(options.heartbeatIntervalMs, options.heartbeatTimeoutMs);
   const guard = new UpgradeGuard(options, logger);
@@ -99,11 +99,11 @@ export function attachTransport(
       const info: ConnectionInfo = { ip: verdict.ip, ipKey: guard.limitKey(verdict.ip) };
       if (req.headers.origin) info.origin = req.headers.origin;
       if (token) info.urlToken = token;
-      accept(ws as SignalingSocket, info, verdict.proxied);
+      accept(ws as ServerWebSocket, info, verdict.proxied);
     });
   };
 
-  const accept = (ws: SignalingSocket, info: ConnectionInfo, proxied: boolean) => {
+  const accept = (ws: ServerWebSocket, info: ConnectionInfo, proxied: boolean) => {
     const connection = new WsConnection(ws, info, edge, proxied);
     connection.listen(core.connect(connection, info));
   };

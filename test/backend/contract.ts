@@ -6,7 +6,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { Backend } from '../../src/backend/backend.js';
-import type { PeerInfo } from '../../src/protocol/messages.js';
+import type { PeerInfo } from '../../protocol/messages.js';
 import { Inbox } from './inbox.js';
 
 /** A started backend and what it delivered; closed when the test ends. */

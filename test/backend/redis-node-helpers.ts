@@ -11,7 +11,7 @@ import { clusterMessageHandler } from '../../src/backend/redis-inbound.js';
 import { RedisNode } from '../../src/backend/redis-node.js';
 import { RedisRooms } from '../../src/backend/redis-rooms.js';
 import { RedisUsernames } from '../../src/backend/redis-usernames.js';
-import type { PeerInfo } from '../../src/protocol/messages.js';
+import type { PeerInfo } from '../../protocol/messages.js';
 import { Inbox } from './inbox.js';
 
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });

@@ -12,7 +12,7 @@ import { credentialsExpireAt, iceServersUrlFor, requestIceServers } from '../../
 import { SignalingClient } from '../../client/signaling-client.js';
 import { turnPassword } from '../../src/auth/turn.js';
 import type { Config } from '../../src/config.js';
-import type { IceServer } from '../../src/protocol/messages.js';
+import type { IceServer } from '../../protocol/messages.js';
 import { startServer } from '../helpers/test-server.js';
 import { nextEvent } from './events.js';
 

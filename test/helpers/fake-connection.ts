@@ -6,7 +6,7 @@ import { pino, type Logger } from 'pino';
 import { MemoryBackend } from '../../src/backend/memory.js';
 import type { Connection } from '../../src/core/connection.js';
 import { SignalingCore, type CoreOptions, type SessionHandle } from '../../src/core/signaling-core.js';
-import type { PeerInfo } from '../../src/protocol/messages.js';
+import type { PeerInfo } from '../../protocol/messages.js';
 
 /** A frame the core sent, parsed. */
 export type Frame = { type: string; [key: string]: unknown };

@@ -1,7 +1,7 @@
 // decodeClientFrame: every path to an error code, and what a valid frame becomes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeClientFrame } from '../../src/protocol/decode.js';
+import { decodeClientFrame } from '../../protocol/decode.js';
 
 const refused = (frame: string) => {
   const d = decodeClientFrame(frame);

@@ -11,8 +11,8 @@ import { MemoryBackend } from '../../src/backend/memory.js';
 import { OPTIONS, envName, type OptionSpec } from '../../src/config.js';
 import { instrumentBackend } from '../../src/metrics/instrumented-backend.js';
 import { ServerMetrics } from '../../src/metrics/server-metrics.js';
-import { CLOSE_CODES } from '../../src/protocol/close-codes.js';
-import { ERROR_CODES } from '../../src/protocol/error-codes.js';
+import { CLOSE_CODES } from '../../protocol/close-codes.js';
+import { ERROR_CODES } from '../../protocol/error-codes.js';
 import { CLIENT_ERROR_CODES } from '../../client/errors.js';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -130,7 +130,7 @@ const OTHER_NAMES = new Set([
 
 test('every code in backticks is one the server or the SDK has; close codes have the number they say', () => {
   const messageTypes = [
-    ...readFileSync(join(root, 'src/protocol/messages.ts'), 'utf8').matchAll(/Literal\('([A-Z_]+)'\)/g),
+    ...readFileSync(join(root, 'protocol/messages.ts'), 'utf8').matchAll(/Literal\('([A-Z_]+)'\)/g),
   ].map((m) => m[1] as string);
   const known = new Set([
     ...Object.keys(ERROR_CODES),

@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { decodeClientFrame } from '../../src/protocol/decode.js';
-import { encodeSignal } from '../../src/protocol/encode.js';
-import type { SignalIn } from '../../src/protocol/messages.js';
+import { decodeClientFrame } from '../../protocol/decode.js';
+import { encodeSignal } from '../../protocol/encode.js';
+import type { SignalIn } from '../../protocol/messages.js';
 
 const FROM = '0b6c2a4e-9d1f-4b8e-8f47-1a2b3c4d5e6f';
 

@@ -1,8 +1,8 @@
 // Username and room id rules (PROTOCOL.md "Rules", docs/protocol.md "Usernames").
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkRoomId, normaliseUsername } from '../../src/protocol/names.js';
-import { usernameKey } from '../../src/protocol/username-key.js';
+import { checkRoomId, normaliseUsername } from '../../protocol/names.js';
+import { usernameKey } from '../../protocol/username-key.js';
 
 /** The key of a raw name, through the same normalisation as IDENTIFY. */
 function keyOf(raw: string): string {

@@ -1,13 +1,13 @@
 // docs/protocol.md is the user-facing protocol; these checks keep it in step with the code, so a
-// message type, error code or close code added to src/protocol/ fails here until it is documented.
+// message type, error code or close code added to protocol/ fails here until it is documented.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Value } from '@sinclair/typebox/value';
 import type { TSchema } from '@sinclair/typebox';
-import { CLIENT_MESSAGES, SERVER_MESSAGES } from '../../src/protocol/messages.js';
-import { ERROR_CODES } from '../../src/protocol/error-codes.js';
-import { CLOSE_CODES } from '../../src/protocol/close-codes.js';
+import { CLIENT_MESSAGES, SERVER_MESSAGES } from '../../protocol/messages.js';
+import { ERROR_CODES } from '../../protocol/error-codes.js';
+import { CLOSE_CODES } from '../../protocol/close-codes.js';
 
 const doc = readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8');
 const headings = doc.split('\n').filter((line) => line.startsWith('#'));

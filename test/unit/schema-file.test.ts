@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { SCHEMA_FILE, buildSchema, renderSchema } from '../../scripts/gen-schema.js';
-import { CLIENT_MESSAGES, SERVER_MESSAGES } from '../../src/protocol/messages.js';
+import { CLIENT_MESSAGES, SERVER_MESSAGES } from '../../protocol/messages.js';
 
 test('docs/schema/signalroom-v1.schema.json is the one generated from the TypeBox schemas (run `npm run schema`)', async () => {
   assert.equal(readFileSync(SCHEMA_FILE, 'utf8'), await renderSchema());

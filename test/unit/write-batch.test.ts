@@ -7,7 +7,7 @@ import {
   encodePong,
   encodeRoomMembers,
   encodeSignal,
-} from '../../src/protocol/encode.js';
+} from '../../protocol/encode.js';
 import { isRoomEvent } from '../../src/transport/write-batch.js';
 
 const peer = { id: '0b6c2a4e-9d1f-4b8e-8f47-1a2b3c4d5e6f', username: 'alice' };

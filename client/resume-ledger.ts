@@ -3,12 +3,12 @@
  * resume token, and the frame counts that make a resume lose nothing and repeat nothing
  * (docs/reliability.md).
  */
-import type { ClientMessage, ServerMessageOf } from '../src/protocol/messages.js';
+import type { ClientMessage, ServerMessageOf } from '../protocol/messages.js';
 import { SignalroomError } from './errors.js';
 import { FrameLedger } from './frame-ledger.js';
 
 /** The resume token and frame counts of a client's session, across its reconnections. */
-export class SessionResume {
+export class ResumeLedger {
   /** The token from the last AUTH_SUCCESS; undefined when the next IDENTIFY starts a new session. */
   token: string | undefined;
   private readonly ledger: FrameLedger;
