@@ -118,6 +118,7 @@ test('every signalroom_* metric the docs mention is registered', () => {
 const OTHER_NAMES = new Set([
   'SOME_OPTION', // the README's example of the naming rule
   'BAD_REQUEST',
+  'FORBIDDEN',
   'NOT_FOUND',
   'UPGRADE_REQUIRED', // the HTTP API's error bodies
   'GETDEL',
@@ -126,6 +127,7 @@ const OTHER_NAMES = new Set([
   'CHROMIUM_PATH',
   'FUZZ_SEED',
   'ALICE', // test settings, an example username
+  'STRASSE', // a username example (docs/protocol.md)
 ]);
 
 test('every code in backticks is one the server or the SDK has; close codes have the number they say', () => {
