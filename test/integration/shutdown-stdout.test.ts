@@ -37,6 +37,11 @@ test(
       '1000',
       '--max-messages-per-second',
       '100000',
+      // 2,000 room switches to fill the pipe with log lines: far past the room-change budget.
+      '--max-room-changes-per-second',
+      '100000',
+      '--room-change-burst',
+      '100000',
     ]);
     const wsUrl = await listeningUrl(cli);
     cli.child.stdout!.pause();
