@@ -10,6 +10,7 @@ COPY package.json package-lock.json ./
 # No install scripts: `prepare` would build before the sources are copied.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY protocol ./protocol
 COPY src ./src
 COPY client ./client
 COPY demo ./demo

@@ -21,6 +21,7 @@ test(
     const dir = mkdtempSync(join(tmpdir(), 'signalroom-dev-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     for (const entry of [
+      'protocol',
       'src',
       'client',
       'demo',
