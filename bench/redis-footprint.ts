@@ -25,7 +25,12 @@ const backend = new RedisBackend({
   logger: pino({ level: 'silent' }),
 });
 try {
-  await backend.start({ deliverLocal: () => undefined, kickLocal: () => false });
+  await backend.start({
+    deliverLocal: () => undefined,
+    kickLocal: () => false,
+    releaseHeld: () => null,
+    evict: () => undefined,
+  });
   const before = await usedMemory(inspect);
   for (let i = 0; i < peers; i += 500) {
     await Promise.all(

@@ -15,12 +15,12 @@ export interface LocalDelivery {
    * leaving its room or freeing its username (the resumer owns them now), and hand over its state.
    * `null` when this node does not hold it.
    */
-  releaseHeld?(peerId: string): HeldState | null;
+  releaseHeld(peerId: string): HeldState | null;
   /**
    * Another connection took this peer's username (`--on-duplicate-username replace`): close its
    * connection with 4003, or drop its hold, and remove it from its room.
    */
-  evict?(peerId: string): void;
+  evict(peerId: string): void;
   /**
    * An operator removes a peer (admin API): if it is connected here and in `roomId`, close it with
    * 4004 and end its session for good (its room is told PEER_LEFT_ROOM). False when not here.
@@ -72,8 +72,8 @@ export interface HeldState {
 }
 
 /**
- * Session resume in a backend (docs/reliability.md). Optional: with a backend that lacks it the
- * core runs with resume off (and `--on-duplicate-username replace` acts as `reject`).
+ * Session resume in a backend (docs/reliability.md): every backend has it; the core turns resume
+ * off with `graceMs: 0` (`--resume-grace-ms 0`), not by the backend it is given.
  */
 export interface ResumeSupport {
   /** Store a held peer's record under `tokenKey` for `ttlMs` (the grace period). */
@@ -91,15 +91,6 @@ export interface ResumeSupport {
    * the previous holder, if any, is evicted on its node ({@link LocalDelivery.evict}) and returned.
    */
   replaceUsername(key: string, peer: PeerInfo): Promise<PeerInfo | null>;
-}
-
-/** True when the backend can store resume records and hand held peers over. */
-export function supportsResume(backend: Backend): backend is Backend & ResumeSupport {
-  return (
-    typeof backend.saveResume === 'function' &&
-    typeof backend.takeResume === 'function' &&
-    typeof backend.fetchHeld === 'function'
-  );
 }
 
 /** One room as operators see it (admin API, metrics). */
@@ -120,7 +111,7 @@ export interface RoomPage {
 export type JoinOutcome = { ok: true; members: PeerInfo[] } | { ok: false; reason: 'full' };
 
 /** Shared state and delivery for the signaling core. */
-export interface Backend extends Partial<ResumeSupport> {
+export interface Backend extends ResumeSupport {
   /** `memory` or `redis`, for logs and metrics. */
   readonly kind: string;
   /** This node's id; peer records name the node that holds their connection. */

@@ -125,14 +125,14 @@ export class MemoryBackend implements Backend, RoomSizeCounter {
   async fetchHeld(record: ResumeRecord): Promise<HeldState | null> {
     // One process: every record names this node, and the hold is released synchronously.
     if (record.nodeId !== this.nodeId) return null;
-    return this.local?.releaseHeld?.(record.peerId) ?? null;
+    return this.local?.releaseHeld(record.peerId) ?? null;
   }
 
   async replaceUsername(key: string, peer: PeerInfo): Promise<PeerInfo | null> {
     const previousId = this.usernames.get(key);
     this.usernames.set(key, peer.id);
     if (previousId === undefined || previousId === peer.id) return null;
-    this.local?.evict?.(previousId);
+    this.local?.evict(previousId);
     return { id: previousId, username: peer.username };
   }
 

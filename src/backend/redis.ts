@@ -27,7 +27,7 @@
  */
 import type { Logger } from 'pino';
 import type { Backend, BackendHealth, JoinOutcome, LocalDelivery, RoomPage } from './backend.js';
-import type { HeldState, ResumeRecord, ResumeSupport } from './backend.js';
+import type { HeldState, ResumeRecord } from './backend.js';
 import type { PeerInfo } from '../../protocol/messages.js';
 import { redactUrl } from './redis-connection.js';
 import { clusterMessageHandler } from './redis-inbound.js';
@@ -50,7 +50,7 @@ export interface RedisBackendOptions {
 }
 
 /** Shared state in Redis, delivery over pub/sub; see the module comment. */
-export class RedisBackend implements Backend, ResumeSupport {
+export class RedisBackend implements Backend {
   readonly kind = 'redis';
   readonly nodeId: string;
   private readonly log: Logger;

@@ -1,7 +1,6 @@
 /** The options of the signaling core, and the session resume built from them. */
 import type { Logger } from 'pino';
-import type { Backend, ResumeSupport } from '../backend/backend.js';
-import { supportsResume } from '../backend/backend.js';
+import type { Backend } from '../backend/backend.js';
 import type { IceServer } from '../../protocol/messages.js';
 import type { Authenticator } from './authenticator.js';
 import type { CoreObserver } from './core-observer.js';
@@ -33,17 +32,12 @@ export interface CoreOptions {
   iceServersFor?: (peerId: string) => IceServer[] | undefined;
 }
 
-/** Resume as configured, or off when the backend cannot store resume records (logged once). */
+/** Resume as configured (off with `graceMs: 0`, the default when none is given). */
 export function createResume(options: CoreOptions): SessionResume {
   const settings = options.resume ?? {
     graceMs: 0,
     queue: { maxMessages: 256, maxBytes: 256 * 1024 },
     replay: { maxFrames: 64, maxBytes: 128 * 1024 },
   };
-  const backend = options.backend;
-  if (supportsResume(backend)) return new SessionResume(backend, options.logger, settings, options.now);
-  if (settings.graceMs > 0)
-    options.logger.warn({ backend: backend.kind }, 'session resume is off: the backend does not support it');
-  // Never used with graceMs 0, but typed: a backend without resume support cannot be reached.
-  return new SessionResume(backend as Backend & ResumeSupport, options.logger, { ...settings, graceMs: 0 });
+  return new SessionResume(options.backend, options.logger, settings, options.now);
 }

@@ -11,7 +11,7 @@ import type { CoreObserver } from './core-observer.js';
 import type { MessageLimiter } from './message-limits.js';
 import type { RefusalSubject, Refusals } from './refusals.js';
 import { BINARY_FRAME, type QueuedFrame, type Session } from './session.js';
-import type { SessionRegistry } from './session-registry.js';
+import type { SessionLife } from './session-life.js';
 import { SignalError } from './signal-error.js';
 
 /** Acts on one decoded message; `frame` is the text `msg` was parsed from, which the relay may reuse. */
@@ -22,7 +22,7 @@ export class FrameQueue {
   constructor(
     private readonly limiter: MessageLimiter,
     private readonly refusals: Refusals,
-    private readonly registry: SessionRegistry,
+    private readonly life: SessionLife,
     private readonly observer: CoreObserver,
     /** Frames a connection may queue behind a running step; beyond it the connection is closed. */
     private readonly maxPendingFrames: number,
@@ -37,7 +37,7 @@ export class FrameQueue {
       if (session.pending.length >= this.maxPendingFrames) {
         session.log.warn({ code: 'RATE_LIMITED' }, 'too many frames queued behind a pending step');
         this.observer.rateLimited();
-        this.registry.closeSession(session, CLOSE_CODES.POLICY.code, 'Too many messages');
+        this.life.close(session, CLOSE_CODES.POLICY.code, 'Too many messages');
         return;
       }
       session.pending.push(frame);

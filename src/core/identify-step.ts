@@ -1,4 +1,8 @@
-/** The IDENTIFY step: a new peer claims a username, or a held peer comes back with its resume token. */
+/**
+ * The IDENTIFY step: a new peer claims a username, or a held peer comes back with its resume token.
+ * Both end the same way, in {@link SessionLife.becomeIdentified}; they differ in where the identity
+ * comes from (the credentials, or the held peer's record) and in what follows AUTH_SUCCESS.
+ */
 import { randomUUID } from 'node:crypto';
 import { CLOSE_CODES } from '../../protocol/close-codes.js';
 import { encodeAuthSuccess } from '../../protocol/encode.js';
@@ -7,9 +11,9 @@ import { usernameKey } from '../../protocol/username-key.js';
 import { acceptAnyone, type Authenticator } from './authenticator.js';
 import type { CoreOptions } from './core-options.js';
 import type { CoreObserver } from './core-observer.js';
-import { completeResume } from './resume-handshake.js';
+import { sendResumed } from './resume-handshake.js';
 import type { Session } from './session.js';
-import { clearIdentifyTimer, type SessionRegistry } from './session-registry.js';
+import type { SessionLife } from './session-life.js';
 import type { SessionResume } from './session-resume.js';
 import { SignalError } from './signal-error.js';
 
@@ -19,7 +23,7 @@ export class IdentifyStep {
 
   constructor(
     private readonly options: CoreOptions,
-    private readonly registry: SessionRegistry,
+    private readonly life: SessionLife,
     private readonly resume: SessionResume,
     private readonly observer: CoreObserver,
   ) {
@@ -28,10 +32,11 @@ export class IdentifyStep {
 
   /** A plain IDENTIFY: authenticate, claim the username, answer AUTH_SUCCESS. */
   async identify(session: Session, claimed: string, token: string | undefined): Promise<void> {
-    session.state = 'identifying';
+    this.life.identifying(session);
+    const presented = token ?? session.info.urlToken;
     const identity = await this.authenticate({
       username: claimed,
-      token: token ?? session.info.urlToken,
+      token: presented,
       ip: session.info.ip,
       origin: session.info.origin,
     });
@@ -40,51 +45,51 @@ export class IdentifyStep {
     const peerId = randomUUID();
     const key = usernameKey(name.value);
     const peer = { id: peerId, username: name.value };
-    if (!(await this.options.backend.claimUsername(key, peer))) {
-      const backend = this.options.backend;
-      if (this.options.onDuplicateUsername !== 'replace' || !backend.replaceUsername)
-        throw new SignalError('USERNAME_TAKEN');
+    const backend = this.options.backend;
+    if (!(await backend.claimUsername(key, peer))) {
+      if (this.options.onDuplicateUsername !== 'replace') throw new SignalError('USERNAME_TAKEN');
       // The newest connection wins: the holder (live or held for resume) is closed with 4003.
       await backend.replaceUsername(key, peer);
     }
     if (session.isClosed()) {
-      await this.options.backend.releaseUsername(key, peerId);
+      await backend.releaseUsername(key, peerId);
       return;
     }
-    session.peerId = peerId;
-    session.username = name.value;
-    session.usernameKey = key;
-    session.allowedRooms = identity.rooms ?? null;
-    session.authExpiresAt = identity.expiresAt ?? 0;
-    session.state = 'identified';
-    clearIdentifyTimer(session);
-    this.registry.sessions.set(peerId, session);
-    const presented = token ?? session.info.urlToken;
-    if (presented) {
-      session.token = presented;
-      this.registry.byToken.set(presented, session);
-    }
+    const resumeToken = this.life.becomeIdentified(
+      session,
+      {
+        peerId,
+        username: name.value,
+        usernameKey: key,
+        roomId: null,
+        allowedRooms: identity.rooms ?? null,
+        authExpiresAt: identity.expiresAt ?? 0,
+        token: presented ?? '',
+        resumedWith: '',
+      },
+      null,
+    );
     const iceServers = this.options.iceServersFor?.(peerId);
-    const fields = { username: name.value, peerId, ...(iceServers ? { iceServers } : {}) };
-    if (this.resume.enabled) {
-      const resumeToken = this.resume.issueToken(session);
-      session.replay = this.resume.newLog();
-      session.connection.send(encodeAuthSuccess({ ...fields, resumeToken }));
-    } else {
-      session.connection.send(encodeAuthSuccess(fields));
-    }
+    session.connection.send(
+      encodeAuthSuccess({
+        username: name.value,
+        peerId,
+        ...(iceServers ? { iceServers } : {}),
+        ...(resumeToken !== undefined ? { resumeToken } : {}),
+      }),
+    );
     session.log.info({ username: name.value }, 'identify');
   }
 
   /** IDENTIFY with a resume token: the held peer comes back with its id, name and room. */
   async resumeIdentify(session: Session, token: string, received: number | undefined): Promise<void> {
-    session.state = 'identifying';
-    const stale = this.resume.liveSession(token);
+    this.life.identifying(session);
+    const stale = this.life.byResumeToken(token);
     if (stale && stale !== session) {
       // The client noticed the drop before this server did: its old connection is held now.
       stale.log.info({ code: CLOSE_CODES.REPLACED.code }, 'taken over by a resuming connection');
       stale.connection.close(CLOSE_CODES.REPLACED.code, CLOSE_CODES.REPLACED.reason);
-      this.registry.hold(stale);
+      this.life.hold(stale);
       await this.resume.settled(stale.peerId);
     }
     const taken = await this.resume.takeOver(token, received);
@@ -92,9 +97,22 @@ export class IdentifyStep {
       this.resume.holdAgain(taken, session.info.ipKey ?? session.info.ip, session.log);
       return;
     }
-    clearIdentifyTimer(session);
-    this.registry.sessions.set(taken.record.peerId, session);
+    const { record } = taken;
+    const resumeToken = this.life.becomeIdentified(
+      session,
+      {
+        peerId: record.peerId,
+        username: record.username,
+        usernameKey: record.usernameKey,
+        roomId: record.roomId,
+        allowedRooms: record.allowedRooms,
+        authExpiresAt: record.authExpiresAt ?? 0,
+        token: '',
+        resumedWith: token,
+      },
+      taken.replay,
+    );
     this.observer.resumed();
-    await completeResume(session, taken, this.resume, this.options.backend, this.options.iceServersFor);
+    await sendResumed(session, taken, resumeToken, this.options.backend, this.options.iceServersFor);
   }
 }

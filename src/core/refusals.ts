@@ -5,7 +5,7 @@ import { encodeAuthError, encodeError } from '../../protocol/encode.js';
 import { ERROR_CODES, type ErrorCode } from '../../protocol/error-codes.js';
 import type { CoreObserver } from './core-observer.js';
 import type { Session } from './session.js';
-import type { SessionRegistry } from './session-registry.js';
+import type { SessionLife } from './session-life.js';
 import { SignalError } from './signal-error.js';
 
 /** What a refused step was about, logged with the refusal: the username asked for, or the room. */
@@ -20,7 +20,7 @@ export class Refusals {
     private readonly observer: CoreObserver,
     /** Debug logging, decided once: the per-message lines must not build their fields otherwise. */
     private readonly debug: boolean,
-    private readonly registry: SessionRegistry,
+    private readonly life: SessionLife,
   ) {}
 
   /**
@@ -50,7 +50,7 @@ export class Refusals {
       session.log.error({ code, ref, err }, 'unexpected error while handling a message');
     }
     const policy = ERROR_CODES[code].policy;
-    if (ref === 'IDENTIFY' && session.state === 'identifying') session.state = 'new';
+    if (ref === 'IDENTIFY') this.life.identifyFailed(session);
     if (
       policy === 'auth' ||
       (ref === 'IDENTIFY' && session.state === 'new' && code !== 'ALREADY_IDENTIFIED')
@@ -61,7 +61,7 @@ export class Refusals {
       this.observer.error(code);
       session.connection.send(encodeAuthError(code, message));
       // Closed for the core at once: frames queued behind the refused IDENTIFY are not tried.
-      this.registry.closeSession(session, CLOSE_CODES.POLICY.code, message ?? ERROR_CODES[code].message);
+      this.life.close(session, CLOSE_CODES.POLICY.code, message ?? ERROR_CODES[code].message);
       return;
     }
     this.reply(session, code, message, ref, subject);

@@ -6,7 +6,7 @@
  * node that held it and are fetched from there.
  */
 import type { Logger } from 'pino';
-import type { Backend, HeldState, ResumeRecord, ResumeSupport } from '../backend/backend.js';
+import type { Backend, HeldState, ResumeRecord } from '../backend/backend.js';
 import {
   HeldSessions,
   type EvictionCause,
@@ -16,7 +16,7 @@ import {
 } from './held-sessions.js';
 import { ReplayLog, type ReplayBounds } from './replay-log.js';
 import { reportDropped } from './queue-overflow.js';
-import { newResumeToken, resumeTokenKey } from './resume-token.js';
+import { resumeTokenKey } from './resume-token.js';
 import type { Session } from './session.js';
 import { SignalError } from './signal-error.js';
 
@@ -57,14 +57,12 @@ export class SessionResume {
   private readonly held: HeldSessions;
   /** Peers being taken over from another node: frames reaching this node meanwhile wait here. */
   private readonly adopting = new Map<string, string[]>();
-  /** Identified sessions of this node by token hash: a client may notice a drop before the server does. */
-  private readonly live = new Map<string, Session>();
   /** Running expiries and evictions, so shutdown can wait for them. */
   private readonly tasks = new Set<Promise<void>>();
   private counts = { holds: 0, resumes: 0, expiries: 0, overflows: 0, evictions: 0 };
 
   constructor(
-    private readonly backend: Backend & ResumeSupport,
+    private readonly backend: Backend,
     private readonly logger: Logger,
     readonly options: ResumeOptions,
     /** The clock credentials expire by (ms since the epoch); tests pass their own. */
@@ -91,34 +89,13 @@ export class SessionResume {
     return new ReplayLog(this.options.replay);
   }
 
-  /** Give an identified session a new token (at identify and at every resume). */
-  issueToken(session: Session): string {
-    this.forget(session);
-    const token = newResumeToken();
-    session.resumeTokenKey = resumeTokenKey(token);
-    this.live.set(session.resumeTokenKey, session);
-    return token;
-  }
-
-  /** The session has ended or is held: its token no longer names a live connection. */
-  forget(session: Session): void {
-    const key = session.resumeTokenKey;
-    if (key !== '' && this.live.get(key) === session) this.live.delete(key);
-  }
-
-  /** The live session of this node that `token` belongs to, if any. */
-  liveSession(token: string): Session | undefined {
-    return this.live.get(resumeTokenKey(token));
-  }
-
   /** Resolves once the hold of `peerId` (if any) has saved its record. */
   async settled(peerId: string): Promise<void> {
     await this.held.get(peerId)?.ready;
   }
 
-  /** Hold a session whose connection was lost; the core has already taken it off its live maps. */
+  /** Hold a session whose connection was lost; its life (session-life.ts) has already taken it off every index. */
   hold(session: Session): void {
-    this.forget(session);
     const record: ResumeRecord = {
       peerId: session.peerId,
       username: session.username,
@@ -239,13 +216,11 @@ export class SessionResume {
 
   /** Sizes and counters, for stats and leak checks. */
   stats(): ReturnType<HeldSessions['size']> & {
-    live: number;
     adopting: number;
     tasks: number;
   } & SessionResume['counts'] {
     return {
       ...this.held.size(),
-      live: this.live.size,
       adopting: this.adopting.size,
       tasks: this.tasks.size,
       ...this.counts,

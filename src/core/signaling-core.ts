@@ -4,8 +4,8 @@
  *
  * SignalingCore coordinates: it decides which step a message runs, and its parts do the work.
  * frame-queue.ts keeps each connection's frames in order; identify-step.ts, room-steps.ts and
- * relay-signal.ts are the steps; refusals.ts answers errors; session-registry.ts tracks the sessions
- * and ends them; core-options.ts holds the options.
+ * relay-signal.ts are the steps; refusals.ts answers errors; session-life.ts owns every session's
+ * life (identify, hold, close) and the indexes of sessions; core-options.ts holds the options.
  */
 import type { Backend, HeldState, LocalDelivery } from '../backend/backend.js';
 import { CLOSE_CODES } from '../../protocol/close-codes.js';
@@ -21,7 +21,7 @@ import { Refusals } from './refusals.js';
 import { relaySignal } from './relay-signal.js';
 import { joinRoom, leaveRoom } from './room-steps.js';
 import { Session, type SessionHost } from './session.js';
-import { SessionRegistry } from './session-registry.js';
+import { SessionLife } from './session-life.js';
 import type { SessionResume } from './session-resume.js';
 import { SignalError } from './signal-error.js';
 
@@ -32,9 +32,9 @@ export type { SessionHandle } from './connection.js';
 
 /** Identify, rooms and relay for the connections of one node. */
 export class SignalingCore implements LocalDelivery {
-  private readonly registry: SessionRegistry;
-  /** The registry's peers by id, kept at hand: every delivery to a local peer looks it up. */
-  private readonly sessions: Map<string, Session>;
+  private readonly life: SessionLife;
+  /** Identified sessions by peer id (the life's index), kept at hand: every delivery to a local peer looks it up. */
+  private readonly sessions: ReadonlyMap<string, Session>;
   private readonly frames: FrameQueue;
   private readonly limiter: MessageLimiter;
   private readonly identifyStep: IdentifyStep;
@@ -50,27 +50,27 @@ export class SignalingCore implements LocalDelivery {
     this.debug = options.logger.isLevelEnabled('debug');
     this.resume = createResume(options);
     this.observer = options.observer ?? NO_OBSERVER;
-    this.registry = new SessionRegistry(options.backend, this.resume);
-    this.sessions = this.registry.sessions;
-    const refusals = new Refusals(this.observer, this.debug, this.registry);
+    this.life = new SessionLife(options.backend, this.resume, options.identifyTimeoutMs);
+    this.sessions = this.life.peers;
+    const refusals = new Refusals(this.observer, this.debug, this.life);
     this.limiter = new MessageLimiter(
       options.rateLimits,
       options.now ?? Date.now,
       {
         reply: (s, code, message, ref) => refusals.reply(s, code, message, ref),
-        close: (s, c, r) => this.registry.closeSession(s, c, r),
+        close: (s, c, r) => this.life.close(s, c, r),
       },
       this.observer,
     );
     this.frames = new FrameQueue(
       this.limiter,
       refusals,
-      this.registry,
+      this.life,
       this.observer,
       options.maxPendingFrames ?? 256,
       (s, msg, frame) => this.dispatch(s, msg, frame),
     );
-    this.identifyStep = new IdentifyStep(options, this.registry, this.resume, this.observer);
+    this.identifyStep = new IdentifyStep(options, this.life, this.resume, this.observer);
     const frames = this.frames;
     this.host = {
       logger: options.logger,
@@ -93,7 +93,7 @@ export class SignalingCore implements LocalDelivery {
   /** Counts for health, stats and tests. */
   stats(): { connections: number; peers: number; held: number } {
     return {
-      connections: this.registry.connections.size,
+      connections: this.life.connectionCount,
       peers: this.sessions.size,
       held: this.resume.stats().held,
     };
@@ -102,7 +102,7 @@ export class SignalingCore implements LocalDelivery {
   /** The size of every map and queue the core and the backend keep, and resume counters: for leak checks. */
   introspect(): Record<string, number> {
     const backend = this.options.backend as Backend & { size?: () => Record<string, number> };
-    const sizes = this.registry.sizes();
+    const sizes = this.life.sizes();
     for (const [k, v] of Object.entries(this.resume.stats())) sizes[`resume.${k}`] = v;
     for (const [k, v] of Object.entries(backend.size?.() ?? {})) sizes[`backend.${k}`] = v;
     return sizes;
@@ -111,9 +111,9 @@ export class SignalingCore implements LocalDelivery {
   /** Close every connection with `closeName` and wait for their cleanup. */
   async closeAll(closeName: keyof typeof CLOSE_CODES): Promise<void> {
     const { code, reason } = CLOSE_CODES[closeName];
-    const sessions = [...this.registry.connections];
+    const sessions = this.life.connections();
     for (const s of sessions) s.connection.close(code, reason);
-    await Promise.all(sessions.map((s) => this.registry.cleanup(s)));
+    await Promise.all(sessions.map((s) => this.life.cleanup(s)));
     await this.settled();
     // Held peers cannot come back to a node that is going away (docs/reliability.md).
     await this.resume.endAll();
@@ -121,7 +121,7 @@ export class SignalingCore implements LocalDelivery {
 
   /** Resolves when the cleanups of connections closed so far (room left, username freed) have finished. */
   settled(): Promise<void> {
-    return this.registry.settled();
+    return this.life.settled();
   }
 
   /** Stop the backend. Call after {@link closeAll}. */
@@ -133,20 +133,8 @@ export class SignalingCore implements LocalDelivery {
   /** Register a new connection; the transport feeds its frames to the returned handle (the session). */
   connect(connection: Connection, info: ConnectionInfo): SessionHandle {
     const session = new Session(connection, info, this.host);
-    this.registry.connections.add(session);
+    this.life.opened(session);
     this.observer.connectionOpened();
-    session.identifyTimer = setTimeout(() => {
-      session.identifyTimer = null;
-      if (session.state === 'new') {
-        session.log.info({ code: CLOSE_CODES.IDENTIFY_TIMEOUT.code }, 'identify timeout');
-        this.registry.closeSession(
-          session,
-          CLOSE_CODES.IDENTIFY_TIMEOUT.code,
-          CLOSE_CODES.IDENTIFY_TIMEOUT.reason,
-        );
-      }
-    }, this.options.identifyTimeoutMs);
-    session.identifyTimer.unref();
     session.log.info('connect');
     return session;
   }
@@ -155,9 +143,7 @@ export class SignalingCore implements LocalDelivery {
   private disconnected(session: Session, code: number, lost: boolean): void {
     // session.log carries the peer id already.
     session.log.info({ roomId: session.roomId ?? undefined, code }, 'disconnect');
-    if (session.state === 'held') return; // taken over by a resume before the socket closed
-    if (lost && session.state === 'identified' && this.resume.enabled) this.registry.hold(session);
-    else void this.registry.cleanup(session);
+    this.life.connectionGone(session, lost);
   }
 
   /** {@link LocalDelivery}: the backend hands a frame to a local peer. */
@@ -183,13 +169,12 @@ export class SignalingCore implements LocalDelivery {
       return;
     }
     session.log.info({ code: CLOSE_CODES.REPLACED.code }, 'replaced by a newer connection');
-    session.connection.close(CLOSE_CODES.REPLACED.code, CLOSE_CODES.REPLACED.reason);
-    void this.registry.cleanup(session);
+    this.life.close(session, CLOSE_CODES.REPLACED.code, CLOSE_CODES.REPLACED.reason);
   }
 
   /** The identified peer on this node whose auth token (from IDENTIFY) or current resume token is `token`. */
   peerByToken(token: string): { peerId: string; username: string } | null {
-    const session = this.registry.byToken.get(token) ?? this.resume.liveSession(token);
+    const session = this.life.byAuthToken(token) ?? this.life.byResumeToken(token);
     return session && session.state === 'identified'
       ? { peerId: session.peerId, username: session.username }
       : null;
@@ -200,9 +185,8 @@ export class SignalingCore implements LocalDelivery {
     const session = this.sessions.get(peerId);
     if (!session || session.roomId !== roomId || session.state !== 'identified') return false;
     session.log.info({ roomId, code: CLOSE_CODES.KICKED.code }, 'kicked by an administrator');
-    session.connection.close(CLOSE_CODES.KICKED.code, CLOSE_CODES.KICKED.reason);
     // Cleanup now, not on the socket's close: the room hears PEER_LEFT_ROOM even if the client lingers.
-    void this.registry.cleanup(session);
+    this.life.close(session, CLOSE_CODES.KICKED.code, CLOSE_CODES.KICKED.reason);
     return true;
   }
 

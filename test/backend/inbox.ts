@@ -20,6 +20,14 @@ export class Inbox implements LocalDelivery {
     for (const w of waiters) w();
   }
 
+  /** This node holds no peer for resume. */
+  releaseHeld(): null {
+    return null;
+  }
+
+  /** Nothing to evict: the peers are only ids here. */
+  evict(): void {}
+
   kickLocal(peerId: string, roomId: string): boolean {
     this.kicks.push(`${roomId}/${peerId}`);
     const waiters = this.waiters;
