@@ -1,6 +1,7 @@
 /** The command line: config from flags and environment, `--help`, `--version`, signals, exit codes. */
 import type { Logger } from 'pino';
-import { ConfigError, checkCombinations, helpText, loadConfig, wantsHelp, wantsVersion } from './config.js';
+import { ConfigError, helpText, loadConfig, wantsHelp, wantsVersion } from './config.js';
+import { checkCombinations } from './module-options.js';
 import { packageVersion } from './package-root.js';
 import { createServer } from './server.js';
 

@@ -3,10 +3,7 @@
  * Parsing (flags > env > defaults), validation, `--help` and the README's configuration table all
  * come from it (test/unit/config.test.ts checks the README).
  */
-import { MIN_SECRET_LENGTH } from './auth/jwt.js';
 import { nearestName } from './did-you-mean.js';
-import { TrustedProxies } from './transport/client-address.js';
-import { parseOriginPattern } from './transport/origin.js';
 
 /** How one option is parsed, checked and documented. */
 export type OptionSpec =
@@ -597,73 +594,5 @@ function checkValue(flag: string, spec: OptionSpec, value: unknown, source: stri
       if (!Array.isArray(value) || !value.every((v) => typeof v === 'string'))
         throw new ConfigError(`${where}: must be a list of strings`);
       return value;
-  }
-}
-
-/** Options the later modules validate together (a bad combination stops start-up). */
-export function checkCombinations(config: Config): void {
-  try {
-    config.allowedOrigins.forEach(parseOriginPattern);
-    new TrustedProxies(config.trustProxy);
-  } catch (err) {
-    throw new ConfigError((err as Error).message);
-  }
-  checkAuthOptions(config);
-  if ((config.tlsCert === '') !== (config.tlsKey === '')) {
-    throw new ConfigError('--tls-cert and --tls-key go together: give both or neither');
-  }
-  for (const [flag, token] of [
-    ['--metrics-token', config.metricsToken],
-    ['--admin-token', config.adminToken],
-  ] as const) {
-    if (token !== '' && token.length < 16) throw new ConfigError(`${flag}: use at least 16 characters`);
-  }
-  if (config.turnUrls.length > 0 && config.turnSecret.length === 0) {
-    throw new ConfigError('--turn-urls: needs --turn-secret (the static-auth-secret of coturn)');
-  }
-  if (config.turnSecret.length > 0 && config.turnUrls.length === 0) {
-    throw new ConfigError('--turn-secret: needs --turn-urls to hand out');
-  }
-  if (config.httpHeadersTimeoutMs > config.httpRequestTimeoutMs) {
-    throw new ConfigError('--http-headers-timeout-ms: must not exceed --http-request-timeout-ms');
-  }
-  if (config.resumeMemoryBytes < config.resumeReplayBytes + config.resumeQueueBytes) {
-    throw new ConfigError(
-      '--resume-memory-bytes: must hold at least one full replay log and queue (--resume-replay-bytes + --resume-queue-bytes)',
-    );
-  }
-  if (config.heartbeatTimeoutMs > config.heartbeatIntervalMs * 10) {
-    throw new ConfigError('--heartbeat-timeout-ms: must not exceed ten heartbeat intervals');
-  }
-  if (config.redisCommandTimeoutMs * 3 > config.redisNodeTimeoutMs) {
-    throw new ConfigError(
-      '--redis-command-timeout-ms: must be at most a third of --redis-node-timeout-ms (a slow heartbeat must not look like a dead node)',
-    );
-  }
-}
-
-function checkAuthOptions(config: Config): void {
-  const keys = [
-    ['--jwt-secret', config.jwtSecret],
-    ['--jwt-public-key-file', config.jwtPublicKeyFile],
-    ['--jwks-file', config.jwksFile],
-  ].filter(([, value]) => value !== '');
-  if (config.auth === 'jwt' && keys.length !== 1) {
-    throw new ConfigError('--auth jwt: give exactly one of --jwt-secret, --jwt-public-key-file, --jwks-file');
-  }
-  if (config.auth === 'jwt' && config.jwtSecret !== '' && config.jwtSecret.length < MIN_SECRET_LENGTH) {
-    throw new ConfigError(`--jwt-secret: use at least ${MIN_SECRET_LENGTH} characters`);
-  }
-  if (config.auth !== 'jwt' && keys.length > 0) {
-    throw new ConfigError(`${keys[0]?.[0]} is set but --auth is ${config.auth}; add --auth jwt`);
-  }
-  if (config.auth !== 'jwt' && config.jwtAllowNoExp) {
-    throw new ConfigError(`--jwt-allow-no-exp is set but --auth is ${config.auth}; add --auth jwt`);
-  }
-  if (config.auth === 'webhook' && !/^https?:\/\/\S+$/i.test(config.authUrl)) {
-    throw new ConfigError('--auth webhook: --auth-url must be an http(s) URL');
-  }
-  if (config.auth !== 'webhook' && config.authUrl !== '') {
-    throw new ConfigError(`--auth-url is set but --auth is ${config.auth}; add --auth webhook`);
   }
 }

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { WebAppSource } from './http/static-routes.js';
 import { embeddedDemo, seaManifest } from './sea-assets.js';
 
 /** The directory holding signalroom's package.json. */
@@ -23,9 +24,6 @@ export function packageRoot(): string {
 export function demoDir(): string {
   return join(packageRoot(), 'dist', 'demo');
 }
-
-/** The web app served at `/`: a directory, or files held in memory (a single executable's demo). */
-export type WebAppSource = { dir: string } | { files: ReadonlyMap<string, Uint8Array> };
 
 /** `--static-dir` when given, else the demo: embedded in a single executable, else dist/demo. */
 export function webAppSource(staticDir: string): WebAppSource {

@@ -1,8 +1,9 @@
 /**
  * Composition root: builds the core, backend, transport and HTTP app from one config.
  * `createServer` makes the whole app; `attachSignaling` adds signaling to an existing http.Server.
- * Both start signaling with `startSignaling` and take their HTTP routes from one plugin
- * (http/signalroom-routes.ts), so an option behaves the same in either.
+ * Both check the config and build the logger and backend with `foundation`, start signaling with
+ * `startSignaling`, and take their HTTP routes from one plugin (http/signalroom-routes.ts), so an
+ * option behaves the same in either. module-options.ts maps the config onto each module's options.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -12,21 +13,29 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Backend } from './backend/backend.js';
-import { authenticatorFromConfig } from './auth/from-config.js';
+import { createAuthenticator } from './auth/create-authenticator.js';
 import { createBackend } from './backend/create-backend.js';
-import { defineConfig, checkCombinations, type Config } from './config.js';
+import { defineConfig, type Config } from './config.js';
 import type { Authenticator } from './core/authenticator.js';
 import { SignalingCore } from './core/signaling-core.js';
 import { IceServerIssuer } from './auth/turn.js';
 import { checkEmbeddable } from './embedding-options.js';
 import { attachedRouteGroups, serveOnAttachedServer } from './http/attached-routes.js';
 import { buildHttpApp } from './http/http-app.js';
-import type { HttpTimeouts } from './http/http-timeouts.js';
 import { buildMetricsApp } from './http/metrics-routes.js';
 import { registerSignalroomRoutes } from './http/signalroom-routes.js';
 import { instrumentBackend } from './metrics/instrumented-backend.js';
 import { ServerMetrics } from './metrics/server-metrics.js';
 import { createLogger } from './logger.js';
+import {
+  authOptions,
+  backendOptions,
+  checkCombinations,
+  coreSettings,
+  httpTimeouts,
+  transportSettings,
+  turnOptions,
+} from './module-options.js';
 import { webAppSource } from './package-root.js';
 import type { CloseName } from '../protocol/close-codes.js';
 import { attachTransport } from './transport/ws-transport.js';
@@ -70,9 +79,9 @@ export async function attachSignaling(
   deps: ServerDeps = {},
 ): Promise<AttachedSignaling> {
   checkEmbeddable(config);
-  const full = defineConfig(config);
-  checkCombinations(full);
-  const signaling = await startSignaling(server, full, deps);
+  const base = foundation(config, deps);
+  const full = base.config;
+  const signaling = await startSignaling(server, base);
   let release: () => void = () => undefined;
   const metricsHttp = metricsServerFor(signaling);
   try {
@@ -99,49 +108,37 @@ export async function attachSignaling(
   };
 }
 
-/** Core, backend and WebSocket transport on `server`, from a checked config: what both entry points share. */
-async function startSignaling(
-  server: HttpServer,
-  full: Config,
-  deps: ServerDeps,
-): Promise<AttachedSignaling> {
+/** What both entry points build first: the checked config, and the logger and backend (given or made). */
+interface Foundation {
+  config: Config;
+  logger: Logger;
+  backend: Backend;
+  authenticate?: Authenticator;
+}
+
+/** Check `config` (defaults for what is not given) and build the logger and backend the deps do not supply. */
+function foundation(config: Partial<Config>, deps: ServerDeps): Foundation {
+  const full = defineConfig(config);
+  checkCombinations(full);
   const nodeId = deps.backend?.nodeId ?? randomUUID();
   const logger = deps.logger ?? createLogger(full.logLevel, nodeId, full.logFormat);
-  const rawBackend = deps.backend ?? createBackend(full, logger, nodeId);
-  const iceServers = new IceServerIssuer({
-    stunUrls: full.stunUrls,
-    turnUrls: full.turnUrls,
-    secrets: full.turnSecret,
-    ttlSeconds: full.turnTtl,
-  });
+  const backend = deps.backend ?? createBackend(backendOptions(full), logger, nodeId);
+  return { config: full, logger, backend, authenticate: deps.authenticate };
+}
+
+/** Core and WebSocket transport on `server`, on a foundation: what both entry points share. */
+async function startSignaling(server: HttpServer, base: Foundation): Promise<AttachedSignaling> {
+  const { config: full, logger, backend: rawBackend } = base;
+  const iceServers = new IceServerIssuer(turnOptions(full));
   let core: SignalingCore | null = null;
   const stats = () => core?.stats() ?? { connections: 0, peers: 0 };
   const metrics = full.metrics ? new ServerMetrics({ stats, backend: rawBackend }) : null;
   const backend = metrics ? instrumentBackend(rawBackend, metrics.registry) : rawBackend;
   core = new SignalingCore({
+    ...coreSettings(full),
     backend,
     logger,
-    identifyTimeoutMs: full.identifyTimeoutMs,
-    maxPeersPerRoom: full.maxPeersPerRoom,
-    rateLimits: {
-      messagesPerSecond: full.maxMessagesPerSecond,
-      burst: full.messageBurst,
-      maxInvalid: full.maxInvalidMessages,
-      invalidWindowMs: 5000,
-      roomChanges: { perSecond: full.maxRoomChangesPerSecond, burst: full.roomChangeBurst },
-    },
-    authenticate: deps.authenticate ?? (await authenticatorFromConfig(full, logger)),
-    resume: {
-      graceMs: full.resumeGraceMs,
-      queue: { maxMessages: full.resumeQueueMessages, maxBytes: full.resumeQueueBytes },
-      replay: { maxFrames: full.resumeReplayFrames, maxBytes: full.resumeReplayBytes },
-      held: {
-        maxHeld: full.resumeMaxHeld,
-        maxHeldPerIp: full.resumeMaxHeldPerIp,
-        maxBytes: full.resumeMemoryBytes,
-      },
-    },
-    onDuplicateUsername: full.onDuplicateUsername,
+    authenticate: base.authenticate ?? (await createAuthenticator(authOptions(full), logger)),
     observer: metrics ?? undefined,
     iceServersFor: iceServers.enabled ? (peerId) => iceServers.issue(peerId) : undefined,
   });
@@ -150,21 +147,9 @@ async function startSignaling(
     server,
     core,
     {
-      path: full.wsPath,
-      maxPayloadBytes: full.maxPayloadBytes,
-      maxBufferedBytes: full.maxBufferedBytes,
-      outputStallTimeoutMs: full.outputStallTimeoutMs,
-      heartbeatIntervalMs: full.heartbeatIntervalMs,
-      heartbeatTimeoutMs: full.heartbeatTimeoutMs,
-      allowedOrigins: full.allowedOrigins,
-      requireOrigin: full.requireOrigin,
+      ...transportSettings(full),
       // https.Server is a tls.Server: an embedding app's TLS server counts too.
       tls: server instanceof TlsServer,
-      trustProxy: full.trustProxy,
-      ipv6PrefixLength: full.ipv6PrefixLength,
-      maxConnections: full.maxConnections,
-      maxConnectionsPerIp: full.maxConnectionsPerIp,
-      maxAttemptsPerIpPerSecond: full.maxConnectionAttemptsPerIp,
       observer: metrics ?? undefined,
     },
     logger,
@@ -204,14 +189,11 @@ export async function createServer(
   config: Partial<Config> = {},
   deps: ServerDeps = {},
 ): Promise<SignalroomServer> {
-  const full = defineConfig(config);
-  checkCombinations(full);
-  const nodeId = deps.backend?.nodeId ?? randomUUID();
-  const logger = deps.logger ?? createLogger(full.logLevel, nodeId, full.logFormat);
-  const backend = deps.backend ?? createBackend(full, logger, nodeId);
+  const base = foundation(config, deps);
+  const full = base.config;
   let signaling: AttachedSignaling | null = null;
   const http = await buildHttpApp({
-    logger,
+    logger: base.logger,
     health: { isReady: () => signaling?.isReady() ?? false },
     webApp: webAppSource(full.staticDir),
     wsPath: full.wsPath,
@@ -220,7 +202,7 @@ export async function createServer(
       : undefined,
     timeouts: httpTimeouts(full),
   });
-  signaling = await startSignaling(http.server, full, { ...deps, backend, logger });
+  signaling = await startSignaling(http.server, base);
   const attached = signaling;
   // The health routes come with the app (buildHttpApp); the others from the shared plugin.
   registerSignalroomRoutes(http, { signaling: attached, routes: ['metrics', 'admin', 'iceServers'] });
@@ -262,9 +244,4 @@ function metricsServerFor(signaling: AttachedSignaling): FastifyInstance | null 
   const { config, metrics } = signaling;
   if (!metrics || config.metricsPort === 0) return null;
   return buildMetricsApp(metrics, config.metricsToken, signaling.logger, httpTimeouts(config));
-}
-
-/** The HTTP header and request deadlines of the configuration. */
-function httpTimeouts(config: Config): HttpTimeouts {
-  return { headersMs: config.httpHeadersTimeoutMs, requestMs: config.httpRequestTimeoutMs };
 }

@@ -16,6 +16,16 @@ export interface TurnOptions {
   ttlSeconds: number;
 }
 
+/** Throw an error when TURN URLs and secrets are not given together. */
+export function checkTurnOptions(options: TurnOptions): void {
+  if (options.turnUrls.length > 0 && options.secrets.length === 0) {
+    throw new Error('--turn-urls: needs --turn-secret (the static-auth-secret of coturn)');
+  }
+  if (options.secrets.length > 0 && options.turnUrls.length === 0) {
+    throw new Error('--turn-secret: needs --turn-urls to hand out');
+  }
+}
+
 /** The password coturn expects for `username` under `secret`. */
 export function turnPassword(username: string, secret: string): string {
   return createHmac('sha1', secret).update(username).digest('base64');

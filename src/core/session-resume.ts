@@ -36,6 +36,16 @@ export const DEFAULT_HELD_LIMITS: HeldLimits = {
   maxBytes: 64 * 1024 * 1024,
 };
 
+/** Throw an error when the node's budget for holds cannot hold even one full replay log and queue. */
+export function checkResumeOptions(options: ResumeOptions): void {
+  const held = options.held ?? DEFAULT_HELD_LIMITS;
+  if (held.maxBytes < options.replay.maxBytes + options.queue.maxBytes) {
+    throw new Error(
+      '--resume-memory-bytes: must hold at least one full replay log and queue (--resume-replay-bytes + --resume-queue-bytes)',
+    );
+  }
+}
+
 /** What a successful takeover hands to the core for the new connection. */
 export interface TakenOver {
   record: ResumeRecord;

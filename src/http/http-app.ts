@@ -1,7 +1,7 @@
 /** The HTTP side of a signalroom server: demo, health and (later) metrics and API routes. */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { WebAppSource } from '../package-root.js';
+import type { WebAppSource } from './static-routes.js';
 import { registerHealthRoutes, type HealthSource } from './health-routes.js';
 import { httpServerTimeouts, type HttpTimeouts } from './http-timeouts.js';
 import { registerStaticRoutes } from './static-routes.js';

@@ -10,6 +10,13 @@ export interface HttpTimeouts {
   requestMs: number;
 }
 
+/** Throw an error when the headers may take longer than the whole request. */
+export function checkHttpTimeouts(timeouts: HttpTimeouts): void {
+  if (timeouts.headersMs > timeouts.requestMs) {
+    throw new Error('--http-headers-timeout-ms: must not exceed --http-request-timeout-ms');
+  }
+}
+
 /** Node's `http.createServer` options for `timeouts`, and the Fastify option that must agree. */
 export function httpServerTimeouts(timeouts: HttpTimeouts): {
   http: ServerOptions;

@@ -7,7 +7,6 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { IceServerIssuer } from '../auth/turn.js';
 import type { Backend } from '../backend/backend.js';
-import type { Config } from '../config.js';
 import type { ServerMetrics } from '../metrics/server-metrics.js';
 import { registerAdminRoutes } from './admin-routes.js';
 import { registerHealthRoutes } from './health-routes.js';
@@ -17,9 +16,29 @@ import { registerMetricsRoute } from './metrics-routes.js';
 /** A group of routes: `/healthz` + `/readyz`, `/metrics`, `/api/stats` + `/api/rooms…`, `/api/ice-servers`. */
 export type RouteGroup = 'health' | 'metrics' | 'admin' | 'iceServers';
 
+/** The options the routes read (`--admin-token`, `--metrics-token`, `--metrics-port`). */
+export interface RoutesConfig {
+  /** Bearer token of the admin API; '' turns it off. */
+  adminToken: string;
+  /** Bearer token of `/metrics`; '' leaves it open. */
+  metricsToken: string;
+  /** A port of its own for `/metrics`; 0: served with the other routes. */
+  metricsPort: number;
+}
+
+/** Throw an error when a bearer token is too short to be a secret. */
+export function checkRouteTokens(config: Pick<RoutesConfig, 'adminToken' | 'metricsToken'>): void {
+  for (const [flag, token] of [
+    ['--metrics-token', config.metricsToken],
+    ['--admin-token', config.adminToken],
+  ] as const) {
+    if (token !== '' && token.length < 16) throw new Error(`${flag}: use at least 16 characters`);
+  }
+}
+
 /** What the routes read: an `AttachedSignaling` (or a `SignalroomServer`) fits. */
 export interface RoutesSource {
-  readonly config: Pick<Config, 'adminToken' | 'metricsToken' | 'metricsPort'>;
+  readonly config: RoutesConfig;
   readonly metrics: ServerMetrics | null;
   readonly backend: Backend;
   readonly core: PeerLookup & { stats(): { connections: number; peers: number } };

@@ -2,11 +2,13 @@
 import { existsSync } from 'node:fs';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
-import type { WebAppSource } from '../package-root.js';
 import { registerMemoryStaticRoutes } from './memory-static-routes.js';
 
 const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>signalroom</title>
 <p>signalroom is running. The demo app is not built: run <code>npm run build</code>.</p>`;
+
+/** The web app served at `/`: a directory, or files held in memory (a single executable's demo). */
+export type WebAppSource = { dir: string } | { files: ReadonlyMap<string, Uint8Array> };
 
 /**
  * Serve `source` at `/`: its files, or a directory when it exists. Dotfiles (`/.env`,

@@ -10,7 +10,9 @@ import { WebSocketServer } from 'ws';
 import type { SignalingCore } from '../core/signaling-core.js';
 import type { ConnectionInfo } from '../core/connection.js';
 import { NO_OBSERVER, type CoreObserver } from '../core/core-observer.js';
+import { TrustedProxies } from './client-address.js';
 import { Heartbeat } from './heartbeat.js';
+import { parseOriginPattern } from './origin.js';
 import type { Refusal } from './admission.js';
 import { UpgradeGuard, type UpgradeGuardOptions } from './upgrade-guard.js';
 import { ServerWebSocket, WsConnection, type TransportEdge } from './ws-connection.js';
@@ -26,6 +28,20 @@ export interface TransportOptions extends UpgradeGuardOptions {
   heartbeatTimeoutMs: number;
   /** Told of frames sent and slow consumers dropped (metrics). */
   observer?: CoreObserver;
+}
+
+/** Throw an error naming the first option of the edge that is not valid or does not fit the others. */
+export function checkTransportOptions(
+  options: Pick<
+    TransportOptions,
+    'allowedOrigins' | 'trustProxy' | 'heartbeatIntervalMs' | 'heartbeatTimeoutMs'
+  >,
+): void {
+  options.allowedOrigins.forEach(parseOriginPattern);
+  new TrustedProxies(options.trustProxy);
+  if (options.heartbeatTimeoutMs > options.heartbeatIntervalMs * 10) {
+    throw new Error('--heartbeat-timeout-ms: must not exceed ten heartbeat intervals');
+  }
 }
 
 /** A transport attached to an HTTP server. */

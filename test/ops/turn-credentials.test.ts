@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { IceServerIssuer, turnPassword } from '../../src/auth/turn.js';
-import { defineConfig, checkCombinations } from '../../src/config.js';
+import { defineConfig } from '../../src/config.js';
+import { checkCombinations } from '../../src/module-options.js';
 import { startServer } from '../helpers/test-server.js';
 import { TestClient, identifiedClient } from '../helpers/test-client.js';
 

@@ -11,7 +11,8 @@ import type { TestContext } from 'node:test';
 import { startServer } from '../helpers/test-server.js';
 import { TestClient, identifiedClient, peersInRoom } from '../helpers/test-client.js';
 import { numbersReceived, resume, tryResume, waitUntil, lastToken } from '../reliability/resume-helpers.js';
-import { checkCombinations, defineConfig } from '../../src/config.js';
+import { defineConfig } from '../../src/config.js';
+import { checkCombinations } from '../../src/module-options.js';
 import { startServerChild, type ChildServer } from './helpers/child-server.js';
 import { eventually } from './helpers/eventually.js';
 

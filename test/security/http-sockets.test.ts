@@ -97,7 +97,8 @@ test('request headers sent a byte at a time are cut off with 408 at --http-heade
 });
 
 test('headers timeout above the request timeout is refused at start-up', async () => {
-  const { checkCombinations, defineConfig } = await import('../../src/config.js');
+  const { defineConfig } = await import('../../src/config.js');
+  const { checkCombinations } = await import('../../src/module-options.js');
   assert.throws(
     () => checkCombinations(defineConfig({ httpHeadersTimeoutMs: 40_000, httpRequestTimeoutMs: 30_000 })),
     /--http-headers-timeout-ms/,

@@ -8,7 +8,8 @@ import { startServer } from '../helpers/test-server.js';
 import { TestClient } from '../helpers/test-client.js';
 import { tryUpgrade } from './helpers/upgrade.js';
 import { tempFiles } from './helpers/auth.js';
-import { defineConfig, checkCombinations } from '../../src/config.js';
+import { defineConfig } from '../../src/config.js';
+import { checkCombinations } from '../../src/module-options.js';
 
 /** A self-signed certificate for 127.0.0.1, made with the openssl CLI for this test only. */
 function selfSigned(t: TestContext): { cert: string; key: string; certFile: string; keyFile: string } {
