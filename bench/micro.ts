@@ -9,7 +9,6 @@ import { pino } from 'pino';
 import { MemoryBackend } from '../src/backend/memory.js';
 import { ServerMetrics } from '../src/metrics/server-metrics.js';
 import type { Connection } from '../src/core/connection.js';
-import { frameBytes } from '../src/core/frame-bytes.js';
 import { SignalingCore, type SessionHandle } from '../src/core/signaling-core.js';
 import { PROTOCOLS } from './load/protocols.js';
 
@@ -27,8 +26,8 @@ function fakePeer(core: SignalingCore): FakePeer {
   const connection: Connection = {
     send: (frame) => {
       // What the WebSocket transport does with every frame (ws would encode a string itself).
-      frameBytes(frame);
-      frames.push(frame);
+      void frame.bytes;
+      frames.push(frame.text);
     },
     close: () => undefined,
     bufferedAmount: 0,

@@ -1,33 +1,43 @@
 /**
  * Builds outgoing frames. Every frame is built from validated fields only, so nothing a client
- * adds to a message reaches another client; a fan-out serialises once and sends the same string.
+ * adds to a message reaches another client; a fan-out serialises once and sends the same frame.
+ * Each text starts with its `type` (frame.ts's `frameFromText` relies on it) and a relayed signal
+ * names its sender second.
  */
 import type { ErrorCode } from './error-codes.js';
 import { ERROR_CODES } from './error-codes.js';
+import { OutFrame } from './frame.js';
 import type { IceServer, PeerInfo, ServerMessage, SignalIn } from './messages.js';
 
 /** Serialise any server message. */
-export function encode(message: ServerMessage): string {
-  return JSON.stringify(message);
+export function encode(message: ServerMessage): OutFrame {
+  const from = 'fromPeerId' in message ? message.fromPeerId : '';
+  return new OutFrame(message.type, JSON.stringify(message), from);
 }
 
 /** An `ERROR` frame; the message defaults to the code's registered text. */
-export function encodeError(code: ErrorCode, message?: string, ref?: string): string {
-  return JSON.stringify(
-    ref === undefined
-      ? { type: 'ERROR', code, message: message ?? ERROR_CODES[code].message }
-      : { type: 'ERROR', code, message: message ?? ERROR_CODES[code].message, ref },
+export function encodeError(code: ErrorCode, message?: string, ref?: string): OutFrame {
+  return new OutFrame(
+    'ERROR',
+    JSON.stringify(
+      ref === undefined
+        ? { type: 'ERROR', code, message: message ?? ERROR_CODES[code].message }
+        : { type: 'ERROR', code, message: message ?? ERROR_CODES[code].message, ref },
+    ),
   );
 }
 
 /** An `AUTH_ERROR` frame. */
-export function encodeAuthError(code: ErrorCode, message?: string): string {
-  return JSON.stringify({
-    type: 'AUTH_ERROR',
-    status: 'error',
-    code,
-    message: message ?? ERROR_CODES[code].message,
-  });
+export function encodeAuthError(code: ErrorCode, message?: string): OutFrame {
+  return new OutFrame(
+    'AUTH_ERROR',
+    JSON.stringify({
+      type: 'AUTH_ERROR',
+      status: 'error',
+      code,
+      message: message ?? ERROR_CODES[code].message,
+    }),
+  );
 }
 
 /** `AUTH_SUCCESS`, with the optional extensions only when present. */
@@ -39,8 +49,8 @@ export function encodeAuthSuccess(fields: {
   resumed?: boolean;
   roomId?: string;
   received?: number;
-}): string {
-  return JSON.stringify({ type: 'AUTH_SUCCESS', status: 'success', ...fields });
+}): OutFrame {
+  return new OutFrame('AUTH_SUCCESS', JSON.stringify({ type: 'AUTH_SUCCESS', status: 'success', ...fields }));
 }
 
 /** A peer announcement (`NEW_PEER_IN_ROOM` or `PEER_LEFT_ROOM`). */
@@ -48,17 +58,20 @@ export function encodePeerEvent(
   type: 'NEW_PEER_IN_ROOM' | 'PEER_LEFT_ROOM',
   roomId: string,
   peer: PeerInfo,
-): string {
-  return JSON.stringify({ type, roomId, peer: { id: peer.id, username: peer.username } });
+): OutFrame {
+  return new OutFrame(type, JSON.stringify({ type, roomId, peer: { id: peer.id, username: peer.username } }));
 }
 
 /** `ROOM_MEMBERS` for a joiner. */
-export function encodeRoomMembers(roomId: string, members: readonly PeerInfo[]): string {
-  return JSON.stringify({
-    type: 'ROOM_MEMBERS',
-    roomId,
-    members: members.map((m) => ({ id: m.id, username: m.username })),
-  });
+export function encodeRoomMembers(roomId: string, members: readonly PeerInfo[]): OutFrame {
+  return new OutFrame(
+    'ROOM_MEMBERS',
+    JSON.stringify({
+      type: 'ROOM_MEMBERS',
+      roomId,
+      members: members.map((m) => ({ id: m.id, username: m.username })),
+    }),
+  );
 }
 
 /**
@@ -66,7 +79,12 @@ export function encodeRoomMembers(roomId: string, members: readonly PeerInfo[]):
  * `source` is the frame the message was parsed from: when an SDP frame is laid out exactly as the
  * schema (the form `JSON.stringify` gives), its SDP is copied as the escaped text it already is.
  */
-export function encodeSignal(fromPeerId: string, msg: SignalIn, source?: string): string {
+export function encodeSignal(fromPeerId: string, msg: SignalIn, source?: string): OutFrame {
+  return new OutFrame(msg.type, signalText(fromPeerId, msg, source), fromPeerId);
+}
+
+/** The text of {@link encodeSignal}'s frame. */
+function signalText(fromPeerId: string, msg: SignalIn, source: string | undefined): string {
   // Hand-built around JSON.stringify of each value: the same text as stringifying the object
   // (same keys, same order), without building that object and walking it generically.
   const to = JSON.stringify(msg.toPeerId);
@@ -97,6 +115,6 @@ export function encodeSignal(fromPeerId: string, msg: SignalIn, source?: string)
 }
 
 /** `PONG` echoing the ping's id. */
-export function encodePong(id: string | number | undefined): string {
-  return JSON.stringify(id === undefined ? { type: 'PONG' } : { type: 'PONG', id });
+export function encodePong(id: string | number | undefined): OutFrame {
+  return new OutFrame('PONG', JSON.stringify(id === undefined ? { type: 'PONG' } : { type: 'PONG', id }));
 }

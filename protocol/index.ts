@@ -5,3 +5,4 @@ export * from './close-codes.js';
 export * from './limits.js';
 export * from './names.js';
 export * from './username-key.js';
+export * from './frame.js';

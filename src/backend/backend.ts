@@ -4,12 +4,13 @@
  * implementations share one contract (test/backend/contract.ts). Every async method may reject
  * with {@link BackendUnavailableError}; the core answers `UNAVAILABLE` and carries on.
  */
+import type { OutFrame } from '../../protocol/frame.js';
 import type { PeerInfo } from '../../protocol/messages.js';
 
 /** What the backend calls back into: the peers connected to this node. */
 export interface LocalDelivery {
   /** Hand a ready frame to a peer connected to this node; unknown ids are ignored. */
-  deliverLocal(peerId: string, frame: string): void;
+  deliverLocal(peerId: string, frame: OutFrame): void;
   /**
    * A peer this node holds for resume is resuming elsewhere (or here): stop holding it, without
    * leaving its room or freeing its username (the resumer owns them now), and hand over its state.
@@ -63,9 +64,12 @@ export interface HeldState {
   inCount: number;
   /** Frames the server sent to the client after AUTH_SUCCESS, over the session's life. */
   outCount: number;
-  /** The last frames sent before the drop, oldest first; the last one is frame number `outCount`. */
+  /**
+   * The last frames sent before the drop, oldest first; the last one is frame number `outCount`.
+   * Frames here are texts: the state may cross nodes (the receiver rebuilds them with `frameFromText`).
+   */
   replay: string[];
-  /** Frames that arrived for the peer while it was away, in order (not yet counted in `outCount`). */
+  /** Frames that arrived for the peer while it was away, in order (not yet counted in `outCount`); texts too. */
   queued: string[];
   /** True when membership events were dropped from a full queue: the resumer needs a fresh ROOM_MEMBERS. */
   lostEvents: boolean;
@@ -144,7 +148,7 @@ export interface Backend extends ResumeSupport {
    * Synchronous on the hot path: order per sender → target is the call order. May throw
    * {@link BackendUnavailableError} when the target is on another node and Redis is unreachable.
    */
-  relay(roomId: string, toPeerId: string, frame: string): boolean;
+  relay(roomId: string, toPeerId: string, frame: OutFrame): boolean;
 
   // ---- operations (admin API and metrics, docs/deploy.md) ------------------------------------
 

@@ -11,6 +11,7 @@ import type {
 } from './backend.js';
 import type { PeerInfo } from '../../protocol/messages.js';
 import { encodePeerEvent } from '../../protocol/encode.js';
+import type { OutFrame } from '../../protocol/frame.js';
 import type { RoomSizeCounter } from './room-size-counter.js';
 
 /** Usernames and rooms in maps; delivery is a direct call. */
@@ -104,7 +105,7 @@ export class MemoryBackend implements Backend, RoomSizeCounter {
     return room ? [...room.values()] : [];
   }
 
-  relay(roomId: string, toPeerId: string, frame: string): boolean {
+  relay(roomId: string, toPeerId: string, frame: OutFrame): boolean {
     if (!this.rooms.get(roomId)?.has(toPeerId)) return false;
     this.local?.deliverLocal(toPeerId, frame);
     return true;

@@ -7,6 +7,7 @@ import {
   type RelayMessage,
 } from './cluster-messages.js';
 import type { RedisNode } from './redis-node.js';
+import { frameFromText } from '../../protocol/frame.js';
 
 /** The resume part's side of the node channel (implemented by `RedisResume`). */
 export interface ResumeInbound {
@@ -72,5 +73,6 @@ function relayIn(node: RedisNode, resume: ResumeInbound, msg: RelayMessage): voi
     node.countDropped();
     return;
   }
-  node.deliverHere(mirror, msg.to, msg.frame);
+  // A relay carries a frame an encoder wrote (a signal, or QUEUE_OVERFLOW to a signal's sender).
+  node.deliverHere(mirror, msg.to, frameFromText(msg.frame));
 }

@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import type { BackendHealth, LocalDelivery } from './backend.js';
 import { BackendUnavailableError } from './backend.js';
 import { encodePeerEvent } from '../../protocol/encode.js';
+import type { OutFrame } from '../../protocol/frame.js';
 import { encodeClusterMessage, type ClusterMessage, type RoomEvent } from './cluster-messages.js';
 import { LocalPeers } from './local-peers.js';
 import {
@@ -159,7 +160,7 @@ export class RedisNode {
    * Deliver a relayed frame to `toPeerId` if the mirror of `roomId` has it: here at once (or once
    * its join completes), on another node over that node's channel. False when it is not a member.
    */
-  relay(roomId: string, toPeerId: string, frame: string): boolean {
+  relay(roomId: string, toPeerId: string, frame: OutFrame): boolean {
     const mirror = this.mirrors.get(roomId);
     const target = mirror?.member(toPeerId);
     if (!mirror || !target) return false;
@@ -169,12 +170,12 @@ export class RedisNode {
     }
     if (!this.isConnected())
       throw new BackendUnavailableError('Redis unavailable: cannot reach the peer’s node');
-    this.publish(target.node, { t: 'relay', room: roomId, to: toPeerId, frame });
+    this.publish(target.node, { t: 'relay', room: roomId, to: toPeerId, frame: frame.text });
     return true;
   }
 
   /** Hand a frame to a local member of a mirrored room, now or once its join completes. */
-  deliverHere(mirror: RoomMirror, peerId: string, frame: string): void {
+  deliverHere(mirror: RoomMirror, peerId: string, frame: OutFrame): void {
     mirror.deliverTo(peerId, () => this.local?.deliverLocal(peerId, frame));
   }
 

@@ -28,6 +28,7 @@
 import type { Logger } from 'pino';
 import type { Backend, BackendHealth, JoinOutcome, LocalDelivery, RoomPage } from './backend.js';
 import type { HeldState, ResumeRecord } from './backend.js';
+import type { OutFrame } from '../../protocol/frame.js';
 import type { PeerInfo } from '../../protocol/messages.js';
 import { redactUrl } from './redis-connection.js';
 import { clusterMessageHandler } from './redis-inbound.js';
@@ -123,7 +124,7 @@ export class RedisBackend implements Backend {
     return this.rooms.roomMembers(roomId);
   }
 
-  relay(roomId: string, toPeerId: string, frame: string): boolean {
+  relay(roomId: string, toPeerId: string, frame: OutFrame): boolean {
     return this.node.relay(roomId, toPeerId, frame);
   }
 

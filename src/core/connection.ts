@@ -1,7 +1,10 @@
 /** The little the core needs from a transport connection, so it runs without sockets in unit tests. */
+import type { OutFrame } from '../../protocol/frame.js';
+
+/** A transport connection as the core sees it. */
 export interface Connection {
-  /** Queue one text frame. */
-  send(frame: string): void;
+  /** Queue one text frame (`frame.text`, written as `frame.bytes`). */
+  send(frame: OutFrame): void;
   /** Close with a WebSocket close code and reason. */
   close(code: number, reason: string): void;
   /** Bytes queued and not yet written; lets the core drop slow consumers. */

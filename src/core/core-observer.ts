@@ -4,6 +4,7 @@
  * implementation must not allocate or block. {@link NO_OBSERVER} is the default.
  */
 import type { ErrorCode } from '../../protocol/error-codes.js';
+import type { OutFrame } from '../../protocol/frame.js';
 
 /** Events of the signaling core and its transport. */
 export interface CoreObserver {
@@ -13,8 +14,8 @@ export interface CoreObserver {
   connectionOpened(): void;
   /** A client frame was decoded (`type`), or could not be (`invalid`). */
   messageIn(type: string): void;
-  /** The transport queued one frame to a client (the frame as sent; its type is read from it). */
-  messageOut(frame: string): void;
+  /** The transport queued one frame to a client (count it by `frame.type`). */
+  messageOut(frame: OutFrame): void;
   /** Time a relay took in the core (decode done → handed to the backend), in seconds. */
   relayTime(seconds: number): void;
   /** A refusal was sent with `code` (ERROR or AUTH_ERROR). */

@@ -10,10 +10,12 @@
  * ended is detached (no owner, no frames), so a stale entry keeps nothing of the hold alive.
  */
 
+import type { OutFrame } from '../../protocol/frame.js';
+
 /** The queue of one held peer, as the budget orders it. */
 export class BudgetedQueue<O> {
   /** Frames waiting, oldest first. */
-  frames: string[] = [];
+  frames: OutFrame[] = [];
   /** Their UTF-8 bytes. */
   bytes = 0;
   /** Frames ever queued here: the oldest waiting one is number `total - frames.length`. */
@@ -65,8 +67,8 @@ export class HeldBudget<O> {
   }
 
   /** Append `frame` to `queue`, counted and ordered. */
-  push(queue: BudgetedQueue<O>, frame: string): void {
-    const bytes = Buffer.byteLength(frame);
+  push(queue: BudgetedQueue<O>, frame: OutFrame): void {
+    const bytes = Buffer.byteLength(frame.text);
     queue.frames.push(frame);
     queue.bytes += bytes;
     queue.total++;
@@ -76,16 +78,16 @@ export class HeldBudget<O> {
   }
 
   /** Take the oldest frame out of `queue` (dropped). */
-  shift(queue: BudgetedQueue<O>): string {
-    const frame = queue.frames.shift() as string;
-    const bytes = Buffer.byteLength(frame);
+  shift(queue: BudgetedQueue<O>): OutFrame {
+    const frame = queue.frames.shift() as OutFrame;
+    const bytes = Buffer.byteLength(frame.text);
     queue.bytes -= bytes;
     this.dequeued(1, bytes);
     return frame;
   }
 
   /** The hold ended: uncount its queue and detach it; returns the frames it had. */
-  detach(queue: BudgetedQueue<O>): string[] {
+  detach(queue: BudgetedQueue<O>): OutFrame[] {
     const frames = queue.frames;
     this.dequeued(frames.length, queue.bytes);
     queue.owner = null;

@@ -9,6 +9,7 @@
  * then the oldest holds end). A hold ended by a limit is handed to `onEvict`.
  */
 import type { HeldState, ResumeRecord } from '../backend/backend.js';
+import type { OutFrame } from '../../protocol/frame.js';
 import { BudgetedQueue, HeldBudget } from './held-budget.js';
 import type { ReplayLog } from './replay-log.js';
 
@@ -49,7 +50,7 @@ export interface HeldLimits {
 export type EvictionCause = 'held-per-ip' | 'held-per-node' | 'held-memory';
 
 /** Called with a frame dropped from a queue (the oldest), so its sender can be told. */
-export type OverflowHandler = (held: HeldSession, dropped: string) => void;
+export type OverflowHandler = (held: HeldSession, dropped: OutFrame) => void;
 
 /** Called with a hold a limit ended (already removed here); the peer must be ended for good. */
 export type EvictionHandler = (held: HeldSession, cause: EvictionCause) => void;
@@ -72,7 +73,7 @@ export class HeldSessions {
   }
 
   /** Start holding a peer, ending the oldest holds first if its IP or the node is at its limit. */
-  add(record: ResumeRecord, replay: ReplayLog, ip: string, queued: string[] = []): HeldSession {
+  add(record: ResumeRecord, replay: ReplayLog, ip: string, queued: readonly OutFrame[] = []): HeldSession {
     const ofIp = this.byIp.get(ip);
     while (ofIp && ofIp.size >= this.limits.maxHeldPerIp) this.evict(first(ofIp), 'held-per-ip');
     while (this.held.size >= this.limits.maxHeld) this.evict(first(this.held.values()), 'held-per-node');
@@ -104,7 +105,7 @@ export class HeldSessions {
   }
 
   /** Queue a frame for a held peer; false when the peer is not held here. */
-  enqueue(peerId: string, frame: string): boolean {
+  enqueue(peerId: string, frame: OutFrame): boolean {
     const held = this.held.get(peerId);
     if (!held) return false;
     this.push(held, frame);
@@ -120,7 +121,8 @@ export class HeldSessions {
       inCount: held.replay.inCount,
       outCount: held.replay.outCount,
       replay: held.replay.tail(),
-      queued: held.queue.frames,
+      // Texts: the state may go to another node.
+      queued: held.queue.frames.map((frame) => frame.text),
       lostEvents: held.lostEvents,
     };
     this.remove(held);
@@ -159,7 +161,7 @@ export class HeldSessions {
   }
 
   /** Queue a frame within the peer's own bounds (its oldest frames make room). */
-  private push(held: HeldSession, frame: string): void {
+  private push(held: HeldSession, frame: OutFrame): void {
     const queue = held.queue;
     this.budget.push(queue, frame);
     while (

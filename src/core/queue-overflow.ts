@@ -5,29 +5,21 @@
  */
 import type { Backend } from '../backend/backend.js';
 import { encodeError } from '../../protocol/encode.js';
+import { isSignal, tellsMembership, type OutFrame } from '../../protocol/frame.js';
 import type { HeldSession } from './held-sessions.js';
 
-const EVENT_TYPES = new Set(['NEW_PEER_IN_ROOM', 'PEER_LEFT_ROOM', 'ROOM_MEMBERS']);
-
 /** Act on `dropped`, a frame taken out of `held`'s queue unsent. */
-export function reportDropped(held: HeldSession, dropped: string, backend: Backend): void {
-  let parsed: { type?: string; fromPeerId?: string };
-  try {
-    parsed = JSON.parse(dropped) as { type?: string; fromPeerId?: string };
-  } catch {
-    return;
-  }
-  const type = parsed.type ?? 'message';
-  if (EVENT_TYPES.has(type)) {
+export function reportDropped(held: HeldSession, dropped: OutFrame, backend: Backend): void {
+  if (tellsMembership(dropped)) {
     held.lostEvents = true;
     return;
   }
   const roomId = held.record.roomId;
-  if (typeof parsed.fromPeerId !== 'string' || roomId === null) return;
+  if (!isSignal(dropped) || dropped.from === '' || roomId === null) return;
   const frame = encodeError(
     'QUEUE_OVERFLOW',
-    `Peer '${held.record.peerId}' is reconnecting and no more can be queued for it; your oldest ${type} to it was dropped`,
-    type,
+    `Peer '${held.record.peerId}' is reconnecting and no more can be queued for it; your oldest ${dropped.type} to it was dropped`,
+    dropped.type,
   );
-  backend.relay(roomId, parsed.fromPeerId, frame);
+  backend.relay(roomId, dropped.from, frame);
 }

@@ -6,16 +6,17 @@
  * Frames the client has shown it read (it answered a heartbeat ping sent after them) are not kept,
  * so an idle session keeps none.
  *
- * Relayed signals are kept as their UTF-8 bytes (the Buffer the transport writes), not as
- * strings: every relayed frame stays in some log for a while, and kept strings are copied by each
- * young generation GC they live through, while a Buffer's bytes are not (only its small header
- * object). Other frames (room events, the few an idle peer keeps for long) stay strings: a small
- * Buffer would pin its 8 KB allocation pool, which costs an idle connection more than the string.
+ * Relayed signals are kept as their UTF-8 bytes (the frame's bytes, which the transport writes),
+ * not as strings: every relayed frame stays in some log for a while, and kept strings are copied
+ * by each young generation GC they live through, while a Buffer's bytes are not (only its small
+ * header object). Other frames (room events, the few an idle peer keeps for long) stay strings: a
+ * small Buffer would pin its 8 KB allocation pool, which costs an idle connection more than the
+ * string. Neither keeps the frame object itself: that would cost every idle connection more.
  */
-import { frameBytes, isSignal } from './frame-bytes.js';
+import { frameFromText, isSignal, type OutFrame } from '../../protocol/frame.js';
 
 /** A kept frame: a relayed signal's bytes, or the text of any other frame. */
-type Kept = Buffer | string;
+type Kept = Uint8Array | string;
 
 /** Bounds of the replay log. */
 export interface ReplayBounds {
@@ -50,7 +51,7 @@ export class ReplayLog {
   ) {
     this.inCount = inCount;
     this.outCount = outCount;
-    for (const frame of frames) this.keep(kept(frame));
+    for (const frame of frames) this.keep(kept(frameFromText(frame)));
   }
 
   /** Bytes of the kept frames, as bounded by `maxBytes`. */
@@ -59,7 +60,7 @@ export class ReplayLog {
   }
 
   /** A frame was sent to the client. */
-  sent(frame: string): void {
+  sent(frame: OutFrame): void {
     this.outCount++;
     this.keep(kept(frame));
   }
@@ -150,12 +151,14 @@ const EXACT_UP_TO = 8;
 /** Stands in the slot of a dropped frame, so the ring does not keep it alive. */
 const EMPTY = '';
 
-// Bytes counts Buffer bytes, and string length in UTF-16 units for the rest (mostly ASCII): near
-// enough for a bound.
-function kept(frame: string): Kept {
-  return isSignal(frame) ? frameBytes(frame) : frame;
+// Bytes counts a signal's bytes, and string length in UTF-16 units for the rest (mostly ASCII):
+// near enough for a bound.
+function kept(frame: OutFrame): Kept {
+  return isSignal(frame) ? frame.bytes : frame.text;
 }
 
 function text(frame: Kept): string {
-  return typeof frame === 'string' ? frame : frame.toString('utf8');
+  return typeof frame === 'string'
+    ? frame
+    : Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength).toString('utf8');
 }

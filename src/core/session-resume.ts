@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino';
 import type { Backend, HeldState, ResumeRecord } from '../backend/backend.js';
+import { frameFromText, type OutFrame } from '../../protocol/frame.js';
 import {
   HeldSessions,
   type EvictionCause,
@@ -51,9 +52,9 @@ export interface TakenOver {
   record: ResumeRecord;
   replay: ReplayLog;
   /** Frames the client missed before the drop (already counted), to send first. */
-  missing: string[];
+  missing: OutFrame[];
   /** Frames that arrived while it was away (not yet counted), to send next. */
-  queued: string[];
+  queued: OutFrame[];
   lostEvents: boolean;
   /** The token that was used: valid again if the new connection dies before the client gets a new one. */
   token: string;
@@ -66,7 +67,7 @@ const HANDOVER_WAIT_MS = 10_000;
 export class SessionResume {
   private readonly held: HeldSessions;
   /** Peers being taken over from another node: frames reaching this node meanwhile wait here. */
-  private readonly adopting = new Map<string, string[]>();
+  private readonly adopting = new Map<string, OutFrame[]>();
   /** Running expiries and evictions, so shutdown can wait for them. */
   private readonly tasks = new Set<Promise<void>>();
   private counts = { holds: 0, resumes: 0, expiries: 0, overflows: 0, evictions: 0 };
@@ -161,15 +162,17 @@ export class SessionResume {
         );
       }
       const replay = new ReplayLog(this.options.replay, state.inCount, state.outCount, state.replay);
-      const missing = received === undefined ? [] : replay.missing(received);
-      if (missing === null) {
+      const missed = received === undefined ? [] : replay.missing(received);
+      if (missed === null) {
         await this.endPeer(record);
         throw new SignalError(
           'UNAUTHORIZED',
           `Cannot resume: the server no longer has the frames after number ${received}`,
         );
       }
-      const queued = [...state.queued, ...(this.adopting.get(record.peerId) ?? [])];
+      // The held state came as texts (maybe from another node); what reached this node meanwhile is typed.
+      const missing = missed.map(frameFromText);
+      const queued = [...state.queued.map(frameFromText), ...(this.adopting.get(record.peerId) ?? [])];
       this.counts.resumes++;
       return { record, replay, missing, queued, lostEvents: state.lostEvents, token };
     } finally {
@@ -193,7 +196,7 @@ export class SessionResume {
   }
 
   /** Queue a frame for a held or arriving peer; false when this node has no such peer. */
-  deliver(peerId: string, frame: string): boolean {
+  deliver(peerId: string, frame: OutFrame): boolean {
     if (this.held.enqueue(peerId, frame)) return true;
     const early = this.adopting.get(peerId);
     if (!early) return false;
@@ -243,7 +246,7 @@ export class SessionResume {
     record: ResumeRecord,
     replay: ReplayLog,
     ip: string,
-    queued: string[],
+    queued: readonly OutFrame[],
     log: Logger,
   ): HeldSession {
     const held = this.held.add(record, replay, ip, queued);

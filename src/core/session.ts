@@ -1,5 +1,6 @@
 /** Per-connection state of the signaling core. Kept small: the capacity benchmark counts every field. */
 import type { Logger } from 'pino';
+import type { OutFrame } from '../../protocol/frame.js';
 import type { Connection, ConnectionInfo, SessionHandle } from './connection.js';
 import type { RateState, RoomChangeState } from './rate-limit.js';
 import type { ReplayLog } from './replay-log.js';
@@ -108,7 +109,7 @@ export class Session implements RateState, RoomChangeState, SessionHandle {
   }
 
   /** Send a frame after AUTH_SUCCESS: counted and logged for resume. */
-  send(frame: string): void {
+  send(frame: OutFrame): void {
     this.connection.send(frame);
     this.replay?.sent(frame);
   }

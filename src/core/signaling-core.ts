@@ -10,6 +10,7 @@
 import type { Backend, HeldState, LocalDelivery } from '../backend/backend.js';
 import { CLOSE_CODES } from '../../protocol/close-codes.js';
 import { encodePong } from '../../protocol/encode.js';
+import type { OutFrame } from '../../protocol/frame.js';
 import type { ClientMessage } from '../../protocol/messages.js';
 import type { Connection, ConnectionInfo, SessionHandle } from './connection.js';
 import { createResume, type CoreOptions } from './core-options.js';
@@ -147,7 +148,7 @@ export class SignalingCore implements LocalDelivery {
   }
 
   /** {@link LocalDelivery}: the backend hands a frame to a local peer. */
-  deliverLocal(peerId: string, frame: string): void {
+  deliverLocal(peerId: string, frame: OutFrame): void {
     const session = this.sessions.get(peerId);
     if (session) {
       if (session.state === 'identified') session.send(frame);

@@ -7,6 +7,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Backend } from '../backend/backend.js';
 import type { CoreObserver } from '../core/core-observer.js';
 import { ALL_ERROR_CODES, type ErrorCode } from '../../protocol/error-codes.js';
+import type { OutFrame } from '../../protocol/frame.js';
 import { CLIENT_MESSAGES, SERVER_MESSAGES } from '../../protocol/messages.js';
 import { RoomTally } from './room-tally.js';
 
@@ -72,7 +73,7 @@ export class ServerMetrics implements CoreObserver {
   private readonly connectionsTotal: Counter;
   private readonly inByType: Map<string, PendingCount>;
   private readonly inInvalid: PendingCount;
-  private readonly outByPrefix: Array<{ prefix: string; count: PendingCount }> = [];
+  private readonly outByType: Map<string, PendingCount>;
   private readonly outOther: PendingCount;
   private readonly errorsByCode: Map<string, PendingCount>;
   private readonly relaySeconds: Histogram;
@@ -137,22 +138,16 @@ export class ServerMetrics implements CoreObserver {
       [...Object.keys(CLIENT_MESSAGES), 'invalid'],
     );
     this.inInvalid = this.inByType.get('invalid') as PendingCount;
-    // The most frequent frames first: messageOut tries the prefixes in this order.
-    const outTypes = Object.keys(SERVER_MESSAGES).sort((a, b) => frequency(a) - frequency(b));
-    const messagesOut = pendingCounter(
+    this.outByType = pendingCounter(
       {
         name: 'signalroom_messages_out_total',
         help: 'Frames sent to clients, by message type',
         labelName: 'type',
         registers,
       },
-      [...outTypes, 'other'],
+      [...Object.keys(SERVER_MESSAGES), 'other'],
     );
-    for (const type of outTypes) {
-      // Frames are built with `type` first, so the prefix names the type without parsing.
-      this.outByPrefix.push({ prefix: `{"type":"${type}"`, count: messagesOut.get(type) as PendingCount });
-    }
-    this.outOther = messagesOut.get('other') as PendingCount;
+    this.outOther = this.outByType.get('other') as PendingCount;
     this.errorsByCode = pendingCounter(
       {
         name: 'signalroom_errors_total',
@@ -193,14 +188,8 @@ export class ServerMetrics implements CoreObserver {
     (this.inByType.get(type) ?? this.inInvalid).n++;
   }
 
-  messageOut(frame: string): void {
-    for (const entry of this.outByPrefix) {
-      if (frame.startsWith(entry.prefix)) {
-        entry.count.n++;
-        return;
-      }
-    }
-    this.outOther.n++;
+  messageOut(frame: OutFrame): void {
+    (this.outByType.get(frame.type) ?? this.outOther).n++;
   }
 
   relayTime(seconds: number): void {
@@ -231,13 +220,6 @@ export class ServerMetrics implements CoreObserver {
     const body = (await this.registry.metrics()).replace(/ Nan$/gm, ' NaN');
     return { contentType: this.registry.contentType, body };
   }
-}
-
-/** Relayed signals, then room announcements, then the rest. */
-function frequency(type: string): number {
-  const order = ['ICE_CANDIDATE', 'SDP_OFFER', 'SDP_ANSWER', 'NEW_PEER_IN_ROOM', 'PEER_LEFT_ROOM'];
-  const at = order.indexOf(type);
-  return at < 0 ? order.length : at;
 }
 
 /** The label of a room size: `1`, `2`, `3-4`, `5-8`, ..., `65+`. */

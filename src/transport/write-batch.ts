@@ -55,9 +55,3 @@ export function batchWrites(ws: WebSocket, untilIo: boolean): void {
     }
   }
 }
-
-/** True for the frames announcing room membership changes, which may wait for the ready I/O. */
-export function isRoomEvent(frame: string): boolean {
-  // Every frame starts with {"type":" (the encoders write `type` first): look at the type's first letters.
-  return frame.startsWith('NEW_PEER_IN_ROOM', 9) || frame.startsWith('PEER_LEFT_ROOM', 9);
-}

@@ -11,12 +11,12 @@ import type { Logger } from 'pino';
 import { WebSocket } from 'ws';
 import type { Connection, ConnectionInfo, SessionHandle } from '../core/connection.js';
 import type { CoreObserver } from '../core/core-observer.js';
-import { frameBytes } from '../core/frame-bytes.js';
 import { CLOSE_CODES } from '../../protocol/close-codes.js';
+import { isRoomEvent, type OutFrame } from '../../protocol/frame.js';
 import type { Heartbeat, Watched } from './heartbeat.js';
 import { PingBudget } from './ping-budget.js';
 import type { UpgradeGuard } from './upgrade-guard.js';
-import { batchWrites, isRoomEvent } from './write-batch.js';
+import { batchWrites } from './write-batch.js';
 
 /** What every connection of one transport shares: one object, not a copy per connection. */
 export interface TransportEdge {
@@ -71,16 +71,17 @@ export class WsConnection implements Connection, Watched {
     this.edge.heartbeat.track(this);
   }
 
-  send(frame: string): void {
+  send(frame: OutFrame): void {
     const ws = this.ws;
     if (ws.readyState !== ws.OPEN) return;
     if (ws.bufferedAmount > this.edge.maxBufferedBytes) {
       this.dropSlowConsumer();
     } else {
+      // Room events may wait for the ready I/O: a join storm's announcements share writes.
       batchWrites(ws, isRoomEvent(frame));
       // Bytes, encoded once per frame however many receivers it has (ws would encode a string
-      // per receiver); the replay log keeps the same Buffer.
-      ws.send(frameBytes(frame), TEXT);
+      // per receiver); the replay log keeps the same bytes for a signal.
+      ws.send(frame.bytes, TEXT);
       this.edge.observer.messageOut(frame);
     }
   }

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Backend } from '../../src/backend/backend.js';
 import type { PeerInfo } from '../../protocol/messages.js';
 import { Inbox } from './inbox.js';
+import { frameFromText } from '../../protocol/frame.js';
 
 /** A started backend and what it delivered; closed when the test ends. */
 export interface StartedBackend {
@@ -129,18 +130,21 @@ export function backendContract(name: string, make: BackendFactory): void {
     await joinAndAnnounce(backend, 'other', outsider);
     const before = inbox.of(b.id).length;
     for (let i = 0; i < 200; i++) {
-      assert.equal(backend.relay('r', b.id, JSON.stringify({ type: 'ICE_CANDIDATE', n: i })), true);
+      assert.equal(
+        backend.relay('r', b.id, frameFromText(JSON.stringify({ type: 'ICE_CANDIDATE', n: i }))),
+        true,
+      );
     }
     const got = (await inbox.waitCount(b.id, before + 200)).slice(before);
     assert.deepEqual(
       got.map((m) => m.n),
       Array.from({ length: 200 }, (_, i) => i),
     );
-    assert.equal(backend.relay('r', outsider.id, '{}'), false);
-    assert.equal(backend.relay('r', randomUUID(), '{}'), false);
-    assert.equal(backend.relay('other', b.id, '{}'), false);
+    assert.equal(backend.relay('r', outsider.id, frameFromText('{}')), false);
+    assert.equal(backend.relay('r', randomUUID(), frameFromText('{}')), false);
+    assert.equal(backend.relay('other', b.id, frameFromText('{}')), false);
     await backend.leaveRoom('r', b);
-    assert.equal(backend.relay('r', b.id, '{}'), false);
+    assert.equal(backend.relay('r', b.id, frameFromText('{}')), false);
   });
 
   test(`${name}: listRooms pages through every room with its size; roomCount agrees`, async (t) => {

@@ -1,5 +1,6 @@
 /** A {@link LocalDelivery} that records what a backend hands to local peers, for assertions. */
 import type { LocalDelivery } from '../../src/backend/backend.js';
+import type { OutFrame } from '../../protocol/frame.js';
 
 /** A delivered frame, parsed. */
 export type Delivered = { to: string; msg: { type: string; [key: string]: unknown } };
@@ -13,8 +14,8 @@ export class Inbox implements LocalDelivery {
   readonly kicks: string[] = [];
   private waiters: Array<() => void> = [];
 
-  deliverLocal(peerId: string, frame: string): void {
-    this.all.push({ to: peerId, msg: JSON.parse(frame) as Delivered['msg'] });
+  deliverLocal(peerId: string, frame: OutFrame): void {
+    this.all.push({ to: peerId, msg: JSON.parse(frame.text) as Delivered['msg'] });
     const waiters = this.waiters;
     this.waiters = [];
     for (const w of waiters) w();

@@ -6,6 +6,7 @@ import { RedisNode } from '../../src/backend/redis-node.js';
 import { RedisServer } from '../helpers/redis-server.js';
 import { newPeer } from './contract.js';
 import { openNode, rawClient } from './redis-node-helpers.js';
+import { frameFromText } from '../../protocol/frame.js';
 
 let redis: RedisServer;
 before(async () => {
@@ -56,12 +57,12 @@ test('node: relay goes to the target’s node, false for a non-member, UNAVAILAB
   await n1.enter('r', a);
   await n2.enter('r', b);
   await n1.inbox.waitCount(a.id, 1); // NEW_PEER_IN_ROOM: n1 knows where b is
-  assert.equal(n1.node.relay('r', b.id, '{"type":"X"}'), true);
+  assert.equal(n1.node.relay('r', b.id, frameFromText('{"type":"X"}')), true);
   assert.deepEqual(await n2.inbox.waitCount(b.id, 1), [{ type: 'X' }]);
-  assert.equal(n1.node.relay('r', 'nobody', '{}'), false);
-  assert.equal(n1.node.relay('elsewhere', b.id, '{}'), false);
+  assert.equal(n1.node.relay('r', 'nobody', frameFromText('{}')), false);
+  assert.equal(n1.node.relay('elsewhere', b.id, frameFromText('{}')), false);
   await n1.node.close();
-  assert.throws(() => n1.node.relay('r', b.id, '{}'), { name: 'BackendUnavailableError' });
+  assert.throws(() => n1.node.relay('r', b.id, frameFromText('{}')), { name: 'BackendUnavailableError' });
 });
 
 test('node: a room event for a room without local peers is not applied (the caller counts it dropped)', async (t) => {

@@ -4,6 +4,7 @@ import { reapNode, removePeers } from '../../src/backend/redis-peer-removal.js';
 import { RedisServer } from '../helpers/redis-server.js';
 import { newPeer } from './contract.js';
 import { openNodes } from './redis-node-helpers.js';
+import { frameFromText } from '../../protocol/frame.js';
 
 let redis: RedisServer;
 before(async () => {
@@ -30,8 +31,8 @@ test('reap: two nodes reaping one dead node at once remove each peer once; its r
   const removed = await Promise.all([reapNode(n1.node, 'dead', 2, 10), reapNode(n2.node, 'dead', 2, 10)]);
   assert.equal(removed[0] + removed[1], 3);
   // A relay from each reaper to the other's member arrives after every leave that reaper published.
-  assert.equal(n2.node.relay('r', a.id, '{"type":"LAST"}'), true);
-  assert.equal(n1.node.relay('r', b.id, '{"type":"LAST"}'), true);
+  assert.equal(n2.node.relay('r', a.id, frameFromText('{"type":"LAST"}')), true);
+  assert.equal(n1.node.relay('r', b.id, frameFromText('{"type":"LAST"}')), true);
   const sortedIds = gone.map((p) => p.id).sort();
   // a heard of b's arrival first; b joined last.
   for (const [inbox, id, count] of [
@@ -71,7 +72,7 @@ test('purge: a gone peer of this node is forgotten; only members on other nodes 
   await n2.enter('r', there);
   await n1.inbox.waitCount(gone.id, 2); // here and there arrived: n1 knows where there is
   assert.deepEqual(await removePeers(n1.node, 'n1', [gone.id], 'purge'), { removed: 1, done: false });
-  assert.equal(n1.node.relay('r', there.id, '{"type":"LAST"}'), true);
+  assert.equal(n1.node.relay('r', there.id, frameFromText('{"type":"LAST"}')), true);
   assert.deepEqual(left(await n2.inbox.waitCount(there.id, 2)), [gone.id]);
   assert.deepEqual(left(n1.inbox.of(here.id)), []);
   assert.equal(await client.exists(n1.node.keys.peer(gone.id), n1.node.keys.user('gone')), 0);

@@ -6,6 +6,7 @@ import { RedisBackend } from '../../src/backend/redis.js';
 import { RedisServer } from '../helpers/redis-server.js';
 import { backendContract, joinAndAnnounce, newPeer } from './contract.js';
 import { Inbox } from './inbox.js';
+import { frameFromText } from '../../protocol/frame.js';
 
 let redis: RedisServer;
 before(async () => {
@@ -39,13 +40,13 @@ test('redis: two nodes: members, NEW_PEER_IN_ROOM and relays cross nodes, order 
   assert.deepEqual(await joinAndAnnounce(n2.backend, 'r', b), [a]);
   assert.deepEqual(await n1.inbox.waitCount(a.id, 1), [{ type: 'NEW_PEER_IN_ROOM', roomId: 'r', peer: b }]);
   for (let i = 0; i < 500; i++)
-    assert.equal(n2.backend.relay('r', a.id, JSON.stringify({ type: 'X', n: i })), true);
+    assert.equal(n2.backend.relay('r', a.id, frameFromText(JSON.stringify({ type: 'X', n: i }))), true);
   const got = (await n1.inbox.waitCount(a.id, 501)).slice(1);
   assert.deepEqual(
     got.map((m) => m.n),
     Array.from({ length: 500 }, (_, i) => i),
   );
-  assert.equal(n1.backend.relay('r', b.id, '{"type":"Y"}'), true);
+  assert.equal(n1.backend.relay('r', b.id, frameFromText('{"type":"Y"}')), true);
   assert.deepEqual(await n2.inbox.waitCount(b.id, 1), [{ type: 'Y' }]);
 });
 
@@ -60,7 +61,7 @@ test('redis: two nodes: a leave on one node is told once on the other', async (t
   await n2.backend.leaveRoom('r', b);
   const msgs = await n1.inbox.waitCount(a.id, 2);
   assert.deepEqual(msgs[1], { type: 'PEER_LEFT_ROOM', roomId: 'r', peer: b });
-  assert.equal(n1.backend.relay('r', b.id, '{}'), false);
+  assert.equal(n1.backend.relay('r', b.id, frameFromText('{}')), false);
   assert.deepEqual(await n1.backend.roomMembers('r'), [a]);
 });
 

@@ -5,6 +5,7 @@
 import { pino, type Logger } from 'pino';
 import { MemoryBackend } from '../../src/backend/memory.js';
 import type { Connection } from '../../src/core/connection.js';
+import type { OutFrame } from '../../protocol/frame.js';
 import { SignalingCore, type CoreOptions, type SessionHandle } from '../../src/core/signaling-core.js';
 import type { PeerInfo } from '../../protocol/messages.js';
 
@@ -29,8 +30,8 @@ export class FakeConnection implements Connection {
     private readonly journal: Journal = [],
   ) {}
 
-  send(frame: string): void {
-    const parsed = JSON.parse(frame) as Frame;
+  send(frame: OutFrame): void {
+    const parsed = JSON.parse(frame.text) as Frame;
     this.frames.push(parsed);
     this.journal.push({ who: this.name, frame: parsed });
     this.wake();

@@ -28,7 +28,7 @@ function expected(msg: SignalIn): unknown {
 function relayed(frame: string): string {
   const decoded = decodeClientFrame(frame);
   assert.ok(decoded.ok, frame);
-  return encodeSignal(FROM, decoded.message as SignalIn, frame);
+  return encodeSignal(FROM, decoded.message as SignalIn, frame).text;
 }
 
 const SDP = 'v=0\r\no=- 46117 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n';

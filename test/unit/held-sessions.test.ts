@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import type { ResumeRecord } from '../../src/backend/backend.js';
 import { HeldSessions, type EvictionCause, type HeldLimits } from '../../src/core/held-sessions.js';
 import { ReplayLog } from '../../src/core/replay-log.js';
+import { frameFromText } from '../../protocol/frame.js';
 
 const QUEUE = { maxMessages: 100, maxBytes: 100_000 };
 const REPLAY = { maxFrames: 64, maxBytes: 128 * 1024 };
@@ -27,7 +28,7 @@ function rig(limits: Partial<HeldLimits>) {
   const held = new HeldSessions(
     QUEUE,
     { maxHeld: 1000, maxHeldPerIp: 1000, maxBytes: 1_000_000, ...limits },
-    (_held, frame) => dropped.push(frame),
+    (_held, frame) => dropped.push(frame.text),
     (h, cause) => evicted.push([h.record.peerId, cause]),
   );
   const add = (id: string, ip = '10.0.0.1', replayed: string[] = []) =>
@@ -63,17 +64,20 @@ test('over the budget, the oldest queued frame of any held peer goes first; repl
   const { held, dropped, evicted, add } = rig({ maxBytes: 4 * size + 50 });
   add('a', 'ip', ['{"type":"PONG","id":"x"}']);
   add('b');
-  held.enqueue('a', frame(1));
-  held.enqueue('a', frame(2));
-  held.enqueue('b', frame(3));
-  held.enqueue('b', frame(4));
+  held.enqueue('a', frameFromText(frame(1)));
+  held.enqueue('a', frameFromText(frame(2)));
+  held.enqueue('b', frameFromText(frame(3)));
+  held.enqueue('b', frameFromText(frame(4)));
   assert.deepEqual(dropped, []);
-  held.enqueue('b', frame(5));
-  held.enqueue('a', frame(6));
+  held.enqueue('b', frameFromText(frame(5)));
+  held.enqueue('a', frameFromText(frame(6)));
   assert.deepEqual(dropped, [frame(1), frame(2)], "a's two oldest frames, then nothing of b's");
   assert.deepEqual(evicted, []);
   assert.ok(held.size().budgetBytes <= 4 * size + 50);
-  assert.deepEqual(held.get('b')?.queue.frames, [frame(3), frame(4), frame(5)]);
+  assert.deepEqual(
+    held.get('b')?.queue.frames.map((f) => f.text),
+    [frame(3), frame(4), frame(5)],
+  );
 });
 
 test('when only replay logs are left over the budget, the oldest holds end (never the new one)', () => {
@@ -90,10 +94,11 @@ test('the budget forgets what left: stale entries are swept, bytes return to zer
   const { held, add } = rig({});
   // One peer keeps a frame queued throughout, so the order list is never empty.
   add('stays');
-  held.enqueue('stays', '{"type":"ICE_CANDIDATE","i":-1}');
+  held.enqueue('stays', frameFromText('{"type":"ICE_CANDIDATE","i":-1}'));
   for (let round = 0; round < 200; round++) {
     add(`p${round}`);
-    for (let i = 0; i < 20; i++) held.enqueue(`p${round}`, `{"type":"ICE_CANDIDATE","i":${i}}`);
+    for (let i = 0; i < 20; i++)
+      held.enqueue(`p${round}`, frameFromText(`{"type":"ICE_CANDIDATE","i":${i}}`));
     if (round % 2 === 0) held.release(`p${round}`);
     else {
       const h = held.get(`p${round}`);

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isSignal } from '../../src/core/frame-bytes.js';
+import { frameFromText, isSignal } from '../../protocol/frame.js';
 import { ReplayLog } from '../../src/core/replay-log.js';
 
 /** What a frame counts for the byte bound: a signal's UTF-8 bytes, another frame's string length. */
-const size = (frame: string) => (isSignal(frame) ? Buffer.byteLength(frame) : frame.length);
+const size = (frame: string) => (isSignal(frameFromText(frame)) ? Buffer.byteLength(frame) : frame.length);
 
 /** What the log must hold: the newest frames within both bounds (at least the newest one). */
 class Reference {
@@ -43,7 +43,7 @@ test('the replay log keeps the newest frames within its frame and byte bounds, i
       // byte bound), some non-ASCII.
       const type = random(2) === 0 ? 'ICE_CANDIDATE' : 'NEW_PEER_IN_ROOM';
       const frame = `{"type":"${type}","n":${i},"pad":"${'é'.repeat(random(3) === 0 ? random(900) : random(40))}"}`;
-      log.sent(frame);
+      log.sent(frameFromText(frame));
       ref.sent(frame);
       assert.deepEqual(log.tail(), ref.frames);
       const back = random(ref.frames.length + 2);
@@ -59,7 +59,7 @@ test('a replay log made from saved frames replays them', () => {
   const log = new ReplayLog({ maxFrames: 3, maxBytes: 1024 }, 4, 10, ['a', 'b', 'c', 'd']);
   assert.deepEqual(log.tail(), ['b', 'c', 'd']);
   assert.deepEqual(log.missing(8), ['c', 'd']);
-  log.sent('e');
+  log.sent(frameFromText('e'));
   assert.deepEqual(log.missing(9), ['d', 'e']);
   assert.deepEqual(log.missing(8), ['c', 'd', 'e']);
   assert.equal(log.missing(7), null);
@@ -68,7 +68,7 @@ test('a replay log made from saved frames replays them', () => {
 const wide = { maxFrames: 64, maxBytes: 1 << 20 };
 const logOf = (n: number) => {
   const log = new ReplayLog(wide);
-  for (let i = 1; i <= n; i++) log.sent(`f${i}`);
+  for (let i = 1; i <= n; i++) log.sent(frameFromText(`f${i}`));
   return log;
 };
 
@@ -82,7 +82,7 @@ test('a short log replays exactly the frames after the count a client received',
 
 test('bounds evict the oldest frames, and a resume needing them is refused', () => {
   const log = new ReplayLog({ maxFrames: 10, maxBytes: 1 << 20 });
-  for (let i = 1; i <= 12; i++) log.sent(`f${i}`);
+  for (let i = 1; i <= 12; i++) log.sent(frameFromText(`f${i}`));
   assert.deepEqual(
     log.tail(),
     Array.from({ length: 10 }, (_, i) => `f${i + 3}`),
@@ -100,7 +100,7 @@ test('readUpTo forgets the frames read, keeps the rest, and keeps counting', () 
   log.readUpTo(5);
   assert.deepEqual(log.tail(), []);
   assert.deepEqual(log.missing(5), []);
-  log.sent('f6');
+  log.sent(frameFromText('f6'));
   assert.deepEqual(log.missing(5), ['f6']);
   assert.equal(log.outCount, 6);
 });
@@ -116,10 +116,10 @@ test('readUpTo ignores counts it cannot act on: old ones, and ones above what wa
 
 test('readUpTo works on a ring that has wrapped, and the ring keeps bounding afterwards', () => {
   const log = new ReplayLog({ maxFrames: 4, maxBytes: 1 << 20 });
-  for (let i = 1; i <= 7; i++) log.sent(`f${i}`);
+  for (let i = 1; i <= 7; i++) log.sent(frameFromText(`f${i}`));
   log.readUpTo(5);
   assert.deepEqual(log.tail(), ['f6', 'f7']);
-  for (let i = 8; i <= 11; i++) log.sent(`f${i}`);
+  for (let i = 8; i <= 11; i++) log.sent(frameFromText(`f${i}`));
   assert.deepEqual(log.tail(), ['f8', 'f9', 'f10', 'f11']);
   assert.deepEqual(log.missing(9), ['f10', 'f11']);
 });
