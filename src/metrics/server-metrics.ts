@@ -46,24 +46,53 @@ class PendingCount {
   }
 }
 
+/** What a {@link pendingCounter} is: its name and help, and the name and values of its one label. */
+interface PendingCounterSpec {
+  name: string;
+  help: string;
+  labelName: string;
+  labels: readonly string[];
+}
+
 /** A labelled counter whose series are {@link PendingCount}s, flushed when it is collected. */
-function pendingCounter(
-  options: { name: string; help: string; labelName: string; registers: Registry[] },
-  labels: readonly string[],
-): Map<string, PendingCount> {
+function pendingCounter(spec: PendingCounterSpec, registers: Registry[]): Map<string, PendingCount> {
   const series = new Map<string, PendingCount>();
   const counter: Counter = new Counter({
-    name: options.name,
-    help: options.help,
-    labelNames: [options.labelName],
-    registers: options.registers,
+    name: spec.name,
+    help: spec.help,
+    labelNames: [spec.labelName],
+    registers,
     collect() {
       for (const s of series.values()) s.flush();
     },
   });
-  for (const label of labels) series.set(label, new PendingCount(counter, label));
+  for (const label of spec.labels) series.set(label, new PendingCount(counter, label));
   return series;
 }
+
+/** Client frames by type; `invalid`: not JSON or not a known valid message. */
+const MESSAGES_IN: PendingCounterSpec = {
+  name: 'signalroom_messages_in_total',
+  help: 'Client frames received, by message type (invalid: not JSON or not a known valid message)',
+  labelName: 'type',
+  labels: [...Object.keys(CLIENT_MESSAGES), 'invalid'],
+};
+
+/** Frames sent by their type (`OutFrame.type`); `other`: a type the protocol does not list. */
+const MESSAGES_OUT: PendingCounterSpec = {
+  name: 'signalroom_messages_out_total',
+  help: 'Frames sent to clients, by message type',
+  labelName: 'type',
+  labels: [...Object.keys(SERVER_MESSAGES), 'other'],
+};
+
+/** Refusals by error code. */
+const ERRORS: PendingCounterSpec = {
+  name: 'signalroom_errors_total',
+  help: 'Refusals sent (ERROR and AUTH_ERROR), by error code',
+  labelName: 'code',
+  labels: ALL_ERROR_CODES,
+};
 
 /** The registry and the {@link CoreObserver} that feeds it. */
 export class ServerMetrics implements CoreObserver {
@@ -128,35 +157,11 @@ export class ServerMetrics implements CoreObserver {
       help: 'WebSocket connections accepted since start',
       registers,
     });
-    this.inByType = pendingCounter(
-      {
-        name: 'signalroom_messages_in_total',
-        help: 'Client frames received, by message type (invalid: not JSON or not a known valid message)',
-        labelName: 'type',
-        registers,
-      },
-      [...Object.keys(CLIENT_MESSAGES), 'invalid'],
-    );
+    this.inByType = pendingCounter(MESSAGES_IN, registers);
     this.inInvalid = this.inByType.get('invalid') as PendingCount;
-    this.outByType = pendingCounter(
-      {
-        name: 'signalroom_messages_out_total',
-        help: 'Frames sent to clients, by message type',
-        labelName: 'type',
-        registers,
-      },
-      [...Object.keys(SERVER_MESSAGES), 'other'],
-    );
+    this.outByType = pendingCounter(MESSAGES_OUT, registers);
     this.outOther = this.outByType.get('other') as PendingCount;
-    this.errorsByCode = pendingCounter(
-      {
-        name: 'signalroom_errors_total',
-        help: 'Refusals sent (ERROR and AUTH_ERROR), by error code',
-        labelName: 'code',
-        registers,
-      },
-      ALL_ERROR_CODES,
-    );
+    this.errorsByCode = pendingCounter(ERRORS, registers);
     this.relaySeconds = new Histogram({
       name: 'signalroom_relay_seconds',
       help: 'Time the core spends relaying one SDP/ICE message (build the frame, hand it to the backend)',
