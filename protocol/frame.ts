@@ -42,9 +42,27 @@ function kindOf(type: string): FrameKind {
 const NodeBuffer = (globalThis as { Buffer?: { from(text: string, encoding: 'utf8'): Uint8Array } }).Buffer;
 
 /** UTF-8 encoding, with Node's Buffer or else the platform's TextEncoder. */
-const utf8: (text: string) => Uint8Array = NodeBuffer
+const encodeUtf8: (text: string) => Uint8Array = NodeBuffer
   ? (text) => NodeBuffer.from(text, 'utf8')
   : withTextEncoder();
+
+/**
+ * The last text encoded and its bytes. Frames with the same text as the one before share its
+ * bytes: a flood of one message (the same candidate sent again and again to a reader that stopped
+ * reading) then costs no memory per frame. Only an optimisation: bytes are never mutated, so equal
+ * texts may share them in any order.
+ */
+let lastText = '';
+let lastBytes: Uint8Array = encodeUtf8('');
+
+/** The UTF-8 bytes of `text`. */
+function utf8(text: string): Uint8Array {
+  if (text !== lastText) {
+    lastBytes = encodeUtf8(text);
+    lastText = text;
+  }
+  return lastBytes;
+}
 
 function withTextEncoder(): (text: string) => Uint8Array {
   const encoder = new TextEncoder();
