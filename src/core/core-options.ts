@@ -7,7 +7,7 @@ import type { CoreObserver } from './core-observer.js';
 import type { RateLimits } from './rate-limit.js';
 import { SessionResume, type ResumeOptions } from './session-resume.js';
 
-/** Options of the core; the config module maps CLI options onto these. */
+/** Options of the core; the composition root (src/module-options.ts) maps the config onto these. */
 export interface CoreOptions {
   backend: Backend;
   logger: Logger;
