@@ -316,6 +316,22 @@ export const OPTIONS = {
     description:
       'Room changes one connection may make at once: a join plus a few quick room switches and a rejoin fit',
   },
+  'relay-burst-per-peer': {
+    type: 'integer',
+    default: 10,
+    min: 0,
+    max: 1_000_000,
+    description:
+      'Extra signals a connection may send at once per other member of its room: a joiner sends each ~6 (offer, candidates)',
+  },
+  'relays-per-second-per-peer': {
+    type: 'integer',
+    default: 2,
+    min: 0,
+    max: 1_000_000,
+    description:
+      'Extra signals per second per other member of its room, after the burst; beyond it RATE_LIMITED with retryAfterMs',
+  },
   'max-invalid-messages': {
     type: 'integer',
     default: 20,

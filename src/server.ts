@@ -129,6 +129,7 @@ async function startSignaling(
       maxInvalid: full.maxInvalidMessages,
       invalidWindowMs: 5000,
       roomChanges: { perSecond: full.maxRoomChangesPerSecond, burst: full.roomChangeBurst },
+      relays: { perPeerPerSecond: full.relaysPerSecondPerPeer, perPeerBurst: full.relayBurstPerPeer },
     },
     authenticate: deps.authenticate ?? (await authenticatorFromConfig(full, logger)),
     resume: {

@@ -2,6 +2,7 @@
 import type { Backend } from '../backend/backend.js';
 import { encodeRoomMembers } from '../../protocol/encode.js';
 import { checkRoomId } from '../../protocol/names.js';
+import { setRoomPeers } from './relay-budget.js';
 import type { Session } from './session.js';
 import { SignalError } from './signal-error.js';
 
@@ -20,12 +21,9 @@ export async function joinRoom(
   if (session.roomId === roomId) {
     // Joining the room you are in is answered with its members again, and announced to no one.
     const members = await backend.roomMembers(roomId);
-    session.send(
-      encodeRoomMembers(
-        roomId,
-        members.filter((m) => m.id !== session.peerId),
-      ),
-    );
+    const others = members.filter((m) => m.id !== session.peerId);
+    setRoomPeers(session, others.length);
+    session.send(encodeRoomMembers(roomId, others));
     return;
   }
   if (session.roomId !== null) await leaveCurrentRoom(session, backend);
@@ -36,6 +34,7 @@ export async function joinRoom(
   // waiting behind this step then leaves the room, so the members hear NEW_PEER_IN_ROOM and
   // PEER_LEFT_ROOM as a pair, never a PEER_LEFT_ROOM for a peer they were not told of.
   session.roomId = roomId;
+  setRoomPeers(session, outcome.members.length);
   // The joiner hears of the members before they hear of it, so it never gets an offer from a stranger.
   if (!session.isClosed()) session.send(encodeRoomMembers(roomId, outcome.members));
   backend.announceJoin(roomId, session.peer, outcome.members);
@@ -60,6 +59,7 @@ export async function leaveCurrentRoom(session: Session, backend: Backend): Prom
   const roomId = session.roomId;
   if (roomId === null) return;
   session.roomId = null;
+  setRoomPeers(session, 0);
   await backend.leaveRoom(roomId, session.peer);
   session.log.info({ roomId }, 'leave');
 }
