@@ -6,7 +6,14 @@ import { setRoomPeers } from './relay-budget.js';
 import type { Session } from './session.js';
 import { SignalError } from './signal-error.js';
 
-/** JOIN_ROOM: leave the current room if any, join `roomId`, tell the joiner its members, then them. */
+/**
+ * JOIN_ROOM: join `roomId`, then leave the current room if any, tell the joiner its members, then
+ * them. A switch is atomic for the peer: the new room is joined first, and the old one left (and
+ * its members told) only once that succeeded, so a join refused for any reason (`ROOM_FULL`,
+ * `FORBIDDEN_ROOM`, `INVALID_ROOM`, `UNAVAILABLE`) leaves the peer in the room it was in. The two
+ * rooms are changed by two separate steps, never one touching both (Redis Cluster keeps rooms
+ * apart).
+ */
 export async function joinRoom(
   session: Session,
   roomId: string,
@@ -26,10 +33,11 @@ export async function joinRoom(
     session.send(encodeRoomMembers(roomId, others));
     return;
   }
-  if (session.roomId !== null) await leaveCurrentRoom(session, backend);
   if (session.isClosed()) return;
   const outcome = await backend.joinRoom(roomId, session.peer, maxPeersPerRoom);
   if (!outcome.ok) throw new SignalError('ROOM_FULL', `Room '${roomId}' is full`);
+  // Only now is the old room left: its members hear PEER_LEFT_ROOM for a switch that happened.
+  if (session.roomId !== null) await leaveCurrentRoom(session, backend);
   // Even when the connection closed meanwhile, the join is completed and announced: the cleanup
   // waiting behind this step then leaves the room, so the members hear NEW_PEER_IN_ROOM and
   // PEER_LEFT_ROOM as a pair, never a PEER_LEFT_ROOM for a peer they were not told of.
