@@ -249,18 +249,27 @@ export const OPTIONS = {
   },
   'max-connections-per-ip': {
     type: 'integer',
+    default: 2000,
+    min: 1,
+    max: 10_000_000,
+    description:
+      'Open TCP connections (HTTP and WebSocket) from one client IP; more get HTTP 429 (500+ users behind one NAT fit)',
+  },
+  'max-connection-attempts-per-ip': {
+    type: 'integer',
     default: 50,
     min: 1,
     max: 10_000_000,
     description:
-      'Open TCP connections (HTTP and WebSocket) from one client IP; more are answered HTTP 429 and closed',
+      'Upgrade attempts one client IP may keep making per second after its burst; more get HTTP 429',
   },
-  'max-connection-attempts-per-ip': {
+  'connection-attempt-burst': {
     type: 'integer',
-    default: 20,
+    default: 200,
     min: 1,
     max: 10_000_000,
-    description: 'Upgrade attempts one client IP may make per second; more get HTTP 429',
+    description:
+      'Upgrade attempts one client IP may make at once (twice 100 users behind one NAT opening the page together)',
   },
   'ipv6-prefix-length': {
     type: 'integer',
@@ -322,7 +331,7 @@ export const OPTIONS = {
     min: 0,
     max: 1_000_000,
     description:
-      'Extra signals a connection may send at once per other member of its room: a joiner sends each ~6 (offer, candidates)',
+      'Extra signals a connection may send at once per other member of its room (a joiner sends each ~6)',
   },
   'relays-per-second-per-peer': {
     type: 'integer',
@@ -330,7 +339,7 @@ export const OPTIONS = {
     min: 0,
     max: 1_000_000,
     description:
-      'Extra signals per second per other member of its room, after the burst; beyond it RATE_LIMITED with retryAfterMs',
+      'Extra signals per second and connection per other member of its room; beyond it RATE_LIMITED',
   },
   'max-invalid-messages': {
     type: 'integer',

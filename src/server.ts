@@ -166,6 +166,7 @@ async function startSignaling(
       maxConnections: full.maxConnections,
       maxConnectionsPerIp: full.maxConnectionsPerIp,
       maxAttemptsPerIpPerSecond: full.maxConnectionAttemptsPerIp,
+      attemptBurst: full.connectionAttemptBurst,
       observer: metrics ?? undefined,
     },
     logger,
