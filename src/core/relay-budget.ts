@@ -12,7 +12,9 @@
  *   halfway. So the refused signals are always everything the client sent from the first refused
  *   one until it heard of the refusal, and sending them again in order, after `retryAfterMs`,
  *   keeps the order of signals per sender → target.
- * - A sender that keeps going (another bucket's worth refused in one episode) is closed (1008).
+ * - A sender that keeps going is closed (1008): another bucket's worth refused once it has had
+ *   {@link QUIET_MS} to hear of the first refusal, or four buckets' worth before that (what a
+ *   client sends before the refusal reaches it is not held against it, up to a point).
  *
  * Plain numbers on the session, no timer, no allocation: the state can follow the session (resume).
  */
@@ -39,6 +41,8 @@ export interface RelayState {
   relayStrikes: number;
   /** Signals are refused until this time (ms); 0: no hold. */
   relayHoldUntil: number;
+  /** When the current episode's first signal was refused (ms). */
+  relayRefusedAt: number;
   /** The other members of the session's room, as the session was told (joins and leaves). */
   roomPeers: number;
 }
@@ -72,7 +76,7 @@ export function takeRelayToken(state: RelayState, now: number, limits: RelayLimi
   if (now < state.relayHoldUntil) {
     // Still holding: a signal now was sent before the client heard, or by one that does not listen.
     state.relayHoldUntil = Math.max(state.relayHoldUntil, now + QUIET_MS);
-    return strike(state, burst);
+    return strike(state, burst, now);
   }
   // An episode ends once the hold is over and the bucket has refilled halfway.
   if (state.relayStrikes > 0 && state.relayTokens >= burst / 2) state.relayStrikes = 0;
@@ -82,7 +86,8 @@ export function takeRelayToken(state: RelayState, now: number, limits: RelayLimi
   }
   const refill = ((burst / 2 - state.relayTokens) * 1000) / rate;
   state.relayHoldUntil = now + Math.max(QUIET_MS, Math.ceil(refill));
-  return strike(state, burst);
+  if (state.relayStrikes === 0) state.relayRefusedAt = now;
+  return strike(state, burst, now);
 }
 
 /** After a refusal at `now`: how long until the client may send signals again (ms). */
@@ -143,7 +148,8 @@ function refilled(state: RelayState, now: number, limits: RelayLimits): number {
   return Math.min(burst, state.relayTokens + ((now - state.relayTokensAt) * rate) / 1000);
 }
 
-function strike(state: RelayState, burst: number): RelayVerdict {
+function strike(state: RelayState, burst: number, now: number): RelayVerdict {
   state.relayStrikes++;
-  return state.relayStrikes > burst ? 'close' : 'refuse';
+  const heard = now - state.relayRefusedAt >= QUIET_MS;
+  return state.relayStrikes > (heard ? burst : 4 * burst) ? 'close' : 'refuse';
 }

@@ -63,6 +63,7 @@ export class Session implements RateState, RoomChangeState, RelayState, SessionH
   relayTokensAt = 0;
   relayStrikes = 0;
   relayHoldUntil = 0;
+  relayRefusedAt = 0;
   roomPeers = 0;
   /** Frames processed after IDENTIFY when there is no replay log (resume off) to count them. */
   framesIn = 0;

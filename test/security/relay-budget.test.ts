@@ -23,6 +23,7 @@ const fresh = (roomPeers = 0): RelayState => ({
   relayTokensAt: 0,
   relayStrikes: 0,
   relayHoldUntil: 0,
+  relayRefusedAt: 0,
   roomPeers,
 });
 
@@ -61,14 +62,25 @@ test('hold-off: after a refusal every signal is refused until the client kept qu
   assert.equal(s.relayStrikes, 0, 'the episode is over');
 });
 
-test('a sender that keeps going through the hold is closed after another bucket of refusals', () => {
-  const s = fresh(1);
+test('a sender that keeps going through the hold is closed: after another bucket once it could have heard, four before', () => {
   const t0 = 3_000_000;
+  // Everything at once: what a client sent before the refusal reached it counts, up to four buckets.
+  const burst = fresh(1);
   const verdicts = [];
-  for (let i = 0; i < 1000; i++) verdicts.push(takeRelayToken(s, t0, limits));
+  for (let i = 0; i < 2000; i++) verdicts.push(takeRelayToken(burst, t0, limits));
   assert.equal(verdicts.filter((v) => v === 'accept').length, 210);
-  // 210 refused, and the 211th refusal closes.
-  assert.equal(verdicts.indexOf('close'), 210 + 210);
+  assert.equal(verdicts.indexOf('close'), 210 + 4 * 210);
+  // A second after the first refusal, another bucket's worth of refusals closes.
+  const steady = fresh(1);
+  for (let i = 0; i < 211; i++) takeRelayToken(steady, t0, limits);
+  let closedAfter = 0;
+  for (let i = 1; i <= 1000; i++) {
+    if (takeRelayToken(steady, t0 + QUIET_MS + i, limits) === 'close') {
+      closedAfter = i;
+      break;
+    }
+  }
+  assert.equal(closedAfter, 210);
 });
 
 test('a newcomer to the room adds the tokens to answer it; a fresh bucket is full for its room', () => {
