@@ -2,7 +2,7 @@
  * `npm run bench` — signalroom against its baselines, alternating servers round by round.
  *   --quick            short smoke run (one round, small counts)
  *   --report           also regenerate docs/performance.md (and its SVG chart)
- *   --only a,b         scenarios to run (relay, capacity, storm, churn, soak, cross-node)
+ *   --only a,b         scenarios to run (relay, capacity, storm, mesh, churn, soak, cross-node)
  *   --servers a,b      servers to run (signalroom, raw, naive, peerjs, and `against` with --against)
  *   --rounds N         rounds per scenario (default: each scenario's own; 1 with --quick)
  *   --against DIR      also run the signalroom of another checkout (A/B of a change)

@@ -249,18 +249,27 @@ export const OPTIONS = {
   },
   'max-connections-per-ip': {
     type: 'integer',
+    default: 2000,
+    min: 1,
+    max: 10_000_000,
+    description:
+      'Open TCP connections (HTTP and WebSocket) from one client IP; more get HTTP 429 (500+ users behind one NAT fit)',
+  },
+  'max-connection-attempts-per-ip': {
+    type: 'integer',
     default: 50,
     min: 1,
     max: 10_000_000,
     description:
-      'Open TCP connections (HTTP and WebSocket) from one client IP; more are answered HTTP 429 and closed',
+      'Upgrade attempts one client IP may keep making per second after its burst; more get HTTP 429',
   },
-  'max-connection-attempts-per-ip': {
+  'connection-attempt-burst': {
     type: 'integer',
-    default: 20,
+    default: 200,
     min: 1,
     max: 10_000_000,
-    description: 'Upgrade attempts one client IP may make per second; more get HTTP 429',
+    description:
+      'Upgrade attempts one client IP may make at once (twice 100 users behind one NAT opening the page together)',
   },
   'ipv6-prefix-length': {
     type: 'integer',
@@ -315,6 +324,22 @@ export const OPTIONS = {
     max: 10_000_000,
     description:
       'Room changes one connection may make at once: a join plus a few quick room switches and a rejoin fit',
+  },
+  'relay-burst-per-peer': {
+    type: 'integer',
+    default: 10,
+    min: 0,
+    max: 1_000_000,
+    description:
+      'Extra signals a connection may send at once per other member of its room (a joiner sends each ~6)',
+  },
+  'relays-per-second-per-peer': {
+    type: 'integer',
+    default: 2,
+    min: 0,
+    max: 1_000_000,
+    description:
+      'Extra signals per second and connection per other member of its room; beyond it RATE_LIMITED',
   },
   'max-invalid-messages': {
     type: 'integer',

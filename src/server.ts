@@ -129,6 +129,7 @@ async function startSignaling(
       maxInvalid: full.maxInvalidMessages,
       invalidWindowMs: 5000,
       roomChanges: { perSecond: full.maxRoomChangesPerSecond, burst: full.roomChangeBurst },
+      relays: { perPeerPerSecond: full.relaysPerSecondPerPeer, perPeerBurst: full.relayBurstPerPeer },
     },
     authenticate: deps.authenticate ?? (await authenticatorFromConfig(full, logger)),
     resume: {
@@ -165,6 +166,7 @@ async function startSignaling(
       maxConnections: full.maxConnections,
       maxConnectionsPerIp: full.maxConnectionsPerIp,
       maxAttemptsPerIpPerSecond: full.maxConnectionAttemptsPerIp,
+      attemptBurst: full.connectionAttemptBurst,
       observer: metrics ?? undefined,
     },
     logger,

@@ -84,6 +84,9 @@ export function rows(m: Medians): Row[] {
     row('Join storm: load generator CPU', 'ms', 'storm', 'generatorCpuMs', 0),
     row('Join storm: server write system calls', '', 'storm', 'serverWrites', 0),
     row('Join storm: peers missing a view', '', 'storm', 'incomplete', 0, false),
+    row('Mesh join (50 peers): every signal delivered', 'ms', 'mesh', 'meshJoinMs', 0),
+    row('Mesh join: signals refused', '', 'mesh', 'refused', 0, false),
+    row('Mesh join: server CPU', 'ms', 'mesh', 'serverCpuMs', 0),
     row('Churn: server CPU per session', 'µs', 'churn', 'cpuPerSessionUs', 0),
     row('Churn: sessions completed', '', 'churn', 'sessions', 0, false),
   );

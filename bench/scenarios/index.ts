@@ -3,6 +3,7 @@ import { capacityScenario } from './capacity.js';
 import { churnScenario } from './churn.js';
 import { crossNodeScenario } from './cross-node.js';
 import { joinStormScenario } from './join-storm.js';
+import { meshJoinScenario } from './mesh-join.js';
 import { relayScenario } from './relay.js';
 import type { Scenario } from './scenario.js';
 import { soakScenario } from './soak.js';
@@ -12,6 +13,7 @@ export const SCENARIOS: Scenario[] = [
   relayScenario,
   capacityScenario,
   joinStormScenario,
+  meshJoinScenario,
   churnScenario,
   crossNodeScenario,
   soakScenario,

@@ -35,6 +35,14 @@ export class Refusals {
     session.send(encodeError(code, message, ref));
   }
 
+  /** Send a refusal with `code` already encoded as `frame` (extra fields), unless the session has closed. */
+  refuse(session: Session, code: ErrorCode, frame: string): void {
+    if (session.state === 'closed') return;
+    this.observer.error(code);
+    if (this.debug) session.log.debug({ code }, 'refused');
+    session.send(frame);
+  }
+
   /** Answer `err`, thrown while handling a `ref` frame: its code for a SignalError, else UNAVAILABLE or INTERNAL. */
   fail(session: Session, err: unknown, ref: string, subject?: RefusalSubject): void {
     let code: ErrorCode;

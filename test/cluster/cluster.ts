@@ -26,6 +26,8 @@ export const TEST_NODE_ARGS = [
   '10000',
   '--max-connection-attempts-per-ip',
   '10000',
+  '--connection-attempt-burst',
+  '10000',
 ];
 
 /** One node process. */
