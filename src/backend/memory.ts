@@ -50,6 +50,8 @@ export class MemoryBackend implements Backend {
       received: 0,
       publishErrors: 0,
       dropped: 0,
+      expired: 0,
+      lost: 0,
     };
   }
 

@@ -12,12 +12,16 @@ const DIR = join(import.meta.dirname, '../../src/backend');
 
 const LAYERS: Record<string, number> = {
   'backend.ts': 0,
+  'cluster-batch.ts': 0,
   'cluster-messages.ts': 0,
+  'cluster-view.ts': 0,
   'local-peers.ts': 0,
   'redis-connection.ts': 0,
   'redis-keys.ts': 0,
   'redis-members.ts': 0,
+  'redis-outbox.ts': 0,
   'redis-scripts.ts': 0,
+  'redis-topology.ts': 0,
   'room-mirror.ts': 0,
   'redis-node.ts': 1,
   'redis-inbound.ts': 2,

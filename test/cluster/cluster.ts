@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { TestContext } from 'node:test';
 import { Redis } from 'ioredis';
+import { RedisKeys } from '../../src/backend/redis-keys.js';
 import { RedisServer } from '../helpers/redis-server.js';
 import { TestClient } from '../helpers/test-client.js';
 
@@ -136,6 +137,8 @@ export interface Cluster {
   redis: RedisServer;
   nodes: ClusterNode[];
   prefix: string;
+  /** The names of the cluster's keys. */
+  keys: RedisKeys;
   /** A plain Redis client for inspecting state. */
   inspect: Redis;
 }
@@ -155,7 +158,7 @@ export async function startCluster(t: TestContext, n = 3, extraArgs: string[] = 
   });
   for (let i = 0; i < n; i++) nodes.push(await ClusterNode.start(redis.url, prefix, extraArgs));
   await inspect.connect();
-  return { redis, nodes, prefix, inspect };
+  return { redis, nodes, prefix, keys: new RedisKeys(prefix), inspect };
 }
 
 /** Poll `check` until it holds; a safety timeout turns a hang into a failure. */

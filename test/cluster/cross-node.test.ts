@@ -81,7 +81,7 @@ test('cluster: members, NEW_PEER_IN_ROOM, relay in order and PEER_LEFT_ROOM acro
 });
 
 test('cluster: usernames are unique across nodes, in any case', async (t) => {
-  const { nodes, inspect, prefix } = await startCluster(t, 3);
+  const { nodes, inspect, keys } = await startCluster(t, 3);
   const first = await TestClient.connect(t, nodes[0]!.wsUrl);
   await first.identify('Zoë');
   for (const [i, name] of ['zoë', 'ZOË', ' Zoë '].entries()) {
@@ -92,7 +92,7 @@ test('cluster: usernames are unique across nodes, in any case', async (t) => {
     assert.equal(reply.code, 'USERNAME_TAKEN');
   }
   await first.close();
-  await until(async () => (await inspect.exists(`${prefix}user:zoë`)) === 0, 'the username freed');
+  await until(async () => (await inspect.exists(keys.user('zoë'))) === 0, 'the username freed');
   // Free on every node once its holder is gone.
   const again = await TestClient.connect(t, nodes[2]!.wsUrl);
   await again.identify('ZOË');
@@ -100,7 +100,7 @@ test('cluster: usernames are unique across nodes, in any case', async (t) => {
 
 test('cluster: concurrent joins over three nodes: capacity holds, no member lost or doubled', async (t) => {
   const capacity = 8;
-  const { nodes, inspect, prefix } = await startCluster(t, 3, ['--max-peers-per-room', String(capacity)]);
+  const { nodes, inspect, keys } = await startCluster(t, 3, ['--max-peers-per-room', String(capacity)]);
   const clients: TestClient[] = [];
   for (let i = 0; i < 24; i++) {
     const c = await TestClient.connect(t, nodes[i % 3]!.wsUrl);
@@ -137,5 +137,5 @@ test('cluster: concurrent joins over three nodes: capacity holds, no member lost
     await c.sync();
     assert.deepEqual(c.unread(), []); // refused: told nothing about the room
   }
-  assert.deepEqual(Object.keys(await inspect.hgetall(`${prefix}room:race`)).sort(), ids);
+  assert.deepEqual(Object.keys(await inspect.hgetall(keys.room('race'))).sort(), ids);
 });
