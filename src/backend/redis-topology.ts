@@ -114,10 +114,11 @@ export function address(hp: HostPort): string {
 
 function hostList(items: readonly string[], option: string, defaultPort: number): HostPort[] {
   return items.map((item) => {
-    const m = /^\[?([^\]\s]+?)\]?(?::(\d{1,5}))?$/.exec(item.trim());
-    const port = Number(m?.[2] ?? defaultPort);
+    // host, host:port, [v6 address] or [v6 address]:port
+    const m = /^(?:\[([^\]\s]+)\]|([^:[\]\s]+))(?::(\d{1,5}))?$/.exec(item.trim());
+    const port = Number(m?.[3] ?? defaultPort);
     if (!m || port < 1 || port > 65535) throw new Error(`${option}: '${item}' is not host:port`);
-    return { host: m[1] as string, port };
+    return { host: (m[1] ?? m[2]) as string, port };
   });
 }
 
