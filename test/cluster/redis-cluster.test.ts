@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { Cluster } from 'ioredis';
 import { RedisKeys } from '../../src/backend/redis-keys.js';
 import { RedisCluster } from '../helpers/redis-cluster.js';
-import { TestClient } from '../helpers/test-client.js';
+import type { TestClient } from '../helpers/test-client.js';
 import { member, startNodes, until, type ClusterNode } from './cluster.js';
 import {
   CAPACITY,
@@ -21,11 +21,7 @@ import {
   usernamesUnique,
   type Deployment,
 } from './conformance.js';
-import { RelayProbe } from './relay-probe.js';
-
-const DEADLINE_MS = 2000;
-const OBSERVED_BOUND_MS = DEADLINE_MS + 1000;
-const READY_AFTER_PROMOTION_MS = 10_000;
+import { checkGuarantees, DEADLINE_MS, readyWithin, startTraffic } from './failover-harness.js';
 
 test('redis cluster: three nodes behave like one server; a primary is killed and its replica takes over', async (t) => {
   const redis = await RedisCluster.start({ primaries: 3, replicasPerPrimary: 1, nodeTimeoutMs: 1500 });
@@ -52,60 +48,38 @@ test('redis cluster: three nodes behave like one server; a primary is killed and
   await t.test('conformance: concurrent joins', (t) => concurrentJoins(t, deployment));
 
   const [n1, n2, n3] = nodes as [ClusterNode, ClusterNode, ClusterNode];
-  const a = await member(t, n1, 'ann', 'p');
-  const b = await member(t, n2, 'ben', 'p');
-  const c = await member(t, n3, 'cat', 'q');
-  const d = await member(t, n1, 'dan', 'q');
-  await a.client.next('NEW_PEER_IN_ROOM');
-  await c.client.next('NEW_PEER_IN_ROOM');
-  const clients = [a.client, b.client, c.client, d.client];
-  const probe = new RelayProbe([
-    [a.client, b.client],
-    [c.client, d.client],
+  const {
+    clients: pairs,
+    probe,
+    flowing,
+  } = await startTraffic(t, [
+    [
+      [n1, 'ann', 'p'],
+      [n2, 'ben', 'p'],
+    ],
+    [
+      [n3, 'cat', 'q'],
+      [n1, 'dan', 'q'],
+    ],
   ]);
-  probe.start(100);
-  const flowing = async (what: string) => {
-    const before = probe.arrivedEverywhere();
-    await until(() => probe.arrivedEverywhere() >= before + 5, `relays flowing ${what}`);
-  };
-  await flowing('at first');
+  const clients = pairs.flat();
+  const [a, b, c, d] = clients as [TestClient, TestClient, TestClient, TestClient];
 
   // The shard of node 1's channel and records: relays to ann and dan go through it.
   const victim = await redis.primaryOf(keys.nodeChannel(n1.nodeId));
   await victim.kill();
   await until(() => replicaTookOver(redis, victim.port), 'a replica promoted', 30_000);
-  await Promise.all(nodes.map((n) => n.waitReady(200, READY_AFTER_PROMOTION_MS))).catch((err: Error) => {
-    throw new Error(`/readyz not 200 within ${READY_AFTER_PROMOTION_MS} ms of the promotion: ${err.message}`);
-  });
+  await readyWithin(nodes, 'after the promotion');
   await flowing('after the promotion');
 
-  await probe.stop(OBSERVED_BOUND_MS + 1000);
-  t.diagnostic(probe.summary());
-  assert.deepEqual(probe.problems(OBSERVED_BOUND_MS), [], probe.summary());
-  for (const client of clients)
-    assert.equal(client.ws.readyState, client.ws.OPEN, `${client.username} lost its session`);
-  for (const client of clients) assert.equal(await inspect.get(keys.user(client.username)), client.peerId);
-  assert.deepEqual(
-    Object.keys(await inspect.hgetall(keys.room('p'))).sort(),
-    [a.client.peerId, b.client.peerId].sort(),
-  );
-  assert.deepEqual(
-    Object.keys(await inspect.hgetall(keys.room('q'))).sort(),
-    [c.client.peerId, d.client.peerId].sort(),
-  );
-  for (const [node, name] of [
+  await checkGuarantees(t, probe, clients, [
     [n2, 'Ann'],
     [n3, 'dan'],
     [n1, 'ben'],
-  ] as const) {
-    const impostor = await TestClient.connect(t, node.wsUrl);
-    impostor.send({ type: 'IDENTIFY', username: name });
-    assert.equal(
-      (await impostor.next('AUTH_ERROR')).code,
-      'USERNAME_TAKEN',
-      `${name} could be claimed twice`,
-    );
-  }
+  ]);
+  for (const client of clients) assert.equal(await inspect.get(keys.user(client.username)), client.peerId);
+  assert.deepEqual(Object.keys(await inspect.hgetall(keys.room('p'))).sort(), [a.peerId, b.peerId].sort());
+  assert.deepEqual(Object.keys(await inspect.hgetall(keys.room('q'))).sort(), [c.peerId, d.peerId].sort());
   // New peers still join across the shards.
   const late = await member(t, n2, 'eve', 'p');
   assert.deepEqual(late.members.map((m) => m.username).sort(), ['ann', 'ben']);
