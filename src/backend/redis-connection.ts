@@ -37,6 +37,12 @@ export interface RedisConnectionOptions {
 export interface RedisLink {
   /** The topology actually used (a `redis://` URL may turn out to be a cluster node). */
   readonly topology: RedisTopology['kind'];
+  /**
+   * Commands issued together run in the order issued (one connection to one server), so steps
+   * that must happen in order may go out in one write; false on a cluster, where they may go to
+   * different shards and must be awaited one after the other.
+   */
+  readonly ordered: boolean;
   /** Commands and scripts (auto-pipelined: calls made in one tick go out in one write). */
   readonly command: RedisCommands;
   /** Run commands with errors mapped (and, on a cluster, the command timeout enforced). */
@@ -126,6 +132,7 @@ async function connectOnce(options: RedisConnectionOptions, topology: RedisTopol
   }
   return {
     topology: topology.kind,
+    ordered: true,
     command,
     run: (call) => guarded(() => call(command)),
     publish: (channel, text) => command.publish(channel, text),
@@ -182,6 +189,7 @@ async function connectCluster(
   const timeoutMs = options.commandTimeoutMs;
   return {
     topology: 'cluster',
+    ordered: false,
     command,
     // ioredis retries a cluster command over a failover for seconds, past any command timeout.
     run: (call) => guarded(() => bounded(call(command), timeoutMs, 'command')),

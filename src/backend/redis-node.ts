@@ -124,6 +124,21 @@ export class RedisNode {
     return link.run(call);
   }
 
+  /**
+   * Run steps that must take effect in the order given (a record before the keys it names): all
+   * in one write where the connection keeps the order, else each awaited before the next.
+   */
+  async inOrder<T extends readonly unknown[]>(
+    ...steps: { [K in keyof T]: (redis: RedisCommands) => Promise<T[K]> }
+  ): Promise<T> {
+    const link = this.connection();
+    if (link.ordered)
+      return (await link.run((r) => Promise.all(steps.map((step) => step(r))))) as unknown as T;
+    const results: unknown[] = [];
+    for (const step of steps) results.push(await link.run(step));
+    return results as unknown as T;
+  }
+
   /** The connection (throws when closed). */
   connection(): RedisLink {
     if (!this.link) throw new BackendUnavailableError('Redis backend is not started');

@@ -9,6 +9,7 @@
  * once, with its relay records, so their senders can be told `UNAVAILABLE`. While a batch to a
  * node is overdue, {@link Outbox.isStuck} says so and new relays to it are refused at once.
  */
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { encodeBatch, isRelayRecord } from './cluster-batch.js';
 import type { ClusterView } from './cluster-view.js';
@@ -17,6 +18,10 @@ import type { RedisLink } from './redis-connection.js';
 // One publish carries at most about this many characters (one larger record goes alone).
 const MAX_BATCH_CHARS = 64 * 1024;
 const SWEEP_MS = 100;
+// Publishes go out at most this often: under steady traffic a message waits up to this long for
+// others to share its publish (Redis' cost is per command, not per message); after a quiet spell
+// the first one goes out at the end of the current turn of the event loop.
+const COALESCE_MS = 1;
 
 /** What the outbox needs from its node. */
 export interface OutboxOptions {
@@ -52,6 +57,7 @@ export class Outbox {
   private link: RedisLink | null = null;
   private queued = new Map<string, string[]>();
   private scheduled = false;
+  private lastFlush = 0;
   private readonly seqs = new Map<string, number>();
   private readonly inFlight = new Map<number, InFlight>();
   private readonly overdue = new Map<string, number>();
@@ -82,7 +88,9 @@ export class Outbox {
     else this.queued.set(target, [record]);
     if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(() => this.flush());
+      const wait = this.lastFlush + COALESCE_MS - performance.now();
+      if (wait <= 0) setImmediate(() => this.flush());
+      else setTimeout(() => this.flush(), wait);
     }
   }
 
@@ -106,6 +114,7 @@ export class Outbox {
   flush(): void {
     this.scheduled = false;
     if (this.queued.size === 0) return;
+    this.lastFlush = performance.now();
     const queued = this.queued;
     this.queued = new Map();
     for (const [target, records] of queued) {

@@ -132,20 +132,15 @@ export class RedisResume {
     node.peers.add(peer.id, record.username, record.usernameKey, room === '' ? null : room, seq);
     let members: StoredMember[] = [];
     try {
-      await node.run((r) =>
-        r.hset(
-          keys.nodePeers(node.nodeId),
-          peer.id,
-          recordJson(record.username, record.usernameKey, room, seq),
-        ),
+      const stored = recordJson(record.username, record.usernameKey, room, seq);
+      const json = memberJson(record.username, node.nodeId, seq);
+      const [, flat] = await node.inOrder(
+        (r) => r.hset(keys.nodePeers(node.nodeId), peer.id, stored),
+        (r) => (room === '' ? Promise.resolve(null) : r.srMoveMember(keys.room(room), peer.id, json)),
       );
-      if (room !== '') {
-        const json = memberJson(record.username, node.nodeId, seq);
-        const flat = await node.run((r) => r.srMoveMember(keys.room(room), peer.id, json));
-        if (flat === null)
-          room = ''; // removed meanwhile (its old node was reaped): in no room now
-        else members = parseMembers(flat);
-      }
+      // Not in a room, or removed meanwhile (its old node was reaped): in no room now.
+      if (flat === null) room = '';
+      else members = parseMembers(flat);
     } catch (err) {
       node.markDirty(); // the repair writes it back as held here
       throw err;

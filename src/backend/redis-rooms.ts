@@ -26,23 +26,25 @@ export class RedisRooms {
     const mirror = node.mirrors.ensure(roomId);
     mirror.beginJoin(peer.id);
     const usernameKey = node.peers.get(peer.id)?.usernameKey ?? '';
+    let recovering: number;
     let reply: [number, string[]?];
     try {
-      const [, recovering] = await node.run((r) =>
-        Promise.all([
+      [, recovering, reply] = await node.inOrder(
+        (r) =>
           r.hset(keys.nodePeers(node.nodeId), peer.id, recordJson(peer.username, usernameKey, roomId, seq)),
-          r.exists(keys.recovering()),
-        ]),
-      );
-      if (recovering === 1)
-        throw new BackendUnavailableError('The cluster is re-registering after a Redis restart');
-      reply = await node.run((r) =>
-        r.srJoin(keys.room(roomId), peer.id, memberJson(peer.username, node.nodeId, seq), maxPeers),
+        (r) => r.exists(keys.recovering()),
+        (r) => r.srJoin(keys.room(roomId), peer.id, memberJson(peer.username, node.nodeId, seq), maxPeers),
       );
     } catch (err) {
       node.mirrors.forgetLocal(roomId, peer.id);
       node.markDirty();
       throw err;
+    }
+    if (recovering === 1) {
+      // The cluster re-registers after a data loss: the room may not list everyone yet.
+      node.mirrors.forgetLocal(roomId, peer.id);
+      await node.run((r) => r.srLeave(keys.room(roomId), peer.id)).catch(() => node.markDirty());
+      throw new BackendUnavailableError('The cluster is re-registering after a Redis restart');
     }
     if (reply[0] !== 1) {
       node.mirrors.forgetLocal(roomId, peer.id);

@@ -10,6 +10,7 @@
 import { BackendUnavailableError } from './backend.js';
 import type { PeerInfo } from '../protocol/messages.js';
 import { recordJson } from './redis-members.js';
+import type { RedisCommands } from './redis-connection.js';
 import type { RedisNode } from './redis-node.js';
 
 const RECOVERING = 'The cluster is re-registering after a Redis restart';
@@ -23,15 +24,19 @@ export class RedisUsernames {
     const { node } = this;
     // Known before the reply, so a re-registration running meanwhile does not purge the new peer.
     node.peers.add(peer.id, peer.username, key);
+    let recovering: number;
+    let claimed: string | null;
     try {
-      await this.writeRecord(key, peer);
-      const claimed = await node.run((r) => r.set(node.keys.user(key), peer.id, 'NX'));
-      if (claimed === 'OK') return true;
+      [, recovering, claimed] = await node.inOrder(...this.recordFirst(key, peer), (r) =>
+        r.set(node.keys.user(key), peer.id, 'NX'),
+      );
     } catch (err) {
       node.peers.remove(peer.id);
       node.markDirty(); // the record (or even the username) may have been written: repair purges it
       throw err;
     }
+    if (recovering === 1) await this.refuse(key, peer.id);
+    if (claimed === 'OK') return true;
     node.peers.remove(peer.id);
     await this.forgetRecord(peer.id);
     return false;
@@ -42,45 +47,65 @@ export class RedisUsernames {
     const { node } = this;
     node.peers.remove(peerId);
     try {
-      await node.run((r) => r.srRelease(node.keys.user(key), peerId));
+      await node.inOrder(
+        (r) => r.srRelease(node.keys.user(key), peerId),
+        (r) => r.hdel(node.keys.nodePeers(node.nodeId), peerId),
+      );
     } catch (err) {
       if (!(err instanceof BackendUnavailableError)) throw err;
       // Forgotten here already; the re-registration after Redis returns purges it there.
       node.markDirty();
-      return;
     }
-    await this.forgetRecord(peerId);
   }
 
   /** Take `key` even when held (`--on-duplicate-username replace`); the previous holder is evicted. */
   async replace(key: string, peer: PeerInfo): Promise<PeerInfo | null> {
     const { node } = this;
     node.peers.add(peer.id, peer.username, key);
+    let recovering: number;
     let previous: string | null;
     try {
-      await this.writeRecord(key, peer);
-      previous = await node.run((r) => r.set(node.keys.user(key), peer.id, 'GET'));
+      [, recovering, previous] = await node.inOrder(...this.recordFirst(key, peer), (r) =>
+        r.set(node.keys.user(key), peer.id, 'GET'),
+      );
     } catch (err) {
       node.peers.remove(peer.id);
       node.markDirty();
       throw err;
+    }
+    if (recovering === 1) {
+      // Give the username back to the holder it was taken from (it is being written back).
+      if (previous !== null && previous !== peer.id)
+        await node.run((r) => r.set(node.keys.user(key), previous as string)).catch(() => node.markDirty());
+      await this.refuse(key, peer.id);
     }
     if (previous === null || previous === peer.id) return null;
     this.evict(previous);
     return { id: previous, username: peer.username };
   }
 
-  // The record first; refused while the cluster re-registers after a data loss, so nobody takes a
-  // username whose live holder has not been written back yet.
-  private async writeRecord(key: string, peer: PeerInfo): Promise<void> {
+  // The record, then whether the cluster re-registers after a data loss (1: the claim made in the
+  // same write is taken back, so nobody keeps a username whose live holder is not written back yet).
+  private recordFirst(key: string, peer: PeerInfo) {
     const { node } = this;
-    const [, recovering] = await node.run((r) =>
-      Promise.all([
+    return [
+      (r: RedisCommands) =>
         r.hset(node.keys.nodePeers(node.nodeId), peer.id, recordJson(peer.username, key, null, 0)),
-        r.exists(node.keys.recovering()),
-      ]),
-    );
-    if (recovering === 1) throw new BackendUnavailableError(RECOVERING);
+      (r: RedisCommands) => r.exists(node.keys.recovering()),
+    ] as const;
+  }
+
+  // Take back a claim made while the cluster re-registers, and refuse it.
+  private async refuse(key: string, peerId: string): Promise<never> {
+    const { node } = this;
+    node.peers.remove(peerId);
+    await node
+      .inOrder(
+        (r) => r.srRelease(node.keys.user(key), peerId),
+        (r) => r.hdel(node.keys.nodePeers(node.nodeId), peerId),
+      )
+      .catch(() => node.markDirty());
+    throw new BackendUnavailableError(RECOVERING);
   }
 
   private async forgetRecord(peerId: string): Promise<void> {
