@@ -1,8 +1,9 @@
-/** Every scenario in run order. Add a scenario here (e.g. cross-node relay) and the runner picks it up. */
+/** Every scenario in run order. Add a scenario here and the runner picks it up. */
 import { capacityScenario } from './capacity.js';
 import { churnScenario } from './churn.js';
 import { crossNodeScenario } from './cross-node.js';
 import { joinStormScenario } from './join-storm.js';
+import { redisScenario } from './redis-cost.js';
 import { relayScenario } from './relay.js';
 import type { Scenario } from './scenario.js';
 import { soakScenario } from './soak.js';
@@ -14,5 +15,6 @@ export const SCENARIOS: Scenario[] = [
   joinStormScenario,
   churnScenario,
   crossNodeScenario,
+  redisScenario,
   soakScenario,
 ];
