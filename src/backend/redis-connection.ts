@@ -72,6 +72,7 @@ export async function openLink(options: RedisConnectionOptions): Promise<RedisLi
     try {
       return await connectOnce(options, options.topology);
     } catch (err) {
+      if (err instanceof SentinelAddressError) throw err;
       const left = options.startupTimeoutMs - (Date.now() - started);
       const reason = (err as Error).message;
       if (left <= 0) {
@@ -113,7 +114,13 @@ async function connectOnce(options: RedisConnectionOptions, topology: RedisTopol
   for (const c of both) c.on('error', () => undefined); // surfaced by rejections and status changes
   try {
     await bounded(Promise.all(both.map((c) => c.connect())), connectBound(options), 'connect');
-    if (topology.kind === 'standalone' && (await isClusterNode(command))) {
+    const mode = topology.kind === 'standalone' ? await redisMode(command) : 'standalone';
+    if (mode === 'sentinel') {
+      throw new SentinelAddressError(
+        `${describeTopology(topology)} is a Sentinel, not a Redis server: give the sentinels with --redis-sentinels and --redis-sentinel-master, or a redis+sentinel://host:port,…/master URL`,
+      );
+    }
+    if (mode === 'cluster' && topology.kind === 'standalone') {
       for (const c of both) c.disconnect();
       const seed = new URL(topology.url);
       options.log.info(
@@ -268,9 +275,18 @@ function credentialsOf(u: URL): Pick<RedisAuth, 'username' | 'password'> {
   };
 }
 
-async function isClusterNode(redis: Redis): Promise<boolean> {
-  const info = await bounded(redis.info('cluster'), 5000, 'INFO cluster');
-  return /cluster_enabled:1/.test(info);
+/** A Sentinel's address where a Redis server's was expected: retrying cannot help. */
+export class SentinelAddressError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SentinelAddressError';
+  }
+}
+
+// `standalone`, `cluster` or `sentinel`, as the server says of itself.
+async function redisMode(redis: Redis): Promise<string> {
+  const info = await bounded(redis.info('server'), 5000, 'INFO server');
+  return /redis_mode:(\w+)/.exec(info)?.[1] ?? 'standalone';
 }
 
 function connectBound(options: RedisConnectionOptions): number {
