@@ -25,9 +25,9 @@ import type { RedisNode } from './redis-node.js';
 import { ownRecords, purgePeers, reapNode } from './redis-peer-removal.js';
 import { reregister, type ReregisterMode } from './redis-reregister.js';
 
-// A script call moves this many records of a dead node (a fraction of a millisecond of Redis).
-const REAP_BATCH = 200;
-const MAX_REAP_BATCHES_PER_TICK = 500;
+// A script call moves this many records of a dead node (well under a millisecond of Redis).
+const REAP_BATCH = 100;
+const MAX_REAP_BATCHES_PER_TICK = 1000;
 
 /** Heartbeat, reaper and health of one node. */
 export class ClusterLiveness {

@@ -122,7 +122,9 @@ if #taken == 0 then
   return {1}
 end
 redis.call('HSET', KEYS[3], unpack(taken))
-for i = 1, #taken, 2 do redis.call('HDEL', KEYS[2], taken[i]) end
+local ids = {}
+for i = 1, #taken, 2 do ids[#ids + 1] = taken[i] end
+redis.call('HDEL', KEYS[2], unpack(ids))
 return {0, taken}`,
   },
 } as const;
