@@ -71,12 +71,12 @@ async function measurePlacement(
   await Promise.all(ctx.generators.map((g) => g.run({ cmd: 'closeAll' })));
 }
 
-/** The cross-node relay scenario (signalroom only). */
+/** The cross-node relay scenario (signalroom, and the checkout of --against). */
 export const crossNodeScenario: Scenario = {
   id: 'cross-node',
   title: 'Relay across two nodes on Redis (50 pairs) against the same pairs on one node',
   rounds: 3,
-  appliesTo: (kind) => kind.id === 'signalroom',
+  appliesTo: (kind) => kind.id === 'signalroom' || (kind.id as string) === 'against',
   async measure(ctx, kind, round) {
     const redis = await RedisServer.start();
     const nodes: ServerProcess[] = [];
@@ -86,7 +86,8 @@ export const crossNodeScenario: Scenario = {
         BENCH_REDIS_URL: redis.url,
         BENCH_REDIS_PREFIX: `bench-${randomUUID()}:`,
       };
-      const clusterKind = { ...kind, entry: 'bench/servers/signalroom-redis.ts' };
+      // The Redis entry of the checkout under test (also for --against).
+      const clusterKind = { ...kind, entry: kind.entry.replace(/signalroom\.ts$/, 'signalroom-redis.ts') };
       for (let i = 0; i < 2; i++)
         nodes.push(await ServerProcess.start(clusterKind, { ...ctx, serverEnv: env }));
       const [a, b] = nodes as [ServerProcess, ServerProcess];
