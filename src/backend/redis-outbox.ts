@@ -1,8 +1,8 @@
 /**
- * Everything a node sends other nodes, batched: messages for one node queued during one turn of
- * the event loop go out as ONE publish on that node's channel (cluster-batch.ts), at the end of
- * the turn (setImmediate). Redis then handles one command for many relays instead of one each,
- * and the order per sender → target node is the queue's order.
+ * Everything a node sends other nodes, batched: under steady traffic, messages for one node
+ * queued within a millisecond go out as ONE publish on that node's channel (cluster-batch.ts);
+ * after a quiet spell a message goes out at once. Redis then handles one command for many relays
+ * instead of one each, and the order per sender → target node is the queue's order.
  *
  * Each publish is tracked until Redis answers. A batch that cannot have been delivered (the
  * publish failed, reached no subscriber, or got no answer within the stuck bound) is reported
@@ -20,7 +20,7 @@ const MAX_BATCH_CHARS = 64 * 1024;
 const SWEEP_MS = 100;
 // Publishes go out at most this often: under steady traffic a message waits up to this long for
 // others to share its publish (Redis' cost is per command, not per message); after a quiet spell
-// the first one goes out at the end of the current turn of the event loop.
+// the first one goes out at once.
 const COALESCE_MS = 1;
 
 /** What the outbox needs from its node. */
@@ -81,17 +81,22 @@ export class Outbox {
     this.sweeper = null;
   }
 
-  /** Queue a record for `target`; it goes out at the end of this turn of the event loop. */
+  /**
+   * Queue a record for `target`. After a quiet spell it goes out at once (no timer, no extra turn
+   * of the event loop); under steady traffic it waits, at most {@link COALESCE_MS}, for others.
+   */
   send(target: string, record: string): void {
     const queue = this.queued.get(target);
     if (queue) queue.push(record);
     else this.queued.set(target, [record]);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      const wait = this.lastFlush + COALESCE_MS - performance.now();
-      if (wait <= 0) setImmediate(() => this.flush());
-      else setTimeout(() => this.flush(), wait);
+    if (this.scheduled) return;
+    const wait = this.lastFlush + COALESCE_MS - performance.now();
+    if (wait <= 0) {
+      this.flush();
+      return;
     }
+    this.scheduled = true;
+    setTimeout(() => this.flush(), wait);
   }
 
   /** True while a batch to `target` is overdue: a relay sent now could not arrive in time. */
