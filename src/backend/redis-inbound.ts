@@ -90,7 +90,7 @@ function handle(node: RedisNode, resume: ResumeInbound, from: string, msg: Clust
       node.delivery()?.evict?.(msg.peerId);
       return;
     case 'undelivered':
-      node.tellSenders(from, msg.seq, msg.peers);
+      node.notices.tell(from, msg.seq, msg.peers);
       return;
   }
 }

@@ -13,8 +13,8 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { BackendHealth, LocalDelivery } from './backend.js';
 import { BackendUnavailableError } from './backend.js';
-import { encodeError, encodePeerEvent } from '../protocol/encode.js';
-import { messageRecord, relayRecord, relaySender } from './cluster-batch.js';
+import { encodePeerEvent } from '../protocol/encode.js';
+import { messageRecord, relayRecord } from './cluster-batch.js';
 import type { ClusterMessage, RoomEvent } from './cluster-messages.js';
 import { ClusterView } from './cluster-view.js';
 import { LocalPeers } from './local-peers.js';
@@ -27,6 +27,7 @@ import {
 import { RedisKeys } from './redis-keys.js';
 import { Outbox } from './redis-outbox.js';
 import { RoomMirrors, type RoomMirror } from './room-mirror.js';
+import { UndeliveredNotices } from './undelivered-notices.js';
 
 /** Who a node is and how long it gives a message to another node. */
 export interface RedisNodeOptions {
@@ -51,11 +52,6 @@ export interface MemberRef {
   node: string;
 }
 
-// Batches already reported to their senders, remembered this long so the receiver's report of
-// the same batch (it arrived after its deadline) tells nobody twice.
-const TOLD_MS = 120_000;
-const NOT_DELIVERED = 'Not delivered in time: the peer’s node could not be reached; try again';
-
 /** One node's state, connections and ways out; see the module comment. */
 export class RedisNode {
   readonly nodeId: string;
@@ -66,9 +62,10 @@ export class RedisNode {
   readonly mirrors = new RoomMirrors();
   /** The shared clock, the other nodes' heartbeats and this node's health. */
   readonly view = new ClusterView();
+  /** Tells this node's peers when relays they sent elsewhere were not delivered. */
+  readonly notices = new UndeliveredNotices((peerId, frame) => this.local?.deliverLocal(peerId, frame));
   private readonly outbox: Outbox;
   private readonly counters = { received: 0, dropped: 0, expired: 0, lost: 0 };
-  private readonly told = new Map<string, number>();
   private readonly log: Logger;
   private link: RedisLink | null = null;
   private local: LocalDelivery | null = null;
@@ -85,7 +82,7 @@ export class RedisNode {
       view: this.view,
       deadlineMs: options.relayDeadlineMs ?? 5000,
       stuckMs: options.commandTimeoutMs ?? 2000,
-      onUndelivered: (target, seq, relays) => this.tellUndelivered(target, seq, relays),
+      onUndelivered: (target, seq, relays) => this.notices.tellRecords(target, seq, relays),
       log: this.log,
     });
   }
@@ -261,21 +258,6 @@ export class RedisNode {
   }
 
   /**
-   * Tell the senders (peers of this node) of relays in batch `seq` to `target` that those were
-   * not delivered — once per batch, whether this node found out (failed publish) or the target
-   * did (arrived too late).
-   */
-  tellSenders(target: string, seq: number, senders: ReadonlyArray<readonly [string, string]>): void {
-    const key = `${target} ${seq}`;
-    const now = Date.now();
-    if (this.told.has(key)) return;
-    for (const [k, at] of this.told) if (now - at > TOLD_MS) this.told.delete(k);
-    this.told.set(key, now);
-    for (const [peerId, type] of senders)
-      this.local?.deliverLocal(peerId, encodeError('UNAVAILABLE', NOT_DELIVERED, type));
-  }
-
-  /**
    * Tell `members` of a room event: those on this node directly (as if the event had arrived on
    * the channel), the others with one message per node naming its recipients.
    */
@@ -312,15 +294,5 @@ export class RedisNode {
     );
     for (const id of to) this.deliverHere(mirror, id, frame);
     return true;
-  }
-
-  // A batch to `target` failed: its relays' senders are this node's peers.
-  private tellUndelivered(target: string, seq: number, relays: string[]): void {
-    const senders: Array<[string, string]> = [];
-    for (const record of relays) {
-      const sender = relaySender(record);
-      if (sender) senders.push([sender.peerId, sender.type]);
-    }
-    this.tellSenders(target, seq, senders);
   }
 }

@@ -31,7 +31,7 @@
  *                            redis-keys (every key and channel name), cluster-messages and
  *                            cluster-batch (node ↔ node wire format), cluster-view (shared clock,
  *                            node liveness), redis-members (stored values), room-mirror,
- *                            local-peers, backend
+ *                            local-peers, undelivered-notices, backend
  */
 import type { Logger } from 'pino';
 import type { Backend, BackendHealth, JoinOutcome, LocalDelivery, RoomPage } from './backend.js';

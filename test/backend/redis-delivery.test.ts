@@ -75,7 +75,7 @@ test('delivery: relays arriving after their deadline are dropped and counted; th
   assert.deepEqual(n2.inbox.of('b1'), []);
   assert.equal(n2.node.traffic().expired, 2);
   // n1 had reported batch 2 itself (its publish got no answer): nobody hears twice.
-  n1.node.tellSenders('n2', 2, [['a1', 'SDP_OFFER']]);
+  n1.node.notices.tell('n2', 2, [['a1', 'SDP_OFFER']]);
   await client.publish(n2.node.keys.nodeChannel('n2'), late.replace('SR1 n1 1 ', 'SR1 n1 2 '));
   const until = Date.now() + 10_000;
   while (n2.node.traffic().expired < 4) {
