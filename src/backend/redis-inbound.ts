@@ -39,7 +39,8 @@ export function clusterMessageHandler(
     }
     const { header, records } = batch;
     node.countReceived(records.length);
-    const last = lastSeq.get(header.from) ?? 0;
+    // Batch 1 starts a stream (a sender that forgot this node after declaring it dead starts over).
+    const last = header.seq === 1 ? 0 : (lastSeq.get(header.from) ?? 0);
     if (header.seq > last + 1) {
       node.countLost(header.seq - last - 1);
       log.warn({ from: header.from, batches: header.seq - last - 1 }, 'messages from a node were lost');

@@ -4,7 +4,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeBatch, relayRecord } from '../../src/backend/cluster-batch.js';
+import { encodeBatch, messageRecord, relayRecord } from '../../src/backend/cluster-batch.js';
 import { RedisServer } from '../helpers/redis-server.js';
 import { openNodes } from './redis-node-helpers.js';
 
@@ -114,6 +114,20 @@ test('delivery: a gap in a node’s batch numbers is counted as lost', async (t)
   const until = Date.now() + 10_000;
   while (n1.node.traffic().lost < 2) {
     assert.ok(Date.now() < until, `lost: ${n1.node.traffic().lost}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.equal(n1.node.traffic().lost, 2);
+  // A sender that forgot this node (it declared it dead) starts over at 1: no gap.
+  for (const seq of [1, 2]) {
+    await client.publish(n1.node.keys.nodeChannel('n1'), encodeBatch({ from: 'n9', seq, deadline }, []));
+  }
+  const received = n1.node.traffic().received;
+  await client.publish(
+    n1.node.keys.nodeChannel('n1'),
+    encodeBatch({ from: 'n9', seq: 3, deadline }, [messageRecord({ t: 'kick', room: 'r', to: 'x' })]),
+  );
+  while (n1.node.traffic().received === received) {
+    assert.ok(Date.now() < until, 'the last batch never arrived');
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   assert.equal(n1.node.traffic().lost, 2);
