@@ -187,8 +187,11 @@ async function connectCluster(
     ...AUTO_PIPELINING,
     shardedSubscribers: true,
     clusterRetryStrategy: (attempt: number) => Math.min(100 * attempt, 1000),
-    // Notice a failover or a migrated slot soon even when no command ran into it.
-    slotsRefreshInterval: 2000,
+    // ioredis re-sends a command that met a closed connection once the slots are refreshed: `run`
+    // bounds how long a caller waits, and the receiving node drops a relay that arrives after a
+    // newer one or after its deadline (redis-inbound.ts), so a re-sent publish breaks nothing.
+    // Notice a failover or a migrated slot within a second even when no command ran into it.
+    slotsRefreshInterval: 1000,
     redisOptions,
   });
   const command = withScripts(cluster as unknown as Redis);

@@ -2,11 +2,12 @@
  * What a node does with each batch arriving on its channel (cluster-batch.ts): relays go to their
  * target (or on to the node it resumed on), other messages to the part they concern.
  *
- * Relays of a batch that arrives after its deadline are dropped, counted, and reported back to
- * the sending node, which tells each sender `UNAVAILABLE`: a hung Redis or node that comes back
- * never delivers a burst of stale signals. A gap in a sender's batch numbers (batches lost with a
- * Redis primary, or published while this node's subscriber was reconnecting) is counted and
- * logged.
+ * Relays of a batch that arrives after its deadline, or after a newer batch of the same sender
+ * (a publish retried across a failover), are dropped, counted, and reported back to the sending
+ * node, which tells each sender `UNAVAILABLE`: a hung Redis or node that comes back never
+ * delivers a burst of stale signals, and relays never overtake each other. A gap in a sender's
+ * batch numbers (batches lost with a Redis primary, or published while this node's subscriber was
+ * reconnecting) is counted and logged.
  */
 import type { Logger } from 'pino';
 import { decodeBatch, relaySender, type RelayRecord } from './cluster-batch.js';
@@ -46,7 +47,9 @@ export function clusterMessageHandler(
       log.warn({ from: header.from, batches: header.seq - last - 1 }, 'messages from a node were lost');
     }
     if (header.seq > last) lastSeq.set(header.from, header.seq);
-    const late = header.deadline < node.view.now();
+    // Too late, or overtaken by a newer batch of the same sender (a retried publish): its relays
+    // would break the deadline or the order per sender → target; its other messages still apply.
+    const late = header.deadline < node.view.now() || (header.seq !== 1 && header.seq <= last);
     const expired: Array<[string, string]> = [];
     for (const record of records) {
       if (record.kind === 'message') handle(node, resume, header.from, record.message);

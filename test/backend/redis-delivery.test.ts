@@ -87,6 +87,28 @@ test('delivery: relays arriving after their deadline are dropped and counted; th
   assert.deepEqual(n1.inbox.of('a1').slice(2), [unavailable('SDP_OFFER')]);
 });
 
+test('delivery: a batch overtaken by a newer one from the same node has its relays dropped; the sender is told', async (t) => {
+  const {
+    nodes: [n1, n2],
+    client,
+  } = await openNodes(t, redis.url, 'n1', 'n2');
+  const mirror = n2.node.mirrors.ensure('r');
+  mirror.beginJoin('b1');
+  mirror.completeJoin('b1');
+  mirror.add('b1', { username: 'b1', node: 'n2', seq: 1 });
+  const deadline = n2.node.view.now() + 60_000;
+  const batch = (seq: number, n: number) =>
+    encodeBatch({ from: 'n1', seq, deadline }, [relayRecord('r', 'b1', signal('a1', n))]);
+  // Batch 3 arrives first (a publish of batch 2 was re-sent across a failover).
+  await client.publish(n2.node.keys.nodeChannel('n2'), batch(3, 3));
+  await client.publish(n2.node.keys.nodeChannel('n2'), batch(2, 2));
+  assert.deepEqual(await n1.inbox.waitCount('a1', 1), [unavailable('ICE_CANDIDATE')]);
+  assert.deepEqual(
+    n2.inbox.of('b1').map((m) => (m.iceCandidate as { candidate: string }).candidate),
+    ['c3'],
+  );
+});
+
 test('delivery: relays to a node whose heartbeat lapsed, or while this one is unhealthy, are refused at once', async (t) => {
   const {
     nodes: [n1],
