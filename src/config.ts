@@ -359,14 +359,32 @@ export const OPTIONS = {
   'redis-url': {
     type: 'string',
     default: 'redis://127.0.0.1:6379',
-    pattern: /^rediss?:\/\/\S+$/,
-    description: 'Redis to use with --backend redis (redis:// or rediss://, may carry user:password)',
+    pattern: /^rediss?(\+sentinel)?:\/\/\S+$/,
+    description:
+      'Redis to use with --backend redis: redis:// or rediss:// (may carry user:password; a cluster node is detected), or redis+sentinel://host:port,host:port/master',
+  },
+  'redis-sentinels': {
+    type: 'list',
+    default: [],
+    description:
+      'Sentinel addresses (host:port,…): find the primary through them (with --redis-sentinel-master)',
+  },
+  'redis-sentinel-master': {
+    type: 'string',
+    default: '',
+    description: 'The master name the sentinels monitor (with --redis-sentinels)',
+  },
+  'redis-cluster-nodes': {
+    type: 'list',
+    default: [],
+    description:
+      'Redis Cluster seed addresses (host:port,…): use the cluster (credentials and TLS from --redis-url)',
   },
   'redis-key-prefix': {
     type: 'string',
     default: 'signalroom:',
-    pattern: /^\S{1,64}$/,
-    description: 'Prefix of every Redis key and channel, so deployments can share a Redis',
+    pattern: /^[^\s{}]{1,64}$/,
+    description: 'Prefix of every Redis key and channel, so deployments can share a Redis (no braces)',
   },
   'redis-node-timeout-ms': {
     type: 'integer',
@@ -382,6 +400,14 @@ export const OPTIONS = {
     min: 100,
     max: 60_000,
     description: 'A Redis call unanswered this long fails, and the client gets UNAVAILABLE',
+  },
+  'redis-relay-deadline-ms': {
+    type: 'integer',
+    default: 5000,
+    min: 1000,
+    max: 60_000,
+    description:
+      'A signal to a peer on another node not delivered within this long is dropped and its sender gets UNAVAILABLE',
   },
   // ---- operations (docs/deploy.md)
   metrics: {
@@ -663,6 +689,25 @@ export function checkCombinations(config: Config): void {
   if (config.redisCommandTimeoutMs * 3 > config.redisNodeTimeoutMs) {
     throw new ConfigError(
       '--redis-command-timeout-ms: must be at most a third of --redis-node-timeout-ms (a slow heartbeat must not look like a dead node)',
+    );
+  }
+  checkRedisTopology(config);
+}
+
+function checkRedisTopology(config: Config): void {
+  const sentinelUrl = config.redisUrl.includes('+sentinel://');
+  const chosen = [config.redisSentinels.length > 0, config.redisClusterNodes.length > 0, sentinelUrl];
+  if (chosen.filter(Boolean).length > 1) {
+    throw new ConfigError(
+      '--redis-sentinels, --redis-cluster-nodes and a redis+sentinel:// URL exclude each other',
+    );
+  }
+  if (config.redisSentinels.length > 0 !== (config.redisSentinelMaster !== '')) {
+    throw new ConfigError('--redis-sentinels and --redis-sentinel-master go together: give both or neither');
+  }
+  if (sentinelUrl && !/^rediss?\+sentinel:\/\/[^/]+\/[^/\s]+\/?$/.test(config.redisUrl)) {
+    throw new ConfigError(
+      '--redis-url: a redis+sentinel:// URL names its sentinels and master: redis+sentinel://host:port,host:port/master',
     );
   }
 }

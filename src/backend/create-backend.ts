@@ -10,9 +10,13 @@ export function createBackend(config: Config, logger: Logger, nodeId: string): B
   if (config.backend === 'memory') return new MemoryBackend(nodeId);
   return new RedisBackend({
     url: config.redisUrl,
+    sentinels: config.redisSentinels,
+    sentinelMaster: config.redisSentinelMaster,
+    clusterNodes: config.redisClusterNodes,
     keyPrefix: config.redisKeyPrefix,
     nodeTimeoutMs: config.redisNodeTimeoutMs,
     commandTimeoutMs: config.redisCommandTimeoutMs,
+    relayDeadlineMs: config.redisRelayDeadlineMs,
     logger,
     nodeId,
   });
