@@ -64,11 +64,11 @@ test('ws internals: `_socket` is the TCP socket of the connection, and ws writes
 
 test('ws internals: listeners run with `this` as the socket that emitted the event', async (t) => {
   const { server, client } = await connectedPair(t);
-  let seen: unknown = null;
+  const seen: unknown[] = [];
   server.on('message', function (this: WebSocket) {
-    seen = this;
+    seen.push(this);
   });
   client.send('x');
   await once(server, 'message');
-  assert.equal(seen, server);
+  assert.deepEqual(seen, [server]);
 });
