@@ -2,13 +2,14 @@
  * `npm run bench` — signalroom against its baselines, alternating servers round by round.
  *   --quick            short smoke run (one round, small counts)
  *   --report           also regenerate docs/performance.md (and its SVG chart)
- *   --only a,b         scenarios to run (relay, capacity, storm, churn, soak, cross-node)
+ *   --only a,b         scenarios to run (relay, capacity, storm, mesh, churn, cross-node, redis, soak)
  *   --servers a,b      servers to run (signalroom, raw, naive, peerjs, and `against` with --against)
  *   --rounds N         rounds per scenario (default: each scenario's own; 1 with --quick)
  *   --against DIR      also run the signalroom of another checkout (A/B of a change)
  *   --generators N     load generator processes (default 3)
  *   --profile          write a V8 CPU profile of every server to bench/results/profiles/
  *   --report-from FILE rewrite docs/performance.md from a saved results JSON (no run)
+ *   --help             this text, with every scenario's id and title
  * Results: a table on stdout and bench/results/<time>.json (git-ignored).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -34,8 +35,17 @@ const { values: args } = parseArgs({
     generators: { type: 'string', default: '3' },
     profile: { type: 'boolean', default: false },
     'report-from': { type: 'string' },
+    help: { type: 'boolean', default: false },
   },
 });
+
+if (args.help) {
+  const usage = readFileSync(new URL(import.meta.url), 'utf8').split('*/')[0] ?? '';
+  console.log(usage.replace(/^\/\*\*\n|^ \* ?/gm, '').trimEnd());
+  console.log('\nScenarios (--only):');
+  for (const s of SCENARIOS) console.log(`  ${s.id.padEnd(11)} ${s.title}`);
+  process.exit(0);
+}
 
 const SERVER_CORE = 0;
 const GENERATOR_CORE = 1;

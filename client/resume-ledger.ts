@@ -47,6 +47,11 @@ export class ResumeLedger {
     this.ledger.sent(frame);
   }
 
+  /** Frames written after IDENTIFY so far: the number of the last one written (the server's `frame`). */
+  get framesSent(): number {
+    return this.ledger.sentTotal;
+  }
+
   /**
    * After a resume: the frames written to the dead socket that the server never processed, to be
    * written again (and counted again). Throws CONNECTION_FAILED when they are no longer all kept.

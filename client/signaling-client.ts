@@ -28,6 +28,7 @@ import { ExponentialBackoffPolicy, NEVER_RECONNECT } from './reconnect-policy.js
 import { requestIdentify, requestJoin, requestLeave } from './server-requests.js';
 import { ResumeLedger } from './resume-ledger.js';
 import { SignalQueue } from './signal-queue.js';
+import { isSignalFrame, SignalThrottle } from './signal-throttle.js';
 import { SignalingSocket } from './signaling-socket.js';
 import type {
   ConnectionState,
@@ -45,6 +46,8 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
   private readonly replies: PendingReplies;
   private readonly resume: ResumeLedger;
   private readonly queue: SignalQueue;
+  /** Signals the server refused for its rate limit, and those waiting behind them. */
+  private readonly throttle: SignalThrottle;
   private current: ConnectionState = 'idle';
   private credentials: { username: string; token?: string } | null = null;
   /** The auth token of the last IDENTIFY sent (the one an AUTH_SUCCESS answers). */
@@ -67,6 +70,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
     this.replies = new PendingReplies(options.requestTimeoutMs ?? 10_000);
     this.resume = new ResumeLedger(maxQueued);
     this.queue = new SignalQueue(maxQueued);
+    this.throttle = new SignalThrottle(maxQueued, () => this.releaseThrottled());
     this.socket = new SignalingSocket(options.url, impl, options.keepaliveIntervalMs ?? 20_000, {
       onMessage: (message) => this.onMessage(message),
       onLost: (code) => this.onSocketLost(code),
@@ -84,7 +88,10 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
       restoreSession: () => this.restoreSession(),
       abandonSocket: () => this.socket.detach()?.close(CLOSE_CODES.NORMAL.code, 'Retrying'),
       dropResumeToken: () => this.resume.dropToken(),
-      clearQueue: () => this.queue.clear(),
+      clearQueue: () => {
+        this.queue.clear();
+        this.throttle.clear();
+      },
       giveUp: (error) => {
         this.setState('closed');
         this.emit('error', error);
@@ -198,6 +205,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
     this.socket.detach()?.close(CLOSE_CODES.NORMAL.code, 'Client closed');
     this.replies.failAll(SignalroomError.client('CLOSED'));
     this.queue.clear();
+    this.throttle.clear();
     this.reconnection.wake();
     this.setState('closed');
   }
@@ -220,16 +228,20 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
     if (!this.credentials) return 'reconnected';
     const identity = await this.sendIdentify(this.credentials, this.resume.token);
     if (identity.resumed) {
-      // Frames written to the dead socket that the server never processed go again, once.
+      // Frames written to the dead socket that the server never processed go again, once. Signals
+      // it refused were written before those, and signals waiting behind them after.
       const unprocessed = this.resume.framesToRepeat();
+      const throttled = this.throttle.take();
       const held = this.queue.take();
-      for (const frame of [...unprocessed, ...held]) this.writeRaw(frame);
+      for (const frame of [...throttled.refused, ...unprocessed, ...throttled.waiting, ...held])
+        this.writeRaw(frame);
       // The server may have undone a join that was running when the connection died.
       if (this.wantedRoom !== null && this.room !== this.wantedRoom) await this.sendJoin(this.wantedRoom);
       return 'resumed';
     }
     // A new session has a new peer id: signals queued for the old one's peers would be refused.
     this.queue.clear();
+    this.throttle.clear();
     if (this.wantedRoom === null) return 'reidentified';
     await this.sendJoin(this.wantedRoom);
     return 'rejoined';
@@ -255,7 +267,9 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
 
   private sendSignal(message: ClientMessage): void {
     if (this.current === 'connected' && this.socket.writable) {
-      this.write(message);
+      // Behind signals the server refused, a new one waits its turn (the order per target).
+      if (this.throttle.holding) this.throttle.hold(JSON.stringify(message));
+      else this.write(message);
     } else if (this.current === 'reconnecting' || (this.current === 'connected' && this.socket.attached)) {
       // Reconnecting, or the socket is closing and its close event (which starts the reconnection)
       // is on its way: held, and sent after a resume (dropped if the session must be re-created).
@@ -278,6 +292,16 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
   private writeRaw(frame: string): void {
     this.socket.send(frame);
     this.resume.frameSent(frame);
+    // The server names a refused frame by this count.
+    if (isSignalFrame(frame)) this.throttle.sent(this.resume.framesSent, frame);
+  }
+
+  /** The retry time of refused signals has come: send them and those behind them, in order. */
+  private releaseThrottled(): void {
+    // While the connection is down they stay held: the resume sends them in their place.
+    if (this.current !== 'connected' || !this.socket.writable) return;
+    const { refused, waiting } = this.throttle.take();
+    for (const frame of [...refused, ...waiting]) this.writeRaw(frame);
   }
 
   /** A fresh socket for identifying again after a refusal; the client is closed if none can be had. */
@@ -298,6 +322,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
 
   private onMessage(message: ServerMessage): void {
     if (message.type !== 'AUTH_SUCCESS' && message.type !== 'AUTH_ERROR') this.resume.frameReceived();
+    if (message.type === 'ERROR' && this.heldForRetry(message)) return;
     switch (message.type) {
       case 'AUTH_SUCCESS':
         this.onAuthSuccess(message);
@@ -325,6 +350,15 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
     if (!taken && (message.type === 'ERROR' || message.type === 'AUTH_ERROR')) {
       this.emit('error', SignalroomError.fromServer(message));
     }
+  }
+
+  /** A `RATE_LIMITED` naming one of our signals: it is held and sent again, not an error. */
+  private heldForRetry(message: ServerMessageOf<'ERROR'>): boolean {
+    if (message.code !== 'RATE_LIMITED' || message.frame === undefined) return false;
+    const retryAfterMs = message.retryAfterMs ?? 1000;
+    if (!this.throttle.refuse(message.frame, retryAfterMs)) return false;
+    this.emit('throttled', { held: this.throttle.held, retryAfterMs });
+    return true;
   }
 
   private onAuthSuccess(message: ServerMessageOf<'AUTH_SUCCESS'>): void {

@@ -41,6 +41,11 @@ export interface SignalingEvents {
   /** A refusal or failure not tied to a pending call (those reject the call instead). */
   error: SignalroomError;
   reconnected: { outcome: ReconnectOutcome; attempts: number };
+  /**
+   * The server refused signals for its rate limit (`RATE_LIMITED`): they are held, with any sent
+   * meanwhile, and sent again in order after `retryAfterMs`. Nothing is lost; no `error` is emitted.
+   */
+  throttled: { held: number; retryAfterMs: number };
 }
 
 /** Options of {@link SignalingClient}. */

@@ -198,6 +198,18 @@ export const ErrorMessage = Type.Object(
     code: Type.String(),
     message: Type.String(),
     ref: Type.Optional(Type.String({ description: "the refused message's type" })),
+    retryAfterMs: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description: 'with RATE_LIMITED: send the refused message again after this long',
+      }),
+    ),
+    frame: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description: "with RATE_LIMITED: the refused frame's number among the client's frames after IDENTIFY",
+      }),
+    ),
   },
   { $id: 'ErrorMessage', additionalProperties: false },
 );

@@ -246,18 +246,27 @@ export const OPTIONS = {
   },
   'max-connections-per-ip': {
     type: 'integer',
+    default: 2000,
+    min: 1,
+    max: 10_000_000,
+    description:
+      'Open TCP connections (HTTP and WebSocket) from one client IP; more get HTTP 429 (500+ users behind one NAT fit)',
+  },
+  'max-connection-attempts-per-ip': {
+    type: 'integer',
     default: 50,
     min: 1,
     max: 10_000_000,
     description:
-      'Open TCP connections (HTTP and WebSocket) from one client IP; more are answered HTTP 429 and closed',
+      'Upgrade attempts one client IP may keep making per second after its burst; more get HTTP 429',
   },
-  'max-connection-attempts-per-ip': {
+  'connection-attempt-burst': {
     type: 'integer',
-    default: 20,
+    default: 200,
     min: 1,
     max: 10_000_000,
-    description: 'Upgrade attempts one client IP may make per second; more get HTTP 429',
+    description:
+      'Upgrade attempts one client IP may make at once (twice 100 users behind one NAT opening the page together)',
   },
   'ipv6-prefix-length': {
     type: 'integer',
@@ -313,6 +322,22 @@ export const OPTIONS = {
     description:
       'Room changes one connection may make at once: a join plus a few quick room switches and a rejoin fit',
   },
+  'relay-burst-per-peer': {
+    type: 'integer',
+    default: 10,
+    min: 0,
+    max: 1_000_000,
+    description:
+      'Extra signals a connection may send at once per other member of its room (a joiner sends each ~6)',
+  },
+  'relays-per-second-per-peer': {
+    type: 'integer',
+    default: 2,
+    min: 0,
+    max: 1_000_000,
+    description:
+      'Extra signals per second and connection per other member of its room; beyond it RATE_LIMITED',
+  },
   'max-invalid-messages': {
     type: 'integer',
     default: 20,
@@ -331,14 +356,32 @@ export const OPTIONS = {
   'redis-url': {
     type: 'string',
     default: 'redis://127.0.0.1:6379',
-    pattern: /^rediss?:\/\/\S+$/,
-    description: 'Redis to use with --backend redis (redis:// or rediss://, may carry user:password)',
+    pattern: /^rediss?(\+sentinel)?:\/\/\S+$/,
+    description:
+      'Redis to use with --backend redis: redis:// or rediss:// (may carry user:password; a cluster node is detected), or redis+sentinel://host:port,host:port/master',
+  },
+  'redis-sentinels': {
+    type: 'list',
+    default: [],
+    description:
+      'Sentinel addresses (host:port,…): find the primary through them (with --redis-sentinel-master)',
+  },
+  'redis-sentinel-master': {
+    type: 'string',
+    default: '',
+    description: 'The master name the sentinels monitor (with --redis-sentinels)',
+  },
+  'redis-cluster-nodes': {
+    type: 'list',
+    default: [],
+    description:
+      'Redis Cluster seed addresses (host:port,…): use the cluster (credentials and TLS from --redis-url)',
   },
   'redis-key-prefix': {
     type: 'string',
     default: 'signalroom:',
-    pattern: /^\S{1,64}$/,
-    description: 'Prefix of every Redis key and channel, so deployments can share a Redis',
+    pattern: /^[^\s{}]{1,64}$/,
+    description: 'Prefix of every Redis key and channel, so deployments can share a Redis (no braces)',
   },
   'redis-node-timeout-ms': {
     type: 'integer',
@@ -354,6 +397,14 @@ export const OPTIONS = {
     min: 100,
     max: 60_000,
     description: 'A Redis call unanswered this long fails, and the client gets UNAVAILABLE',
+  },
+  'redis-relay-deadline-ms': {
+    type: 'integer',
+    default: 5000,
+    min: 1000,
+    max: 60_000,
+    description:
+      'A signal to a peer on another node not delivered within this long is dropped and its sender gets UNAVAILABLE',
   },
   // ---- operations (docs/deploy.md)
   metrics: {

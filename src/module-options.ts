@@ -29,9 +29,13 @@ export function backendOptions(config: Config): BackendOptions {
     kind: config.backend,
     redis: {
       url: config.redisUrl,
+      sentinels: config.redisSentinels,
+      sentinelMaster: config.redisSentinelMaster,
+      clusterNodes: config.redisClusterNodes,
       keyPrefix: config.redisKeyPrefix,
       nodeTimeoutMs: config.redisNodeTimeoutMs,
       commandTimeoutMs: config.redisCommandTimeoutMs,
+      relayDeadlineMs: config.redisRelayDeadlineMs,
     },
   };
 }
@@ -65,6 +69,7 @@ export function coreSettings(config: Config): CoreSettings {
       maxInvalid: config.maxInvalidMessages,
       invalidWindowMs: 5000,
       roomChanges: { perSecond: config.maxRoomChangesPerSecond, burst: config.roomChangeBurst },
+      relays: { perPeerPerSecond: config.relaysPerSecondPerPeer, perPeerBurst: config.relayBurstPerPeer },
     },
     resume: resumeOptions(config),
     onDuplicateUsername: config.onDuplicateUsername,
@@ -101,6 +106,7 @@ export function transportSettings(config: Config): TransportSettings {
     maxConnections: config.maxConnections,
     maxConnectionsPerIp: config.maxConnectionsPerIp,
     maxAttemptsPerIpPerSecond: config.maxConnectionAttemptsPerIp,
+    attemptBurst: config.connectionAttemptBurst,
   };
 }
 

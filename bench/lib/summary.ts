@@ -84,6 +84,9 @@ export function rows(m: Medians): Row[] {
     row('Join storm: load generator CPU', 'ms', 'storm', 'generatorCpuMs', 0),
     row('Join storm: server write system calls', '', 'storm', 'serverWrites', 0),
     row('Join storm: peers missing a view', '', 'storm', 'incomplete', 0, false),
+    row('Mesh join (50 peers): every signal delivered', 'ms', 'mesh', 'meshJoinMs', 0),
+    row('Mesh join: signals refused', '', 'mesh', 'refused', 0, false),
+    row('Mesh join: server CPU', 'ms', 'mesh', 'serverCpuMs', 0),
     row('Churn: server CPU per session', 'µs', 'churn', 'cpuPerSessionUs', 0),
     row('Churn: sessions completed', '', 'churn', 'sessions', 0, false),
   );
@@ -100,6 +103,40 @@ export function rows(m: Medians): Row[] {
         false,
       ),
       row(`Redis cluster, pair on ${on}: p99 at 5k msg/s`, 'ms', 'cross-node', `p99_5000_${where}`, 2, false),
+    );
+  }
+  list.push(
+    row(
+      'Redis CPU per relay, pair on two nodes (saturated)',
+      'µs',
+      'cross-node',
+      'redisUsPerMsg_cross',
+      2,
+      false,
+    ),
+  );
+  for (const [topology, on] of [
+    ['single', 'one Redis'],
+    ['cluster', '3-shard cluster (sum)'],
+  ] as const) {
+    list.push(
+      row(
+        `Redis CPU per cross-node relay at 5k msg/s, ${on}`,
+        'µs',
+        'redis',
+        `${topology}_redisUsPerRelay_5000`,
+        1,
+        false,
+      ),
+      row(
+        `Redis CPU per cross-node relay saturated, ${on}`,
+        'µs',
+        'redis',
+        `${topology}_redisUsPerRelay_closed`,
+        2,
+        false,
+      ),
+      row(`Redis CPU per session, ${on}`, 'µs', 'redis', `${topology}_redisUsPerSession`, 0, false),
     );
   }
   return list.filter((r) => Object.keys(r.values).length > 0);

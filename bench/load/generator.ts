@@ -6,6 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { closePeers, inBatches, openPeer, type Peer } from './client.js';
 import { PROTOCOLS, type ProtocolName } from './protocols.js';
+import { meshJoin } from './mesh-join.js';
 import { closedLoop, openLoop } from './relay-driver.js';
 import { churn, joinStorm } from './sessions.js';
 
@@ -27,6 +28,7 @@ export type GeneratorCommand =
       messages: number;
       maxInFlight: number;
     }
+  | { cmd: 'meshJoin'; port: number; peers: number; prefix: string; timeoutMs: number }
   | { cmd: 'closeAll' }
   | { cmd: 'exit' };
 
@@ -95,6 +97,13 @@ async function handle(c: GeneratorCommand): Promise<unknown> {
         c.messages,
         c.maxInFlight,
       );
+    case 'meshJoin':
+      return meshJoin({
+        url: `ws://127.0.0.1:${c.port}/ws`,
+        peers: c.peers,
+        prefix: c.prefix,
+        timeoutMs: c.timeoutMs,
+      });
     case 'closeAll': {
       const n = peers.length;
       await closePeers(peers);

@@ -1,6 +1,7 @@
 /**
- * signalroom under test as one node of a cluster: the Redis backend on BENCH_REDIS_URL, keys
- * under BENCH_REDIS_PREFIX, limits raised as in `signalroom.ts`.
+ * signalroom under test as one node of a cluster: the Redis backend on BENCH_REDIS_URL (or the
+ * Redis Cluster at BENCH_REDIS_CLUSTER_NODES, host:port,…), keys under BENCH_REDIS_PREFIX, limits
+ * raised as in `signalroom.ts`.
  */
 import { createServer } from '../../src/server.js';
 import { serveChild } from './child.js';
@@ -13,10 +14,14 @@ serveChild(async () => {
     backend: 'redis',
     redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
     redisKeyPrefix: process.env.BENCH_REDIS_PREFIX ?? 'bench:',
+    ...(process.env.BENCH_REDIS_CLUSTER_NODES
+      ? { redisClusterNodes: process.env.BENCH_REDIS_CLUSTER_NODES.split(',') }
+      : {}),
     maxPeersPerRoom: 1000,
     maxConnections: 1_000_000,
     maxConnectionsPerIp: 1_000_000,
     maxConnectionAttemptsPerIp: 1_000_000,
+    connectionAttemptBurst: 1_000_000,
     maxMessagesPerSecond: 1_000_000,
     messageBurst: 1_000_000,
   });

@@ -16,6 +16,7 @@ serveChild(async () => {
     maxConnections: 1_000_000,
     maxConnectionsPerIp: 1_000_000,
     maxConnectionAttemptsPerIp: 1_000_000,
+    connectionAttemptBurst: 1_000_000,
     maxMessagesPerSecond: 1_000_000,
     messageBurst: 1_000_000,
   });

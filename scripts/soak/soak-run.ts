@@ -245,6 +245,7 @@ async function startSoakServer(options: SoakOptions): Promise<{ server: Signalro
     maxConnections: n,
     maxConnectionsPerIp: n,
     maxConnectionAttemptsPerIp: n,
+    connectionAttemptBurst: n,
     maxPeersPerRoom: options.clients,
   });
   const { port } = await server.listen();

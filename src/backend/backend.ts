@@ -184,8 +184,12 @@ export interface BackendHealth {
   published: number;
   /** Cluster messages received from other nodes. */
   received: number;
-  /** Cluster messages that could not be sent (lost: delivery between nodes is at most once). */
+  /** Cluster messages that could not be sent (their publish failed or reached no subscriber). */
   publishErrors: number;
   /** Cluster messages for rooms this node no longer has peers in. */
   dropped: number;
+  /** Relays that reached this node after their deadline and were dropped (their senders were told). */
+  expired: number;
+  /** Batches of cluster messages from other nodes that never arrived (gaps in their numbering). */
+  lost: number;
 }

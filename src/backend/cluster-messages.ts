@@ -1,7 +1,8 @@
 /**
  * What nodes send each other over their pub/sub channels: a discriminated union, one JSON text
- * per message. Room events name exactly the recipients the atomic Redis step computed (`to`), so
- * a peer that joined later never hears of a change that happened before it arrived.
+ * per message (relays travel in a leaner form, see cluster-batch.ts). Room events name exactly
+ * the recipients the atomic Redis step computed (`to`), so a peer that joined later never hears
+ * of a change that happened before it arrived.
  */
 import type { PeerInfo } from '../../protocol/messages.js';
 import type { HeldState } from './backend.js';
@@ -26,14 +27,6 @@ export interface LeaveMessage {
   peer: PeerInfo;
   seq: number;
   to: string[];
-}
-
-/** A relayed frame for one peer of the receiving node. */
-export interface RelayMessage {
-  t: 'relay';
-  room: string;
-  to: string;
-  frame: string;
 }
 
 /** An operator removes a peer of the receiving node from a room (admin API). */
@@ -74,6 +67,19 @@ export interface EvictMessage {
   peerId: string;
 }
 
+/**
+ * Relays from the receiving node's peers that were not delivered (they reached the target's node
+ * after their deadline): the receiving node tells each sender `UNAVAILABLE`, unless it already
+ * did for that batch (its publish failed).
+ */
+export interface UndeliveredMessage {
+  t: 'undelivered';
+  /** The batch the relays came in (numbered per sender → target node). */
+  seq: number;
+  /** Sender peer id and message type of each relay. */
+  peers: Array<[string, string]>;
+}
+
 /** A membership change as a node tells it: a join or leave message before its recipients are added. */
 export type RoomEvent = Omit<JoinMessage, 'to'> | Omit<LeaveMessage, 'to'>;
 
@@ -81,12 +87,12 @@ export type RoomEvent = Omit<JoinMessage, 'to'> | Omit<LeaveMessage, 'to'>;
 export type ClusterMessage =
   | JoinMessage
   | LeaveMessage
-  | RelayMessage
   | KickMessage
   | MoveMessage
   | FetchMessage
   | HeldMessage
-  | EvictMessage;
+  | EvictMessage
+  | UndeliveredMessage;
 
 /** Serialise a cluster message. */
 export function encodeClusterMessage(message: ClusterMessage): string {
@@ -105,8 +111,6 @@ export function decodeClusterMessage(text: string): ClusterMessage | null {
   const m = value as Record<string, unknown>;
   const ok = (() => {
     switch (m.t) {
-      case 'relay':
-        return isString(m.room) && isString(m.to) && isString(m.frame);
       case 'kick':
         return isString(m.room) && isString(m.to);
       case 'join':
@@ -127,6 +131,12 @@ export function decodeClusterMessage(text: string): ClusterMessage | null {
         return isString(m.reqId) && typeof m.state === 'object';
       case 'evict':
         return isString(m.peerId);
+      case 'undelivered':
+        return (
+          typeof m.seq === 'number' &&
+          Array.isArray(m.peers) &&
+          m.peers.every((p) => Array.isArray(p) && p.length === 2 && isString(p[0]) && isString(p[1]))
+        );
       default:
         return false;
     }

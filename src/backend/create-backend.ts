@@ -10,11 +10,28 @@ export interface BackendOptions {
   redis: Omit<RedisBackendOptions, 'logger' | 'nodeId'>;
 }
 
-/** Throw an error when the Redis timeouts do not fit together. */
+/** Throw an error when the Redis timeouts or the way to find Redis (URL, Sentinel, Cluster) do not fit together. */
 export function checkBackendOptions(options: BackendOptions): void {
-  if (options.redis.commandTimeoutMs * 3 > options.redis.nodeTimeoutMs) {
+  const redis = options.redis;
+  if (redis.commandTimeoutMs * 3 > redis.nodeTimeoutMs) {
     throw new Error(
       '--redis-command-timeout-ms: must be at most a third of --redis-node-timeout-ms (a slow heartbeat must not look like a dead node)',
+    );
+  }
+  const sentinels = redis.sentinels ?? [];
+  const clusterNodes = redis.clusterNodes ?? [];
+  const sentinelUrl = redis.url.includes('+sentinel://');
+  if ([sentinels.length > 0, clusterNodes.length > 0, sentinelUrl].filter(Boolean).length > 1) {
+    throw new Error(
+      '--redis-sentinels, --redis-cluster-nodes and a redis+sentinel:// URL exclude each other',
+    );
+  }
+  if (sentinels.length > 0 !== ((redis.sentinelMaster ?? '') !== '')) {
+    throw new Error('--redis-sentinels and --redis-sentinel-master go together: give both or neither');
+  }
+  if (sentinelUrl && !/^rediss?\+sentinel:\/\/[^/]+\/[^/\s]+\/?$/.test(redis.url)) {
+    throw new Error(
+      '--redis-url: a redis+sentinel:// URL names its sentinels and master: redis+sentinel://host:port,host:port/master',
     );
   }
 }

@@ -55,6 +55,8 @@ export class MemoryBackend implements Backend, RoomSizeCounter {
       received: 0,
       publishErrors: 0,
       dropped: 0,
+      expired: 0,
+      lost: 0,
     };
   }
 

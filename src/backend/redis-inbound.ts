@@ -1,11 +1,17 @@
-/** What a node does with each message arriving on its channel. */
+/**
+ * What a node does with each batch arriving on its channel (cluster-batch.ts): relays go to their
+ * target (or on to the node it resumed on), other messages to the part they concern.
+ *
+ * Relays of a batch that arrives after its deadline, or after a newer batch of the same sender
+ * (a publish retried across a failover), are dropped, counted, and reported back to the sending
+ * node, which tells each sender `UNAVAILABLE`: a hung Redis or node that comes back never
+ * delivers a burst of stale signals, and relays never overtake each other. A gap in a sender's
+ * batch numbers (batches lost with a Redis primary, or published while this node's subscriber was
+ * reconnecting) is counted and logged.
+ */
 import type { Logger } from 'pino';
-import {
-  decodeClusterMessage,
-  type FetchMessage,
-  type HeldMessage,
-  type RelayMessage,
-} from './cluster-messages.js';
+import { decodeBatch, relaySender, type RelayRecord } from './cluster-batch.js';
+import type { ClusterMessage, FetchMessage, HeldMessage } from './cluster-messages.js';
 import type { RedisNode } from './redis-node.js';
 import { frameFromText } from '../../protocol/frame.js';
 
@@ -25,48 +31,82 @@ export function clusterMessageHandler(
   resume: ResumeInbound,
   log: Logger,
 ): (text: string) => void {
+  const lastSeq = new Map<string, number>();
   return (text) => {
-    const msg = decodeClusterMessage(text);
-    if (!msg) {
+    if (text === '') return; // the heartbeat's probe of this node's own subscription
+    const batch = decodeBatch(text);
+    if (!batch) {
       log.warn({ length: text.length }, 'malformed cluster message ignored');
       return;
     }
-    switch (msg.t) {
-      case 'relay':
-        relayIn(node, resume, msg);
-        return;
-      case 'kick':
-        node.delivery()?.kickLocal(msg.to, msg.room);
-        return;
-      case 'join':
-      case 'leave':
-        if (!node.receiveRoomEvent(msg, msg.to)) node.countDropped();
-        return;
-      case 'move':
-        node.mirrors
-          .get(msg.room)
-          ?.add(msg.peer.id, { username: msg.peer.username, node: msg.node, seq: msg.seq });
-        return;
-      case 'fetch':
-        resume.onFetch(msg);
-        return;
-      case 'held':
-        resume.onHeld(msg);
-        return;
-      case 'evict':
-        node.delivery()?.evict?.(msg.peerId);
-        return;
+    const { header, records } = batch;
+    node.countReceived(records.length);
+    // Batch 1 starts a stream (a sender that forgot this node after declaring it dead starts over).
+    const last = header.seq === 1 ? 0 : (lastSeq.get(header.from) ?? 0);
+    if (header.seq > last + 1) {
+      node.countLost(header.seq - last - 1);
+      log.warn({ from: header.from, batches: header.seq - last - 1 }, 'messages from a node were lost');
+    }
+    if (header.seq > last) lastSeq.set(header.from, header.seq);
+    // Too late, or overtaken by a newer batch of the same sender (a retried publish): its relays
+    // would break the deadline or the order per sender → target; its other messages still apply.
+    const late = header.deadline < node.view.now() || (header.seq !== 1 && header.seq <= last);
+    const expired: Array<[string, string]> = [];
+    for (const record of records) {
+      if (record.kind === 'message') handle(node, resume, header.from, record.message);
+      else if (!late) relayIn(node, resume, record);
+      else {
+        const sender = relaySender(record);
+        expired.push(sender ? [sender.peerId, sender.type] : ['', '']);
+      }
+    }
+    if (expired.length > 0) {
+      node.countExpired(expired.length);
+      log.warn(
+        { from: header.from, relays: expired.length, lateMs: node.view.now() - header.deadline },
+        'late relays dropped',
+      );
+      node.publish(header.from, { t: 'undelivered', seq: header.seq, peers: expired });
     }
   };
 }
 
+function handle(node: RedisNode, resume: ResumeInbound, from: string, msg: ClusterMessage): void {
+  switch (msg.t) {
+    case 'kick':
+      node.delivery()?.kickLocal(msg.to, msg.room);
+      return;
+    case 'join':
+    case 'leave':
+      if (!node.receiveRoomEvent(msg, msg.to)) node.countDropped();
+      return;
+    case 'move':
+      node.mirrors
+        .get(msg.room)
+        ?.add(msg.peer.id, { username: msg.peer.username, node: msg.node, seq: msg.seq });
+      return;
+    case 'fetch':
+      resume.onFetch(msg);
+      return;
+    case 'held':
+      resume.onHeld(msg);
+      return;
+    case 'evict':
+      node.delivery()?.evict(msg.peerId);
+      return;
+    case 'undelivered':
+      node.notices.tell(from, msg.seq, msg.peers);
+      return;
+  }
+}
+
 // A frame for a peer of this node; if the peer resumed on another node, pass it on there.
-function relayIn(node: RedisNode, resume: ResumeInbound, msg: RelayMessage): void {
-  const mirror = node.mirrors.get(msg.room);
-  const entry = mirror?.member(msg.to);
-  const elsewhere = entry ? (entry.node !== node.nodeId ? entry.node : undefined) : resume.movedTo(msg.to);
+function relayIn(node: RedisNode, resume: ResumeInbound, relay: RelayRecord): void {
+  const mirror = node.mirrors.get(relay.room);
+  const entry = mirror?.member(relay.to);
+  const elsewhere = entry ? (entry.node !== node.nodeId ? entry.node : undefined) : resume.movedTo(relay.to);
   if (elsewhere !== undefined) {
-    node.publish(elsewhere, msg);
+    node.forwardRelay(elsewhere, relay.room, relay.to, relay.frame);
     return;
   }
   if (!mirror || !entry) {
@@ -74,5 +114,5 @@ function relayIn(node: RedisNode, resume: ResumeInbound, msg: RelayMessage): voi
     return;
   }
   // A relay carries a frame an encoder wrote (a signal, or QUEUE_OVERFLOW to a signal's sender).
-  node.deliverHere(mirror, msg.to, frameFromText(msg.frame));
+  node.deliverHere(mirror, relay.to, frameFromText(relay.frame));
 }

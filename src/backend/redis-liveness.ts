@@ -1,26 +1,33 @@
 /**
  * Node heartbeats, dead-node cleanup and readiness of the Redis backend.
  *
- * Every node renews its entry in the `nodes` sorted set (expiry = Redis time + node timeout) every
- * third of the timeout. Each tick also looks for entries past their expiry and removes the dead
- * node's peers in batches (redis-peer-removal.ts), each peer by exactly one caller, so the rooms
- * hear PEER_LEFT_ROOM once however many nodes notice. A node only reaps after it has been
- * connected for a full timeout itself, so after a Redis outage every live node has had the time
- * to renew its heartbeat before anyone judges it.
+ * Every third of the node timeout each node renews its entry in the `nodes` sorted set (expiry =
+ * Redis time + node timeout) and its own `alive` key (TTL = node timeout, on its own slot, where
+ * the reaper's script checks it), and checks that its subscription still receives (a publish on
+ * its own channel must reach a subscriber). The reply brings Redis' clock and every node's expiry
+ * (cluster-view.ts), so relays to a node whose heartbeat lapsed are refused at once.
+ *
+ * Each tick also reaps nodes past their expiry (redis-peer-removal.ts), each peer by exactly one
+ * caller, so the rooms hear PEER_LEFT_ROOM once however many nodes notice. A node only reaps after
+ * it has been connected for a full timeout itself, so after a Redis outage every live node has
+ * had the time to renew its heartbeat before anyone judges it.
  *
  * The heartbeat reply also tells a node when Redis lost its data (the epoch changed) or when the
- * others declared it dead (its entry was gone): it then re-registers its live peers.
+ * others declared it dead (its entry or its alive key was gone): it then re-registers its peers.
+ * After any reconnection (a restart, a Sentinel or Cluster failover) it repairs what the last
+ * writes before the failure may have lost.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { BackendHealth } from './backend.js';
-import { guarded, type RedisConnections } from './redis-connection.js';
+import type { RedisLink } from './redis-connection.js';
 import type { RedisNode } from './redis-node.js';
-import { reapNode, removePeers } from './redis-peer-removal.js';
+import { ownRecords, purgePeers, reapNode } from './redis-peer-removal.js';
 import { reregister, type ReregisterMode } from './redis-reregister.js';
 
-const REAP_BATCH = 500;
-const MAX_REAP_BATCHES_PER_TICK = 200;
+// A script call moves this many records of a dead node (well under a millisecond of Redis).
+const REAP_BATCH = 100;
+const MAX_REAP_BATCHES_PER_TICK = 1000;
 
 /** Heartbeat, reaper and health of one node. */
 export class ClusterLiveness {
@@ -38,7 +45,7 @@ export class ClusterLiveness {
   private running: Promise<void> | null = null;
   private stopped = false;
   private readonly intervalMs: number;
-  private readonly conn: RedisConnections;
+  private readonly link: RedisLink;
 
   constructor(
     private readonly node: RedisNode,
@@ -47,17 +54,17 @@ export class ClusterLiveness {
     private readonly log: Logger,
   ) {
     this.intervalMs = Math.max(100, Math.floor(nodeTimeoutMs / 3));
-    this.conn = node.connections();
+    this.link = node.connection();
   }
 
   /** Register this node (the first heartbeat must succeed) and start ticking. */
   async start(): Promise<void> {
     this.connectedSince = Date.now();
     await this.heartbeat();
-    for (const client of [this.conn.command, this.conn.subscriber]) {
-      client.on('ready', () => this.onReconnect());
-      client.on('close', () => this.onConnectionLost());
-    }
+    this.link.onStatus(
+      () => this.onReconnect(),
+      () => this.onConnectionLost(),
+    );
     this.timer = setInterval(() => void this.tick(), this.intervalMs);
     this.timer.unref();
   }
@@ -68,16 +75,18 @@ export class ClusterLiveness {
     if (this.timer) clearInterval(this.timer);
     await this.running;
     if (!this.isConnected()) return; // the others will clean up after the heartbeat lapses
-    const redis = this.conn.command;
-    const keys = this.node.keys;
-    const id = this.node.nodeId;
+    const node = this.node;
+    const keys = node.keys;
     try {
-      // Peers still listed (a cleanup that failed) would be orphans once the node is unregistered.
-      const left = await guarded(() => redis.smembers(keys.nodePeers(id)));
-      for (let i = 0; i < left.length; i += REAP_BATCH) {
-        await removePeers(this.node, id, left.slice(i, i + REAP_BATCH), 'purge');
-      }
-      await guarded(() => redis.zrem(keys.nodes(), id));
+      // Peers still recorded (a cleanup that failed) would be orphans once the node is unregistered.
+      const left = [...(await ownRecords(node))];
+      for (let i = 0; i < left.length; i += REAP_BATCH) await purgePeers(node, left.slice(i, i + REAP_BATCH));
+      await node.run((r) =>
+        Promise.all([
+          r.zrem(keys.nodes(), node.nodeId),
+          r.del(keys.nodeAlive(node.nodeId), keys.nodePeers(node.nodeId)),
+        ]),
+      );
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'could not unregister; the other nodes will clean up');
     }
@@ -140,28 +149,37 @@ export class ClusterLiveness {
   }
 
   private async heartbeat(): Promise<void> {
-    const redis = this.conn.command;
-    const keys = this.node.keys;
+    const node = this.node;
+    const keys = node.keys;
     const started = Date.now();
-    const [epoch, added, recoveringMs] = await guarded(() =>
-      redis.srHeartbeat(
-        keys.nodes(),
-        keys.epoch(),
-        keys.recovering(),
-        this.node.nodeId,
-        this.nodeTimeoutMs,
-        randomUUID(),
-        2 * this.intervalMs + 1000,
-        this.epoch,
-      ),
+    const [[epoch, added, recoveringMs, redisNow, registry], wasAlive, subscribed] = await node.run((r) =>
+      Promise.all([
+        r.srHeartbeat(
+          keys.nodes(),
+          keys.epoch(),
+          keys.recovering(),
+          node.nodeId,
+          this.nodeTimeoutMs,
+          randomUUID(),
+          2 * this.intervalMs + 1000,
+          this.epoch,
+        ),
+        r.set(keys.nodeAlive(node.nodeId), '1', 'PX', this.nodeTimeoutMs, 'GET'),
+        node.probeSubscription(),
+      ]),
     );
-    this.latencyMs = Date.now() - started;
+    const answered = Date.now();
+    this.latencyMs = answered - started;
+    node.view.syncClock(Number(redisNow), started, answered);
+    node.view.setNodes(registry);
+    // Nothing reaches this node while its channel has no subscriber: not ready, whatever else works.
+    if (!subscribed) throw new Error('this node’s subscription to its channel is not active');
     this.connectedSince ??= Date.now();
     // While the cluster re-registers after a data loss, claims and joins are refused: say so.
     this.recoveringUntil = recoveringMs > 0 ? Date.now() + recoveringMs : 0;
     let mode: ReregisterMode | null = this.pendingMode;
     if (this.epoch !== '' && epoch !== this.epoch) mode = 'restart';
-    else if (this.epoch !== '' && added === 1) mode = 'reaped';
+    else if (this.epoch !== '' && (added === 1 || wasAlive === null)) mode = 'reaped';
     const dirty = this.node.takeDirty();
     if (!mode && (dirty || this.reconnected)) mode = 'reconnect';
     this.epoch = epoch;
@@ -191,16 +209,22 @@ export class ClusterLiveness {
   }
 
   private async reapDeadNodes(): Promise<void> {
-    const redis = this.conn.command;
-    const dead = await guarded(() => redis.srDeadNodes(this.node.keys.nodes()));
-    for (const node of dead) {
-      if (node === this.node.nodeId) continue;
-      const removed = await reapNode(this.node, node, REAP_BATCH, MAX_REAP_BATCHES_PER_TICK);
-      if (removed > 0) this.log.warn({ deadNode: node, peers: removed }, 'removed the peers of a dead node');
+    const view = this.node.view;
+    for (const dead of view.nodes()) {
+      if (dead === this.node.nodeId || !view.isLapsed(dead)) continue;
+      const { removed } = await reapNode(
+        this.node,
+        dead,
+        REAP_BATCH,
+        MAX_REAP_BATCHES_PER_TICK,
+        this.nodeTimeoutMs,
+      );
+      if (removed > 0) this.log.warn({ deadNode: dead, peers: removed }, 'removed the peers of a dead node');
     }
   }
 
   private degrade(reason: string): void {
+    this.node.view.setHealthy(false);
     if (this.degradedSince !== null) return;
     this.degradedSince = Date.now();
     this.degradedReason = reason;
@@ -208,7 +232,9 @@ export class ClusterLiveness {
   }
 
   private recover(): void {
-    if (this.degradedSince === null || !this.isConnected()) return;
+    if (!this.isConnected()) return;
+    this.node.view.setHealthy(true);
+    if (this.degradedSince === null) return;
     const forMs = Date.now() - this.degradedSince;
     this.log.info({ degradedMs: forMs, reason: this.degradedReason }, 'redis backend recovered');
     this.degradedSince = null;

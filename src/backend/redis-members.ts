@@ -1,7 +1,8 @@
 /**
- * The one definition of a room-hash value: member peer id → JSON `{u, n, s}` (username, node,
- * membership seq). Written only from TypeScript (the scripts store what they are given), read by
- * every part that looks at a room.
+ * The one definition of the values the Redis backend stores: a room-hash value (member peer id →
+ * JSON `{u, n, s}`: username, node, membership seq) and a peer record in its node's hash (JSON
+ * `{u, k, r, s}`). Written only from TypeScript (the scripts store what they are given), read by
+ * every part that looks at a room or a node's peers.
  */
 import type { MirrorMember } from './room-mirror.js';
 
@@ -27,4 +28,32 @@ export function parseMembers(flat: readonly string[]): StoredMember[] {
   for (let i = 0; i + 1 < flat.length; i += 2)
     out.push(parseMember(flat[i] as string, flat[i + 1] as string));
   return out;
+}
+
+/** A peer record in its node's hash: what to clean up if the node dies. */
+export interface PeerRecord {
+  /** Username. */
+  u: string;
+  /** Username key ('' when the peer claimed none). */
+  k: string;
+  /** The room it is or may be in ('' for none): written before joining, kept after leaving. */
+  r: string;
+  /** Membership seq of `r`. */
+  s: number;
+}
+
+/** The node-hash value of a peer. */
+export function recordJson(username: string, usernameKey: string, room: string | null, seq: number): string {
+  return JSON.stringify({ u: username, k: usernameKey, r: room ?? '', s: seq });
+}
+
+/** A peer record from its node-hash value (fields missing in an older or damaged value are empty). */
+export function parseRecord(json: string): PeerRecord {
+  let v: { u?: unknown; k?: unknown; r?: unknown; s?: unknown } = {};
+  try {
+    v = JSON.parse(json) as typeof v;
+  } catch {
+    // an unreadable record still names its peer; its keys are unknown
+  }
+  return { u: String(v.u ?? ''), k: String(v.k ?? ''), r: String(v.r ?? ''), s: Number(v.s ?? 0) || 0 };
 }

@@ -1,12 +1,13 @@
 /**
  * The state of one node of the Redis backend, the layer every part builds on (the layer picture
- * is at the top of redis.ts): its id and key names, its two Redis connections, the peers it holds
- * and the mirrors of their rooms, its traffic counters, and the two ways a message leaves it:
- * handed to a local peer, or published on another node's channel. The group-by-node fan-out of
- * room events is written here, once.
+ * is at the top of redis.ts): its id and key names, its connection to Redis, the peers it holds
+ * and the mirrors of their rooms, what it knows of the other nodes, its traffic counters, and the
+ * two ways a message leaves it: handed to a local peer, or queued for another node's channel
+ * (redis-outbox.ts batches them). The group-by-node fan-out of room events is written here, once.
  *
- * Order: everything this node sends (script calls and publishes) goes over ONE command connection
- * and everything it receives over ONE subscriber connection; see redis.ts.
+ * Order: everything this node sends another node goes through one queue per target, published
+ * over one connection to that node's channel, and everything it receives comes in on its own
+ * channel, so the order per sender → target node is kept; see redis.ts.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -14,26 +15,37 @@ import type { BackendHealth, LocalDelivery } from './backend.js';
 import { BackendUnavailableError } from './backend.js';
 import { encodePeerEvent } from '../../protocol/encode.js';
 import type { OutFrame } from '../../protocol/frame.js';
-import { encodeClusterMessage, type ClusterMessage, type RoomEvent } from './cluster-messages.js';
+import { messageRecord, relayRecord } from './cluster-batch.js';
+import type { ClusterMessage, RoomEvent } from './cluster-messages.js';
+import { ClusterView } from './cluster-view.js';
 import { LocalPeers } from './local-peers.js';
 import {
-  guarded,
-  openConnections,
+  openLink,
+  type RedisCommands,
   type RedisConnectionOptions,
-  type RedisConnections,
+  type RedisLink,
 } from './redis-connection.js';
 import { RedisKeys } from './redis-keys.js';
+import { Outbox } from './redis-outbox.js';
 import { RoomMirrors, type RoomMirror } from './room-mirror.js';
+import { UndeliveredNotices } from './undelivered-notices.js';
 
-/** Who a node is: its id (random when not given) and the prefix of its keys. */
+/** Who a node is and how long it gives a message to another node. */
 export interface RedisNodeOptions {
   nodeId?: string;
   keyPrefix: string;
   logger: Logger;
+  /** A relay to another node not delivered within this long is dropped and its sender told (default 5 s). */
+  relayDeadlineMs?: number;
+  /** A publish unanswered this long counts as failed (default 2 s, the command timeout). */
+  commandTimeoutMs?: number;
 }
 
 /** Cluster message counters, as {@link BackendHealth} reports them. */
-export type TrafficCounters = Pick<BackendHealth, 'published' | 'received' | 'publishErrors' | 'dropped'>;
+export type TrafficCounters = Pick<
+  BackendHealth,
+  'published' | 'received' | 'publishErrors' | 'dropped' | 'expired' | 'lost'
+>;
 
 /** A room member to tell of an event: its id and the node holding its connection. */
 export interface MemberRef {
@@ -49,9 +61,14 @@ export class RedisNode {
   readonly peers = new LocalPeers();
   /** The rooms where this node holds peers. */
   readonly mirrors = new RoomMirrors();
-  private readonly counters: TrafficCounters = { published: 0, received: 0, publishErrors: 0, dropped: 0 };
+  /** The shared clock, the other nodes' heartbeats and this node's health. */
+  readonly view = new ClusterView();
+  /** Tells this node's peers when relays they sent elsewhere were not delivered. */
+  readonly notices = new UndeliveredNotices((peerId, frame) => this.local?.deliverLocal(peerId, frame));
+  private readonly outbox: Outbox;
+  private readonly counters = { received: 0, dropped: 0, expired: 0, lost: 0 };
   private readonly log: Logger;
-  private conn: RedisConnections | null = null;
+  private link: RedisLink | null = null;
   private local: LocalDelivery | null = null;
   private lastSeq = 0;
   private dirty = false;
@@ -60,22 +77,28 @@ export class RedisNode {
     this.nodeId = options.nodeId ?? randomUUID();
     this.keys = new RedisKeys(options.keyPrefix);
     this.log = options.logger;
+    this.outbox = new Outbox({
+      from: this.nodeId,
+      channel: (node) => this.keys.nodeChannel(node),
+      view: this.view,
+      deadlineMs: options.relayDeadlineMs ?? 5000,
+      stuckMs: options.commandTimeoutMs ?? 2000,
+      onUndelivered: (target, seq, relays) => this.notices.tellRecords(target, seq, relays),
+      log: this.log,
+    });
   }
 
-  /** Connect, deliver to `local`, and pass every message on this node's channel to `onMessage`. */
+  /** Connect, deliver to `local`, and pass every text on this node's channel to `onText`. */
   async open(
     local: LocalDelivery,
-    connection: Omit<RedisConnectionOptions, 'name'>,
-    onMessage: (text: string) => void,
+    connection: Omit<RedisConnectionOptions, 'name' | 'log'>,
+    onText: (text: string) => void,
   ): Promise<void> {
     this.local = local;
-    const conn = await openConnections({ ...connection, name: `signalroom:${this.nodeId}` });
-    this.conn = conn;
-    conn.subscriber.on('message', (_channel: string, text: string) => {
-      this.counters.received++;
-      onMessage(text);
-    });
-    await guarded(() => conn.subscriber.subscribe(this.keys.nodeChannel(this.nodeId)));
+    const link = await openLink({ ...connection, name: `signalroom:${this.nodeId}`, log: this.log });
+    this.link = link;
+    this.outbox.open(link);
+    await link.subscribe(this.keys.nodeChannel(this.nodeId), onText);
   }
 
   /** Stop handing anything to local peers (the node is closing; Redis stays usable to clean up). */
@@ -83,31 +106,57 @@ export class RedisNode {
     this.local = null;
   }
 
-  /** Close both connections. */
+  /** Publish what is queued and close the connection. */
   async close(): Promise<void> {
-    const conn = this.conn;
-    this.conn = null;
+    const link = this.link;
+    this.outbox.close();
+    this.link = null;
     this.local = null;
-    if (!conn) return;
-    conn.subscriber.disconnect();
-    await conn.command.quit().catch(() => conn.command.disconnect());
+    await link?.close();
   }
 
-  /** The command connection (throws when closed). */
-  command(): RedisConnections['command'] {
-    return this.connections().command;
+  /** Run Redis commands; connection trouble becomes {@link BackendUnavailableError}. */
+  run<T>(call: (redis: RedisCommands) => Promise<T>): Promise<T> {
+    const link = this.link;
+    if (!link) return Promise.reject(new BackendUnavailableError('Redis backend is not started'));
+    return link.run(call);
   }
 
-  /** Both connections (throws when closed). */
-  connections(): RedisConnections {
-    if (!this.conn) throw new BackendUnavailableError('Redis backend is not started');
-    return this.conn;
+  /**
+   * Run steps that must take effect in the order given (a record before the keys it names): all
+   * in one write where the connection keeps the order, else each awaited before the next.
+   */
+  async inOrder<T extends readonly unknown[]>(
+    ...steps: { [K in keyof T]: (redis: RedisCommands) => Promise<T[K]> }
+  ): Promise<T> {
+    const link = this.connection();
+    if (link.ordered)
+      return (await link.run((r) => Promise.all(steps.map((step) => step(r))))) as unknown as T;
+    const results: unknown[] = [];
+    for (const step of steps) results.push(await link.run(step));
+    return results as unknown as T;
   }
 
-  /** Both connections are up. */
+  /** The connection (throws when closed). */
+  connection(): RedisLink {
+    if (!this.link) throw new BackendUnavailableError('Redis backend is not started');
+    return this.link;
+  }
+
+  /** The command interface (throws when closed); prefer {@link run}, which maps errors. */
+  command(): RedisCommands {
+    return this.connection().command;
+  }
+
+  /** Every connection is up. */
   isConnected(): boolean {
-    const conn = this.conn;
-    return conn !== null && conn.command.status === 'ready' && conn.subscriber.status === 'ready';
+    return this.link?.isConnected() ?? false;
+  }
+
+  /** Whether this node's own channel has a subscriber (its subscription works end to end). */
+  async probeSubscription(): Promise<boolean> {
+    const link = this.connection();
+    return (await link.run(() => link.publish(this.keys.nodeChannel(this.nodeId), ''))) > 0;
   }
 
   /** What this node delivers to (the core), or null when not open. */
@@ -117,12 +166,32 @@ export class RedisNode {
 
   /** A copy of the cluster message counters. */
   traffic(): TrafficCounters {
-    return { ...this.counters };
+    return { ...this.counters, ...this.outbox.counters };
+  }
+
+  /** Batches published and not answered yet (for leak checks). */
+  get inFlight(): number {
+    return this.outbox.inFlightCount;
+  }
+
+  /** Messages arrived on this node's channel. */
+  countReceived(n: number): void {
+    this.counters.received += n;
   }
 
   /** A cluster message arrived for a room or peer this node no longer has. */
   countDropped(): void {
     this.counters.dropped++;
+  }
+
+  /** Relays arrived after their deadline and were dropped (their senders are told). */
+  countExpired(n: number): void {
+    this.counters.expired += n;
+  }
+
+  /** Batches from another node never arrived (a gap in its numbering). */
+  countLost(n: number): void {
+    this.counters.lost += n;
   }
 
   /** A write failed while Redis was unreachable: the next heartbeat repairs. */
@@ -145,20 +214,26 @@ export class RedisNode {
     return this.lastSeq;
   }
 
-  /** Send a message to another node's channel (fire and forget: at most once). */
+  /** Send a message to another node (queued; at the end of this turn it goes out in a batch). */
   publish(node: string, message: ClusterMessage): void {
-    const conn = this.conn;
-    if (!conn) return;
-    this.counters.published++;
-    conn.command.publish(this.keys.nodeChannel(node), encodeClusterMessage(message)).catch((err: unknown) => {
-      this.counters.publishErrors++;
-      this.log.warn({ err: (err as Error).message, to: node, t: message.t }, 'publish failed');
-    });
+    this.outbox.send(node, messageRecord(message));
+  }
+
+  /** Pass a relayed frame on to the node now holding its target (it resumed there). */
+  forwardRelay(node: string, room: string, to: string, frame: string): void {
+    this.outbox.send(node, relayRecord(room, to, frame));
+  }
+
+  /** A node left the cluster for good: forget what was kept for it. */
+  forgetNode(node: string): void {
+    this.outbox.forget(node);
   }
 
   /**
    * Deliver a relayed frame to `toPeerId` if the mirror of `roomId` has it: here at once (or once
-   * its join completes), on another node over that node's channel. False when it is not a member.
+   * its join completes), on another node through its channel. False when it is not a member.
+   * Throws {@link BackendUnavailableError} when the frame could not reach the other node in time:
+   * Redis unreachable or not answering, the target node's heartbeat lapsed, or its channel stuck.
    */
   relay(roomId: string, toPeerId: string, frame: OutFrame): boolean {
     const mirror = this.mirrors.get(roomId);
@@ -168,9 +243,13 @@ export class RedisNode {
       this.deliverHere(mirror, toPeerId, frame);
       return true;
     }
-    if (!this.isConnected())
+    if (!this.view.isHealthy() || !this.isConnected())
       throw new BackendUnavailableError('Redis unavailable: cannot reach the peer’s node');
-    this.publish(target.node, { t: 'relay', room: roomId, to: toPeerId, frame: frame.text });
+    if (this.view.isLapsed(target.node))
+      throw new BackendUnavailableError('The peer’s node is not answering');
+    if (this.outbox.isStuck(target.node))
+      throw new BackendUnavailableError('Messages to the peer’s node are not getting through');
+    this.outbox.send(target.node, relayRecord(roomId, toPeerId, frame.text));
     return true;
   }
 

@@ -1,109 +1,120 @@
 /**
- * Forgetting peers of a node in Redis and telling their rooms: a dead node's peers, reaped by
- * whichever live nodes notice (exactly one of them removes each peer), and this node's own peers
- * that are gone but still listed (purged on repair and at shutdown).
+ * Forgetting peers in Redis and telling their rooms: a dead node's peers, reaped by whichever live
+ * node gets there first, and this node's own peers that are gone but still recorded (purged on
+ * repair and at shutdown).
  *
- * The script touches only keys it is given, so the peers' records are read first (one pipelined
- * round trip) for their username and room keys; a record that changed in between is read again.
- * The script returns the members left in each room and this node publishes the PEER_LEFT_ROOM
- * messages right after the reply, on the same connection, before anything else it sends.
+ * A peer's record (its node's hash) names its username key and room; removing it means freeing
+ * the username if the peer still holds it and leaving the room, each a single-key step on its own
+ * slot, all of a batch pipelined. A dead node's records are first MOVED to its reaping hash by one
+ * script (srTakePeers: only while the node's heartbeat is lapsed, for one reaper at a time), so
+ * each record is removed by one node, and a reaper that dies halfway leaves the rest where the
+ * next one finds them. Every step is idempotent; what cannot be redone is an announcement: the
+ * PEER_LEFT_ROOM of a peer whose removal a dying reaper finished but never published is lost.
+ *
+ * The script moves at most a batch (a few hundred records) at a time, so Redis never runs one
+ * command for more than a fraction of a millisecond, however many peers the dead node had.
  */
-import { guarded } from './redis-connection.js';
-import { parseMembers } from './redis-members.js';
+import { parseMembers, parseRecord, type PeerRecord } from './redis-members.js';
 import type { RedisNode } from './redis-node.js';
 
-/** `reap`: the owner is dead (checked in Redis), every member is told. `purge`: the owner is this node, whose members were told already. */
+/** `reap`: the owner is dead, every member is told. `purge`: the owner is this node, whose members were told already. */
 export type RemovalMode = 'reap' | 'purge';
 
-/** What one {@link removePeers} call did. */
-export interface RemovalResult {
-  /** Peers removed by this call. */
+/** A peer id with its record. */
+export type RecordedPeer = [string, PeerRecord];
+
+/** Remove `peers` from their username and room keys and tell their rooms; how many left a room. */
+export async function removePeers(
+  node: RedisNode,
+  peers: readonly RecordedPeer[],
+  mode: RemovalMode,
+): Promise<number> {
+  if (peers.length === 0) return 0;
+  const keys = node.keys;
+  const lefts = await node.run((r) =>
+    Promise.all(
+      peers.map(async ([id, rec]) => {
+        const [, left] = await Promise.all([
+          rec.k ? r.srRelease(keys.user(rec.k), id) : null,
+          rec.r ? r.srLeave(keys.room(rec.r), id) : null,
+        ]);
+        return left;
+      }),
+    ),
+  );
+  let left = 0;
+  peers.forEach(([id, rec], i) => {
+    const flat = lefts[i];
+    if (flat === null || flat === undefined) return;
+    left++;
+    const members = parseMembers(flat).filter((m) => mode === 'reap' || m.node !== node.nodeId);
+    if (members.length === 0) return;
+    node.tellMembers({ t: 'leave', room: rec.r, peer: { id, username: rec.u }, seq: rec.s }, members);
+  });
+  return left;
+}
+
+/** Purge this node's records of peers it no longer holds (as read from its hash). */
+export async function purgePeers(node: RedisNode, peers: readonly RecordedPeer[]): Promise<void> {
+  if (peers.length === 0) return;
+  await removePeers(node, peers, 'purge');
+  await node.run((r) => r.hdel(node.keys.nodePeers(node.nodeId), ...peers.map(([id]) => id)));
+}
+
+/** What {@link reapNode} did. */
+export interface ReapResult {
+  /** Peers removed. */
   removed: number;
-  /** The owner has no peers listed any more (a reaped owner is unregistered), or is alive again. */
+  /** Every record is gone and the node unregistered (false: alive again, someone else reaping, or more left). */
   done: boolean;
 }
 
-// Reading a record and removing it are two steps; a record changing between them this often in a
-// row is left for the next round.
-const MAX_ATTEMPTS = 3;
-
-/** Remove the peers `ids` listed for node `owner` from Redis and tell their rooms. */
-export async function removePeers(
-  node: RedisNode,
-  owner: string,
-  ids: readonly string[],
-  mode: RemovalMode,
-): Promise<RemovalResult> {
-  const keys = node.keys;
-  let pending = ids;
-  let removed = 0;
-  let done = false;
-  for (let attempt = 1; attempt === 1 || (pending.length > 0 && attempt <= MAX_ATTEMPTS); attempt++) {
-    const records = await readRecords(node, pending);
-    const names = [keys.nodes(), keys.nodePeers(owner)];
-    const args = [owner, mode === 'reap' ? '1' : '0'];
-    pending.forEach((id, i) => {
-      const { usernameKey, room } = records[i] ?? { usernameKey: '', room: '' };
-      const own = keys.peer(id);
-      names.push(own, usernameKey ? keys.user(usernameKey) : own, room ? keys.room(room) : own);
-      args.push(id, usernameKey, room);
-    });
-    const redis = node.command();
-    const [status, ...outcomes] = await guarded(() => redis.srRemovePeers(names.length, ...names, ...args));
-    if (status === -1) return { removed, done: true };
-    done = status === 1;
-    const changed: string[] = [];
-    outcomes.forEach(([state, username, seq, flat], i) => {
-      const id = pending[i] as string;
-      if (state === 'changed') changed.push(id);
-      if (state !== 'gone') return;
-      removed++;
-      const room = records[i]?.room ?? '';
-      const members = parseMembers(flat).filter((m) => mode === 'reap' || m.node !== node.nodeId);
-      if (room !== '' && members.length > 0) {
-        const event = { t: 'leave', room, peer: { id, username }, seq: Number(seq) || 0 } as const;
-        node.tellMembers(event, members);
-      }
-    });
-    pending = changed;
-  }
-  return { removed, done };
-}
-
-/** Reap a dead node's peers, `batch` per script call, at most `maxBatches` calls; how many were removed. */
+/**
+ * Reap dead node `dead`: take up to `batch` of its records per script call, at most `maxBatches`
+ * calls, remove them and tell their rooms; unregister it once none is left.
+ */
 export async function reapNode(
   node: RedisNode,
   dead: string,
   batch: number,
   maxBatches: number,
-): Promise<number> {
-  const redis = node.command();
+  leaseMs: number,
+): Promise<ReapResult> {
+  const keys = node.keys;
   let removed = 0;
   for (let i = 0; i < maxBatches; i++) {
-    const ids = await guarded(() => redis.srandmember(node.keys.nodePeers(dead), batch));
-    const result = await removePeers(node, dead, ids, 'reap');
-    removed += result.removed;
-    if (result.done) break;
+    const [status, flat] = await node.run((r) =>
+      r.srTakePeers(
+        keys.nodeAlive(dead),
+        keys.nodePeers(dead),
+        keys.nodeReaping(dead),
+        keys.nodeReaper(dead),
+        node.nodeId,
+        leaseMs,
+        batch,
+      ),
+    );
+    if (status < 0) return { removed, done: false };
+    if (status === 1) {
+      await node.run((r) => r.srForgetNode(keys.nodes(), dead));
+      node.forgetNode(dead);
+      return { removed, done: true };
+    }
+    const peers: RecordedPeer[] = [];
+    for (let j = 0; j + 1 < (flat ?? []).length; j += 2) {
+      peers.push([(flat as string[])[j] as string, parseRecord((flat as string[])[j + 1] as string)]);
+    }
+    await removePeers(node, peers, 'reap');
+    removed += peers.length;
+    await node.run((r) => r.hdel(keys.nodeReaping(dead), ...peers.map(([id]) => id)));
   }
-  return removed;
+  return { removed, done: false };
 }
 
-// The username key and room of each peer record, '' where there is none.
-function readRecords(
-  node: RedisNode,
-  ids: readonly string[],
-): Promise<Array<{ usernameKey: string; room: string }>> {
-  if (ids.length === 0) return Promise.resolve([]);
-  const redis = node.command();
-  return guarded(async () => {
-    const pipeline = redis.pipeline();
-    for (const id of ids) pipeline.hmget(node.keys.peer(id), 'k', 'r');
-    const replies = await pipeline.exec();
-    return ids.map((_, i) => {
-      const [err, fields] = replies?.[i] ?? [new Error('no reply in the pipeline'), null];
-      if (err) throw err;
-      const [usernameKey, room] = (fields ?? []) as Array<string | null>;
-      return { usernameKey: usernameKey ?? '', room: room ?? '' };
-    });
-  });
+/** The records of this node's hash, by peer id. */
+export async function ownRecords(node: RedisNode): Promise<Map<string, PeerRecord>> {
+  const flat = await node.run((r) => r.hgetall(node.keys.nodePeers(node.nodeId)));
+  const records = new Map<string, PeerRecord>();
+  for (const [id, json] of Object.entries(flat)) records.set(id, parseRecord(json));
+  return records;
 }

@@ -1,15 +1,14 @@
 /**
- * Make Redis agree with what this node actually holds: forget the peers Redis still lists for it
+ * Make Redis agree with what this node actually holds: forget the peers its hash still records
  * but that are gone (they left while Redis was unreachable: their rooms are told now), and write
- * back every live peer's username, record and membership (after Redis lost its data, or after
- * the other nodes declared this node dead).
+ * back every live peer's record, username and membership (after Redis lost data, after a failover
+ * lost the last writes, or after the other nodes declared this node dead).
  */
 import type { Logger } from 'pino';
-import { guarded } from './redis-connection.js';
-import { memberJson, parseMembers, type StoredMember } from './redis-members.js';
+import { memberJson, parseMembers, recordJson, type PeerRecord, type StoredMember } from './redis-members.js';
 import type { RedisNode } from './redis-node.js';
 import type { LocalPeer } from './local-peers.js';
-import { removePeers } from './redis-peer-removal.js';
+import { ownRecords, purgePeers, type RecordedPeer } from './redis-peer-removal.js';
 
 /** Why the node re-registers. */
 export type ReregisterMode =
@@ -21,28 +20,34 @@ export type ReregisterMode =
   | 'reaped';
 
 const CHUNK = 500;
-// The script names the room it found when it is not the one guessed; one more call then does it.
-const MAX_ENSURE_ATTEMPTS = 3;
 
 /** Re-register this node's peers; resolves with how many live peers were written back. */
 export async function reregister(node: RedisNode, mode: ReregisterMode, log: Logger): Promise<number> {
-  const redis = node.command();
-  const listed = await guarded(() => redis.smembers(node.keys.nodePeers(node.nodeId)));
-  const gone = listed.filter((id) => !node.peers.has(id));
-  for (let i = 0; i < gone.length; i += CHUNK) {
-    await removePeers(node, node.nodeId, gone.slice(i, i + CHUNK), 'purge');
-  }
+  const records = await ownRecords(node);
+  const gone: RecordedPeer[] = [...records].filter(([id]) => !node.peers.has(id));
+  for (let i = 0; i < gone.length; i += CHUNK) await purgePeers(node, gone.slice(i, i + CHUNK));
   const ids = node.peers.ids();
   let written = 0;
   for (let i = 0; i < ids.length; i += CHUNK) {
-    // One chunk in flight at a time; ioredis pipelines the chunk over the one connection.
+    const chunk: Array<[string, LocalPeer]> = [];
+    for (const id of ids.slice(i, i + CHUNK)) {
+      const live = node.peers.get(id);
+      if (live) chunk.push([id, { ...live }]); // as written: the peer may change meanwhile
+    }
+    if (chunk.length === 0) continue;
+    // The records first, as for a claim or a join: then the keys they name (one chunk in flight).
+    await node.run((r) =>
+      r.hset(
+        node.keys.nodePeers(node.nodeId),
+        Object.fromEntries(
+          chunk.map(([id, p]) => [id, recordJson(p.username, p.usernameKey, p.room, p.seq)]),
+        ),
+      ),
+    );
     await Promise.all(
-      ids.slice(i, i + CHUNK).map(async (id) => {
-        const live = node.peers.get(id);
-        if (!live) return; // released since the chunk was listed
-        const peer = { ...live }; // as written: the peer may change meanwhile
+      chunk.map(async ([id, peer]) => {
         written++;
-        const conflict = await ensure(node, id, peer, mode);
+        const conflict = await ensure(node, id, peer, records.get(id), mode);
         node.peers.leaveReported(id, peer.leftRoom);
         if (conflict)
           log.warn({ peerId: id, username: peer.username }, 'username claimed by another peer meanwhile');
@@ -53,55 +58,43 @@ export async function reregister(node: RedisNode, mode: ReregisterMode, log: Log
   return written;
 }
 
-// Write one live peer back as it is; true when another peer holds its username now. A membership
-// Redis still has but the node does not is removed: announced to everyone if the peer left it
-// while Redis was unreachable, else only to those who joined after it (a join whose reply was
-// lost was never announced; later joiners saw it in ROOM_MEMBERS).
-async function ensure(node: RedisNode, id: string, peer: LocalPeer, mode: ReregisterMode): Promise<boolean> {
-  const redis = node.command();
+// Write one live peer's username and membership back as they are; true when another peer holds
+// its username now. A membership Redis may still have but the node does not is removed: announced
+// to everyone if the peer left it while Redis was unreachable, else (the join's reply was lost,
+// so nobody was told of the join) only to those who joined after it and saw it in ROOM_MEMBERS.
+async function ensure(
+  node: RedisNode,
+  id: string,
+  peer: LocalPeer,
+  stored: PeerRecord | undefined,
+  mode: ReregisterMode,
+): Promise<boolean> {
   const keys = node.keys;
   const room = peer.room ?? '';
-  let stale = peer.leftRoom ?? '';
-  for (let attempt = 1; ; attempt++) {
-    const reply = await guarded(() =>
-      redis.srEnsure(
-        keys.user(peer.usernameKey),
-        keys.peer(id),
-        keys.nodePeers(node.nodeId),
-        room === '' ? keys.peer(id) : keys.room(room),
-        stale === '' ? keys.peer(id) : keys.room(stale),
-        node.nodeId,
-        id,
-        peer.username,
-        peer.usernameKey,
-        room,
-        peer.seq,
-        memberJson(peer.username, node.nodeId, peer.seq),
-        stale,
-      ),
-    );
-    if (reply[0] === 0) {
-      if (attempt === MAX_ENSURE_ATTEMPTS) throw new Error('srEnsure: the peer record keeps changing');
-      stale = reply[1];
-      continue;
-    }
-    const [, conflict, readded, leftRoom, leftSeq, flat] = reply;
-    const self = { id, username: peer.username };
-    if (leftRoom !== '') {
-      const seq = Number(leftSeq) || 0;
-      const told = parseMembers(flat).filter(
-        (m) => m.node !== node.nodeId && (leftRoom === peer.leftRoom || m.seq > seq),
-      );
-      node.tellMembers({ t: 'leave', room: leftRoom, peer: self, seq }, told);
-    }
-    if (readded === 1 && mode === 'reaped' && room !== '') {
-      const members = parseMembers(
-        Object.entries(await guarded(() => redis.hgetall(keys.room(room)))).flat(),
-      );
-      reannounce(node, room, self, peer.seq, members);
-    }
-    return conflict === 1;
-  }
+  // room → the membership seq, and whether everyone there is told (or only later joiners)
+  const stale = new Map<string, { seq: number; all: boolean }>();
+  const storedSeq = (r: string) => (stored?.r === r ? stored.s : peer.seq);
+  if (peer.leftRoom && peer.leftRoom !== room)
+    stale.set(peer.leftRoom, { seq: storedSeq(peer.leftRoom), all: true });
+  if (stored?.r && stored.r !== room && !stale.has(stored.r))
+    stale.set(stored.r, { seq: stored.s, all: false });
+  const [holder, member, lefts] = await node.run((r) =>
+    Promise.all([
+      peer.usernameKey ? r.srEnsureUser(keys.user(peer.usernameKey), id) : '',
+      room ? r.srEnsureMember(keys.room(room), id, memberJson(peer.username, node.nodeId, peer.seq)) : null,
+      Promise.all([...stale.keys()].map((s) => r.srLeave(keys.room(s), id))),
+    ]),
+  );
+  const self = { id, username: peer.username };
+  [...stale].forEach(([leftRoom, { seq, all }], i) => {
+    const flat = lefts[i];
+    if (!flat) return;
+    const told = parseMembers(flat).filter((m) => m.node !== node.nodeId && (all || m.seq > seq));
+    node.tellMembers({ t: 'leave', room: leftRoom, peer: self, seq }, told);
+  });
+  if (member && member[0] === 1 && mode === 'reaped')
+    reannounce(node, room, self, peer.seq, parseMembers(member[1]));
+  return holder !== '';
 }
 
 // A membership re-added after this node was declared dead: its members on other nodes were told

@@ -1,13 +1,17 @@
 /**
- * Joining and leaving rooms on the Redis backend: the atomic scripts decide, the node's mirror of
- * the room follows, and the room's members are told on their own nodes (directly here, over the
- * node channels elsewhere), exactly the recipients the atomic step returned.
+ * Joining and leaving rooms on the Redis backend: the atomic scripts on the room's slot decide,
+ * the node's mirror of the room follows, and the room's members are told on their own nodes
+ * (directly here, over the node channels elsewhere), exactly the recipients the atomic step
+ * returned.
+ *
+ * Before a join, the peer's record in its node's hash names the room, so a node killed right
+ * after the join leaves a membership its reaper finds. A leave keeps that name: the reaper or the
+ * node's repair then tries a room the peer is no longer in, which changes nothing.
  */
 import type { JoinOutcome } from './backend.js';
 import { BackendUnavailableError } from './backend.js';
 import type { PeerInfo } from '../../protocol/messages.js';
-import { guarded } from './redis-connection.js';
-import { memberJson, parseMember, parseMembers, type StoredMember } from './redis-members.js';
+import { memberJson, parseMember, parseMembers, recordJson, type StoredMember } from './redis-members.js';
 import type { MemberRef, RedisNode } from './redis-node.js';
 
 /** Room operations of one node. */
@@ -17,34 +21,33 @@ export class RedisRooms {
   /** Atomically join `roomId` unless it holds `maxPeers`; the members before the join. */
   async joinRoom(roomId: string, peer: PeerInfo, maxPeers: number): Promise<JoinOutcome> {
     const node = this.node;
-    const redis = node.command();
     const keys = node.keys;
     const seq = node.nextSeq();
     const mirror = node.mirrors.ensure(roomId);
     mirror.beginJoin(peer.id);
+    const usernameKey = node.peers.get(peer.id)?.usernameKey ?? '';
+    let recovering: number;
     let reply: [number, string[]?];
     try {
-      reply = await guarded(() =>
-        redis.srJoin(
-          keys.room(roomId),
-          keys.peer(peer.id),
-          keys.recovering(),
-          peer.id,
-          memberJson(peer.username, node.nodeId, seq),
-          maxPeers,
-          roomId,
-          seq,
-        ),
+      [, recovering, reply] = await node.inOrder(
+        (r) =>
+          r.hset(keys.nodePeers(node.nodeId), peer.id, recordJson(peer.username, usernameKey, roomId, seq)),
+        (r) => r.exists(keys.recovering()),
+        (r) => r.srJoin(keys.room(roomId), peer.id, memberJson(peer.username, node.nodeId, seq), maxPeers),
       );
     } catch (err) {
       node.mirrors.forgetLocal(roomId, peer.id);
       node.markDirty();
       throw err;
     }
+    if (recovering === 1) {
+      // The cluster re-registers after a data loss: the room may not list everyone yet.
+      node.mirrors.forgetLocal(roomId, peer.id);
+      await node.run((r) => r.srLeave(keys.room(roomId), peer.id)).catch(() => node.markDirty());
+      throw new BackendUnavailableError('The cluster is re-registering after a Redis restart');
+    }
     if (reply[0] !== 1) {
       node.mirrors.forgetLocal(roomId, peer.id);
-      if (reply[0] === -1)
-        throw new BackendUnavailableError('The cluster is re-registering after a Redis restart');
       return { ok: false, reason: 'full' };
     }
     const members = parseMembers(reply[1] ?? []).filter((m) => m.id !== peer.id);
@@ -80,10 +83,7 @@ export class RedisRooms {
     node.peers.left(peer.id, roomId);
     let left: StoredMember[] | null;
     try {
-      const redis = node.command();
-      const reply = await guarded(() =>
-        redis.srLeave(node.keys.room(roomId), node.keys.peer(peer.id), peer.id, roomId),
-      );
+      const reply = await node.run((r) => r.srLeave(node.keys.room(roomId), peer.id));
       left = reply === null ? null : parseMembers(reply);
     } catch (err) {
       if (!(err instanceof BackendUnavailableError)) throw err;
@@ -103,16 +103,14 @@ export class RedisRooms {
   /** Everyone in a room, on every node. */
   async roomMembers(roomId: string): Promise<PeerInfo[]> {
     const node = this.node;
-    const redis = node.command();
-    const flat = await guarded(() => redis.hgetall(node.keys.room(roomId)));
+    const flat = await node.run((r) => r.hgetall(node.keys.room(roomId)));
     return Object.entries(flat).map(([id, json]) => ({ id, username: parseMember(id, json).username }));
   }
 
   /** Have the node holding `peerId` close it and leave `roomId`; false when it is not a member. */
   async kick(roomId: string, peerId: string): Promise<boolean> {
     const node = this.node;
-    const redis = node.command();
-    const json = await guarded(() => redis.hget(node.keys.room(roomId), peerId));
+    const json = await node.run((r) => r.hget(node.keys.room(roomId), peerId));
     if (json === null) return false;
     const holder = parseMember(peerId, json).node;
     if (holder === node.nodeId) return node.delivery()?.kickLocal(peerId, roomId) ?? false;

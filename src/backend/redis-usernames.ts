@@ -1,11 +1,16 @@
 /**
  * Usernames on the Redis backend: one `user:` key per (case-folded) username names the peer
- * holding it, claimed and released by atomic scripts together with the peer's record and its
- * node's set, so a username is unique across every node.
+ * holding it, on the username's own slot, so `SET … NX` alone makes a username unique across
+ * every node (and every shard of a Redis Cluster).
+ *
+ * The peer's record in its node's hash is written BEFORE the username key and removed AFTER it:
+ * whatever happens in between (a node killed, a reply lost), every username in Redis is named by
+ * some node's record, where the reaper of a dead node or the node's own repair finds and frees it.
  */
 import { BackendUnavailableError } from './backend.js';
 import type { PeerInfo } from '../../protocol/messages.js';
-import { guarded } from './redis-connection.js';
+import { recordJson } from './redis-members.js';
+import type { RedisCommands } from './redis-connection.js';
 import type { RedisNode } from './redis-node.js';
 
 const RECOVERING = 'The cluster is re-registering after a Redis restart';
@@ -16,33 +21,35 @@ export class RedisUsernames {
 
   /** Claim `key` for `peer`; false when another peer holds it. */
   async claim(key: string, peer: PeerInfo): Promise<boolean> {
-    const node = this.node;
-    const redis = node.command();
+    const { node } = this;
     // Known before the reply, so a re-registration running meanwhile does not purge the new peer.
     node.peers.add(peer.id, peer.username, key);
-    let result: number;
+    let recovering: number;
+    let claimed: string | null;
     try {
-      result = await guarded(() => redis.srClaim(...this.claimArgs(key, peer)));
+      [, recovering, claimed] = await node.inOrder(...this.recordFirst(key, peer), (r) =>
+        r.set(node.keys.user(key), peer.id, 'NX'),
+      );
     } catch (err) {
       node.peers.remove(peer.id);
-      node.markDirty();
+      node.markDirty(); // the record (or even the username) may have been written: repair purges it
       throw err;
     }
-    if (result === 1) return true;
+    if (recovering === 1) await this.refuse(key, peer.id);
+    if (claimed === 'OK') return true;
     node.peers.remove(peer.id);
-    if (result === -1) throw new BackendUnavailableError(RECOVERING);
+    await this.forgetRecord(peer.id);
     return false;
   }
 
   /** Free `key` if `peerId` holds it, and forget the peer's record. */
   async release(key: string, peerId: string): Promise<void> {
-    const node = this.node;
+    const { node } = this;
     node.peers.remove(peerId);
     try {
-      const redis = node.command();
-      const keys = node.keys;
-      await guarded(() =>
-        redis.srRelease(keys.user(key), keys.peer(peerId), keys.nodePeers(node.nodeId), peerId),
+      await node.inOrder(
+        (r) => r.srRelease(node.keys.user(key), peerId),
+        (r) => r.hdel(node.keys.nodePeers(node.nodeId), peerId),
       );
     } catch (err) {
       if (!(err instanceof BackendUnavailableError)) throw err;
@@ -53,46 +60,69 @@ export class RedisUsernames {
 
   /** Take `key` even when held (`--on-duplicate-username replace`); the previous holder is evicted. */
   async replace(key: string, peer: PeerInfo): Promise<PeerInfo | null> {
-    const node = this.node;
-    const redis = node.command();
+    const { node } = this;
     node.peers.add(peer.id, peer.username, key);
-    const previous = await guarded(() => redis.srReplace(...this.claimArgs(key, peer))).catch(
-      (err: unknown) => {
-        node.peers.remove(peer.id);
-        throw err;
-      },
-    );
-    if (previous === '!') {
+    let recovering: number;
+    let previous: string | null;
+    try {
+      [, recovering, previous] = await node.inOrder(...this.recordFirst(key, peer), (r) =>
+        r.set(node.keys.user(key), peer.id, 'GET'),
+      );
+    } catch (err) {
       node.peers.remove(peer.id);
-      throw new BackendUnavailableError(RECOVERING);
+      node.markDirty();
+      throw err;
     }
-    if (previous === '') return null;
-    await this.evict(previous);
+    if (recovering === 1) {
+      // Give the username back to the holder it was taken from (it is being written back).
+      if (previous !== null && previous !== peer.id)
+        await node.run((r) => r.set(node.keys.user(key), previous as string)).catch(() => node.markDirty());
+      await this.refuse(key, peer.id);
+    }
+    if (previous === null || previous === peer.id) return null;
+    this.evict(previous);
     return { id: previous, username: peer.username };
   }
 
-  // The holder's record is read after the swap (the script touches only the keys it is given): if
-  // it resumed elsewhere meanwhile, this finds where it is now. Without an answer, the holder is
-  // evicted if it is here (as good as a lost publish: the username is taken either way).
-  private async evict(peerId: string): Promise<void> {
-    const node = this.node;
-    const holder = await guarded(() => node.command().hget(node.keys.peer(peerId), 'n')).catch(() => null);
-    if (!holder || holder === node.nodeId) node.delivery()?.evict?.(peerId);
-    else node.publish(holder, { t: 'evict', peerId });
+  // The record, then whether the cluster re-registers after a data loss (1: the claim made in the
+  // same write is taken back, so nobody keeps a username whose live holder is not written back yet).
+  private recordFirst(key: string, peer: PeerInfo) {
+    const { node } = this;
+    return [
+      (r: RedisCommands) =>
+        r.hset(node.keys.nodePeers(node.nodeId), peer.id, recordJson(peer.username, key, null, 0)),
+      (r: RedisCommands) => r.exists(node.keys.recovering()),
+    ] as const;
   }
 
-  // KEYS and ARGV of srClaim and srReplace: user, peer, nodePeers, recovering; id, username, node, key.
-  private claimArgs(key: string, peer: PeerInfo): string[] {
-    const { keys, nodeId } = this.node;
-    return [
-      keys.user(key),
-      keys.peer(peer.id),
-      keys.nodePeers(nodeId),
-      keys.recovering(),
-      peer.id,
-      peer.username,
-      nodeId,
-      key,
-    ];
+  // Take back a claim made while the cluster re-registers, and refuse it.
+  private async refuse(key: string, peerId: string): Promise<never> {
+    const { node } = this;
+    node.peers.remove(peerId);
+    await node
+      .inOrder(
+        (r) => r.srRelease(node.keys.user(key), peerId),
+        (r) => r.hdel(node.keys.nodePeers(node.nodeId), peerId),
+      )
+      .catch(() => node.markDirty());
+    throw new BackendUnavailableError(RECOVERING);
+  }
+
+  private async forgetRecord(peerId: string): Promise<void> {
+    const { node } = this;
+    await node.run((r) => r.hdel(node.keys.nodePeers(node.nodeId), peerId)).catch(() => node.markDirty());
+  }
+
+  // Where the previous holder lives is not stored next to its username: it is here, or the others
+  // are asked (rare: only with `--on-duplicate-username replace`; a node without it ignores it).
+  private evict(peerId: string): void {
+    const { node } = this;
+    if (node.peers.has(peerId)) {
+      node.delivery()?.evict(peerId);
+      return;
+    }
+    for (const other of node.view.nodes()) {
+      if (other !== node.nodeId) node.publish(other, { t: 'evict', peerId });
+    }
   }
 }

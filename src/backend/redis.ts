@@ -1,14 +1,20 @@
 /**
- * The Redis backend: usernames, rooms and peer records live in Redis and change only through the
- * atomic Lua scripts of `redis-scripts.ts`; frames and room events for a peer on another node go
- * over that node's pub/sub channel. Each node keeps a mirror (room-mirror.ts) of the rooms where it
+ * The Redis backend: usernames, rooms and peer records live in Redis (one server, a Sentinel-
+ * managed primary, or a Redis Cluster: redis-topology.ts) and change through single-slot steps
+ * (`redis-scripts.ts`, keys tagged in `redis-keys.ts`); frames and room events for a peer on
+ * another node go over that node's pub/sub channel (sharded on a cluster), batched per turn of
+ * the event loop (redis-outbox.ts). Each node keeps a mirror (room-mirror.ts) of the rooms where it
  * has peers, so `relay` stays synchronous.
  *
- * Order: everything this node sends (script calls and publishes) goes over ONE command connection
- * and everything it receives over ONE subscriber connection, so Redis keeps the order per sender
- * node → target node: a joiner's NEW_PEER_IN_ROOM reaches the other node before its first offer,
- * and a leaver's last relay before its PEER_LEFT_ROOM. Announcements of a script's change are
- * published right after its reply, before anything else this node sends.
+ * Order: everything this node sends another node goes through ONE queue per target, published
+ * over one connection to the target's channel, and everything it receives comes in on its own
+ * channel, so the order per sender node → target node is kept: a joiner's NEW_PEER_IN_ROOM
+ * reaches the other node before its first offer, and a leaver's last relay before its
+ * PEER_LEFT_ROOM. Announcements of a change are queued right after its reply.
+ *
+ * Delivery between nodes has a deadline (`--redis-relay-deadline-ms`): a relay is refused at once
+ * when it cannot make it (Redis unreachable, the target node's heartbeat lapsed, its channel
+ * stuck), and one that could not be delivered in time is dropped and its sender told UNAVAILABLE.
  *
  * Layers (each imports only from the layers below it; test/backend/redis-layers.test.ts checks):
  *
@@ -18,34 +24,45 @@
  *                            redis-liveness → redis-reregister → redis-peer-removal,
  *                            redis-room-listing
  *     ↓
- *   redis-node.ts            RedisNode: node id, keys, connections, local peers, room mirrors,
- *                            counters, publish / local delivery, the group-by-node fan-out
+ *   redis-node.ts            RedisNode: node id, keys, connection, local peers, room mirrors,
+ *                            cluster view, counters, outbox / local delivery, the fan-out
  *     ↓
- *   foundations              redis-connection (+ redis-scripts), redis-keys (every key and
- *                            channel name), cluster-messages (node ↔ node wire format),
- *                            redis-members (room-hash values), room-mirror, local-peers, backend
+ *   foundations              redis-connection (+ redis-scripts, redis-topology), redis-outbox,
+ *                            redis-keys (every key and channel name), cluster-messages and
+ *                            cluster-batch (node ↔ node wire format), cluster-view (shared clock,
+ *                            node liveness), redis-members (stored values), room-mirror,
+ *                            local-peers, undelivered-notices, backend
  */
 import type { Logger } from 'pino';
 import type { Backend, BackendHealth, JoinOutcome, LocalDelivery, RoomPage } from './backend.js';
 import type { HeldState, ResumeRecord } from './backend.js';
 import type { OutFrame } from '../../protocol/frame.js';
 import type { PeerInfo } from '../../protocol/messages.js';
-import { redactUrl } from './redis-connection.js';
 import { clusterMessageHandler } from './redis-inbound.js';
 import { ClusterLiveness } from './redis-liveness.js';
 import { RedisNode } from './redis-node.js';
 import { RedisResume } from './redis-resume.js';
 import { countRedisRooms, listRedisRooms } from './redis-room-listing.js';
 import { RedisRooms } from './redis-rooms.js';
+import { describeTopology, parseTopology } from './redis-topology.js';
 import { RedisUsernames } from './redis-usernames.js';
 
 /** Options of the Redis backend (from the `redis-*` config options). */
 export interface RedisBackendOptions {
+  /** `redis://`/`rediss://` (a cluster node is detected), or `redis+sentinel://host:port,…/master`. */
   url: string;
+  /** Sentinel addresses (`host:port`), with {@link sentinelMaster}. */
+  sentinels?: readonly string[];
+  /** The master name the sentinels monitor. */
+  sentinelMaster?: string;
+  /** Redis Cluster seed addresses (`host:port`). */
+  clusterNodes?: readonly string[];
   keyPrefix: string;
-  /** A node silent this long is dead; its peers are removed cluster-wide. */
+  /** A node silent this long is dead; its peers are removed cluster-wide. Also bounds start-up. */
   nodeTimeoutMs: number;
   commandTimeoutMs: number;
+  /** A relay to another node not delivered within this long is dropped, its sender told (default 5 s). */
+  relayDeadlineMs?: number;
   logger: Logger;
   nodeId?: string;
 }
@@ -63,7 +80,13 @@ export class RedisBackend implements Backend {
 
   constructor(private readonly options: RedisBackendOptions) {
     this.log = options.logger.child({ component: 'redis-backend' });
-    this.node = new RedisNode({ nodeId: options.nodeId, keyPrefix: options.keyPrefix, logger: this.log });
+    this.node = new RedisNode({
+      nodeId: options.nodeId,
+      keyPrefix: options.keyPrefix,
+      logger: this.log,
+      relayDeadlineMs: options.relayDeadlineMs,
+      commandTimeoutMs: options.commandTimeoutMs,
+    });
     this.nodeId = this.node.nodeId;
     this.usernames = new RedisUsernames(this.node);
     this.rooms = new RedisRooms(this.node);
@@ -71,12 +94,18 @@ export class RedisBackend implements Backend {
   }
 
   async start(local: LocalDelivery): Promise<void> {
-    const { url, commandTimeoutMs } = this.options;
-    const onMessage = clusterMessageHandler(this.node, this.resume, this.log);
-    await this.node.open(local, { url, commandTimeoutMs }, onMessage);
-    this.liveness = new ClusterLiveness(this.node, this.options.nodeTimeoutMs, this.log);
+    const { commandTimeoutMs, nodeTimeoutMs } = this.options;
+    const topology = parseTopology(this.options);
+    this.log.info({ redis: describeTopology(topology) }, 'connecting to Redis');
+    const onText = clusterMessageHandler(this.node, this.resume, this.log);
+    await this.node.open(local, { topology, commandTimeoutMs, startupTimeoutMs: nodeTimeoutMs }, onText);
+    this.liveness = new ClusterLiveness(this.node, nodeTimeoutMs, this.log);
     await this.liveness.start();
-    this.log.info({ url: redactUrl(url), prefix: this.node.keys.prefix }, 'redis backend started');
+    const { topology: kind } = this.node.connection();
+    this.log.info(
+      { redis: describeTopology(topology), topology: kind, prefix: this.node.keys.prefix },
+      'redis backend started',
+    );
   }
 
   async close(): Promise<void> {
@@ -129,11 +158,11 @@ export class RedisBackend implements Backend {
   }
 
   listRooms(cursor: string | null, limit: number): Promise<RoomPage> {
-    return listRedisRooms(this.node.command(), this.node.keys, cursor, limit);
+    return listRedisRooms(this.node, cursor, limit);
   }
 
   roomCount(): Promise<number> {
-    return countRedisRooms(this.node.command(), this.node.keys);
+    return countRedisRooms(this.node);
   }
 
   kick(roomId: string, peerId: string): Promise<boolean> {
@@ -158,6 +187,11 @@ export class RedisBackend implements Backend {
 
   /** Map sizes, for leak checks (`core.sizes()`). */
   size(): Record<string, number> {
-    return { mirrors: this.node.mirrors.size, localPeers: this.node.peers.size, ...this.resume.size() };
+    return {
+      mirrors: this.node.mirrors.size,
+      localPeers: this.node.peers.size,
+      publishesInFlight: this.node.inFlight,
+      ...this.resume.size(),
+    };
   }
 }

@@ -10,7 +10,7 @@ import type { ClientMessage } from '../../protocol/messages.js';
 import type { CoreObserver } from './core-observer.js';
 import type { MessageLimiter } from './message-limits.js';
 import type { RefusalSubject, Refusals } from './refusals.js';
-import { BINARY_FRAME, type QueuedFrame, type Session } from './session.js';
+import { BINARY_FRAME, DROPPED_FRAME, type QueuedFrame, type Session } from './session.js';
 import type { SessionLife } from './session-life.js';
 import { SignalError } from './signal-error.js';
 
@@ -32,7 +32,11 @@ export class FrameQueue {
 
   /** A frame arrived: process it now, or queue it behind the step that is running. */
   onFrame(session: Session, frame: QueuedFrame): void {
-    if (!this.limiter.admit(session)) return;
+    if (!this.limiter.admit(session)) {
+      // Dropped unread, but refused and counted in its turn: the client numbers every frame.
+      if (session.state === 'closed') return;
+      frame = DROPPED_FRAME;
+    }
     if (session.pending !== null) {
       if (session.pending.length >= this.maxPendingFrames) {
         session.log.warn({ code: 'RATE_LIMITED' }, 'too many frames queued behind a pending step');
@@ -71,18 +75,32 @@ export class FrameQueue {
       });
   }
 
+  /**
+   * Count a frame of the client's, in order. Counted when processed, not when received: frames
+   * still waiting at a drop are re-sent by the client.
+   */
+  private count(session: Session): void {
+    if (session.replay !== null) {
+      session.replay.inCount++;
+      // Any frame after a resume means the client read its AUTH_SUCCESS and has the new token.
+      session.previousResumeTokenKey = '';
+    } else if (session.state === 'identified') {
+      session.framesIn++;
+    }
+  }
+
   private process(session: Session, frame: QueuedFrame): void {
+    if (frame === DROPPED_FRAME) {
+      this.count(session);
+      this.limiter.refuseDropped(session);
+      return;
+    }
     if (frame === BINARY_FRAME) {
       this.observer.messageIn('invalid');
       this.limiter.refuseInvalid(session, 'BINARY_NOT_SUPPORTED');
       return;
     }
-    // Counted when processed, not when received: frames still waiting at a drop are re-sent by the client.
-    if (session.replay !== null) {
-      session.replay.inCount++;
-      // Any frame after a resume means the client read its AUTH_SUCCESS and has the new token.
-      session.previousResumeTokenKey = '';
-    }
+    this.count(session);
     const decoded = decodeClientFrame(frame);
     if (!decoded.ok) {
       this.observer.messageIn('invalid');
@@ -98,6 +116,7 @@ export class FrameQueue {
     }
     const msg = decoded.message;
     this.observer.messageIn(msg.type);
+    if (!this.limiter.admitDecoded(session, msg.type)) return;
     try {
       this.dispatch(session, msg, frame);
     } catch (err) {

@@ -2,9 +2,11 @@
  * Per-connection message limits as plain arithmetic on a few numbers kept on the session: no timer,
  * no closure, no allocation per message (the capacity benchmark counts bytes per connection).
  *
- * - Messages: a token bucket (`messagesPerSecond`, `burst`). A message without a token is dropped and
- *   the sender told `RATE_LIMITED` once per episode; a sender that keeps flooding (another `burst`
- *   of dropped messages before it slows down) is closed with 1008.
+ * - Messages: a token bucket (`messagesPerSecond`, `burst`), taken before a frame is decoded. A
+ *   frame without a token is dropped and answered `RATE_LIMITED` with its number and when to send
+ *   again; a sender that keeps flooding (another `burst` of dropped frames before it slows down) is
+ *   closed with 1008. Signals give their token back once decoded: they have a budget of their own
+ *   that grows with the sender's room (relay-budget.ts).
  * - Invalid messages: a leaky counter; more than `maxInvalid` within `invalidWindowMs` closes with 1008
  *   (`TOO_MANY_INVALID`).
  * - Room changes (JOIN_ROOM, LEAVE_ROOM): a token bucket of their own, much smaller, because each one
@@ -20,6 +22,14 @@ export interface RateLimits {
   invalidWindowMs: number;
   /** Room changes per connection; absent: only the message bucket limits them. */
   roomChanges?: RoomChangeLimits;
+  /** How the signal budget grows per other member of the room; absent: it does not grow. */
+  relays?: RelayGrowth;
+}
+
+/** The growth of the signal budget (relay-budget.ts) per other member of the sender's room. */
+export interface RelayGrowth {
+  perPeerPerSecond: number;
+  perPeerBurst: number;
 }
 
 /** The room-change bucket: sustained changes per second, and how many may come at once. */
@@ -54,7 +64,7 @@ export interface RateState {
 }
 
 /** What to do with a message. */
-export type RateVerdict = 'accept' | 'drop-and-warn' | 'drop' | 'close';
+export type RateVerdict = 'accept' | 'drop' | 'close';
 
 /** Take a token for one message at time `now` (ms). */
 export function takeMessageToken(state: RateState, now: number, limits: RateLimits): RateVerdict {
@@ -67,8 +77,18 @@ export function takeMessageToken(state: RateState, now: number, limits: RateLimi
     return 'accept';
   }
   state.strikes++;
-  if (state.strikes > limits.burst) return 'close';
-  return state.strikes === 1 ? 'drop-and-warn' : 'drop';
+  return state.strikes > limits.burst ? 'close' : 'drop';
+}
+
+/** A decoded frame turned out to be a signal: give its message token back (signals have their own budget). */
+export function refundMessageToken(state: RateState, limits: RateLimits): void {
+  state.tokens = Math.min(limits.burst, state.tokens + 1);
+}
+
+/** After a dropped message at `now`: when the bucket is half full again, which ends the episode (ms). */
+export function messageRetryAfterMs(state: RateState, now: number, limits: RateLimits): number {
+  const tokens = refilled(state.tokens, state.tokensAt, now, limits.messagesPerSecond, limits.burst);
+  return Math.max(0, ((limits.burst / 2 - tokens) * 1000) / limits.messagesPerSecond);
 }
 
 /** Count one invalid message at time `now`; true when the sender is over the limit and must be closed. */
@@ -86,6 +106,16 @@ export function takeRoomChangeToken(state: RoomChangeState, now: number, limits:
   if (state.roomTokens < 1) return false;
   state.roomTokens -= 1;
   return true;
+}
+
+/** After a refused room change at `now`: when the next token is there (ms). */
+export function roomChangeRetryAfterMs(
+  state: RoomChangeState,
+  now: number,
+  limits: RoomChangeLimits,
+): number {
+  const tokens = refilled(state.roomTokens, state.roomTokensAt, now, limits.perSecond, limits.burst);
+  return Math.max(0, ((1 - tokens) * 1000) / limits.perSecond);
 }
 
 /** A bucket's tokens at `now`, refilled at `perSecond` since `at` (0: never used, so full), up to `burst`. */

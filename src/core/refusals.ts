@@ -3,6 +3,7 @@ import { BackendUnavailableError } from '../backend/backend.js';
 import { CLOSE_CODES } from '../../protocol/close-codes.js';
 import { encodeAuthError, encodeError } from '../../protocol/encode.js';
 import { ERROR_CODES, type ErrorCode } from '../../protocol/error-codes.js';
+import type { OutFrame } from '../../protocol/frame.js';
 import type { CoreObserver } from './core-observer.js';
 import type { Session } from './session.js';
 import type { SessionLife } from './session-life.js';
@@ -33,6 +34,14 @@ export class Refusals {
     if (subject) session.log.info({ code, ref, ...subject }, 'refused');
     else if (this.debug) session.log.debug({ code, ref }, 'refused');
     session.send(encodeError(code, message, ref));
+  }
+
+  /** Send a refusal with `code` already encoded as `frame` (extra fields), unless the session has closed. */
+  refuse(session: Session, code: ErrorCode, frame: OutFrame): void {
+    if (session.state === 'closed') return;
+    this.observer.error(code);
+    if (this.debug) session.log.debug({ code }, 'refused');
+    session.send(frame);
   }
 
   /** Answer `err`, thrown while handling a `ref` frame: its code for a SignalError, else UNAVAILABLE or INTERNAL. */

@@ -3,13 +3,17 @@ import type { Logger } from 'pino';
 import type { OutFrame } from '../../protocol/frame.js';
 import type { Connection, ConnectionInfo, SessionHandle } from './connection.js';
 import type { RateState, RoomChangeState } from './rate-limit.js';
+import type { RelayState } from './relay-budget.js';
 import type { ReplayLog } from './replay-log.js';
 
 /** Stands for a binary frame in the pending queue, so its refusal keeps its place in the order. */
 export const BINARY_FRAME = Symbol('binary frame');
 
+/** Stands for a frame the message limit dropped, so its refusal and its count keep their place. */
+export const DROPPED_FRAME = Symbol('dropped frame');
+
 /** A frame waiting behind a running async step. */
-export type QueuedFrame = string | typeof BINARY_FRAME;
+export type QueuedFrame = string | typeof BINARY_FRAME | typeof DROPPED_FRAME;
 
 /**
  * Where a session is in its life. `held`: the connection was lost and the peer is held for
@@ -28,7 +32,7 @@ export interface SessionHost {
  * One client connection as the core sees it, and the transport's handle of it: the handle's
  * methods live on the prototype, so a connection costs no closures.
  */
-export class Session implements RateState, RoomChangeState, SessionHandle {
+export class Session implements RateState, RoomChangeState, RelayState, SessionHandle {
   state: SessionState = 'new';
   peerId = '';
   username = '';
@@ -55,6 +59,15 @@ export class Session implements RateState, RoomChangeState, SessionHandle {
   invalidAt = 0;
   roomTokens = 0;
   roomTokensAt = 0;
+  // The signal budget (relay-budget.ts): plain numbers, so it can follow the session.
+  relayTokens = 0;
+  relayTokensAt = 0;
+  relayStrikes = 0;
+  relayHoldUntil = 0;
+  relayRefusedAt = 0;
+  roomPeers = 0;
+  /** Frames processed after IDENTIFY when there is no replay log (resume off) to count them. */
+  framesIn = 0;
   /**
    * The key (hash) of the current resume token ('' when resume is off); replaced at every resume.
    * The token itself is not kept: only its key is ever looked up, and it is already a map key.

@@ -59,6 +59,7 @@ export class SignalingCore implements LocalDelivery {
       options.now ?? Date.now,
       {
         reply: (s, code, message, ref) => refusals.reply(s, code, message, ref),
+        refuse: (s, code, frame) => refusals.refuse(s, code, frame),
         close: (s, c, r) => this.life.close(s, c, r),
       },
       this.observer,
@@ -151,7 +152,10 @@ export class SignalingCore implements LocalDelivery {
   deliverLocal(peerId: string, frame: OutFrame): void {
     const session = this.sessions.get(peerId);
     if (session) {
-      if (session.state === 'identified') session.send(frame);
+      if (session.state === 'identified') {
+        this.limiter.noteDelivered(session, frame);
+        session.send(frame);
+      }
       return;
     }
     if (this.resume.enabled) this.resume.deliver(peerId, frame);
@@ -213,10 +217,6 @@ export class SignalingCore implements LocalDelivery {
     }
     if (session.state !== 'identified') throw new SignalError('NOT_IDENTIFIED');
     const backend = this.options.backend;
-    // Each room change is announced to a whole room: it has a budget of its own (rate-limit.ts).
-    if ((msg.type === 'JOIN_ROOM' || msg.type === 'LEAVE_ROOM') && !this.limiter.admitRoomChange(session)) {
-      throw new SignalError('RATE_LIMITED', 'Too many room changes (JOIN_ROOM, LEAVE_ROOM); slow down');
-    }
     switch (msg.type) {
       case 'JOIN_ROOM':
         this.frames.runStep(

@@ -59,7 +59,7 @@ export function instrumentBackend(backend: Backend, registry: Registry): Backend
   });
   new Counter({
     name: 'signalroom_backend_cluster_messages_total',
-    help: 'Messages between nodes (label event: published, received, publish_errors (lost), dropped (no local peer left))',
+    help: 'Messages between nodes (label event: published, received, publish_errors (not delivered, senders told), dropped (no local peer left), expired (relays past their deadline, senders told), lost (never arrived))',
     labelNames: ['event'],
     registers,
     collect() {
@@ -70,6 +70,8 @@ export function instrumentBackend(backend: Backend, registry: Registry): Backend
       this.inc({ event: 'received' }, health.received);
       this.inc({ event: 'publish_errors' }, health.publishErrors);
       this.inc({ event: 'dropped' }, health.dropped);
+      this.inc({ event: 'expired' }, health.expired);
+      this.inc({ event: 'lost' }, health.lost);
     },
   });
 

@@ -1,8 +1,9 @@
 /**
  * Connection limits: open TCP connections on this node and per client IP (every connection, plain
- * HTTP or WebSocket, from its accept to its close), and WebSocket upgrade attempts per IP per
- * second. A trusted proxy's connections count on the node only; the clients it names are counted
- * per IP at their upgrade.
+ * HTTP or WebSocket, from its accept to its close), and WebSocket upgrade attempts per IP (a token
+ * bucket: a burst at once, such as a class opening the page together, then a rate). A trusted
+ * proxy's connections count on the node only; the clients it names are counted per IP at their
+ * upgrade.
  */
 
 /** The limits; each is a count, see docs/security.md. */
@@ -11,8 +12,10 @@ export interface AdmissionLimits {
   maxConnections: number;
   /** Open connections from one client IP; beyond it new ones get HTTP 429. */
   maxConnectionsPerIp: number;
-  /** Upgrade attempts from one IP within one second; beyond it HTTP 429. */
+  /** Upgrade attempts from one IP per second, after the burst; beyond it HTTP 429. */
   maxAttemptsPerIpPerSecond: number;
+  /** Upgrade attempts one IP may make at once; default: one second's worth. */
+  attemptBurst?: number;
 }
 
 /** Why a connection or upgrade was refused, as the HTTP status and text to answer with. */
@@ -24,8 +27,9 @@ export interface Refusal {
 
 interface IpRecord {
   open: number;
-  attempts: number;
-  windowStart: number;
+  /** Attempt tokens left at `tokensAt`. */
+  tokens: number;
+  tokensAt: number;
 }
 
 /** Entries kept for IPs with no open connection; past this, idle ones are swept. */
@@ -39,11 +43,14 @@ const IP_ATTEMPTS: Refusal = { status: 429, text: 'Too Many Requests', reason: '
 export class ConnectionAdmission {
   private open = 0;
   private readonly byIp = new Map<string, IpRecord>();
+  private readonly attemptBurst: number;
 
   constructor(
     private readonly limits: AdmissionLimits,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.attemptBurst = limits.attemptBurst ?? limits.maxAttemptsPerIpPerSecond;
+  }
 
   /**
    * A TCP connection from `key` (`null` for a trusted proxy) was accepted; `null` admits it (call
@@ -66,16 +73,15 @@ export class ConnectionAdmission {
     if (key !== null) this.releaseClient(key);
   }
 
-  /** Count one upgrade attempt from `key` within its second; a refusal when over the rate. */
+  /** Take an attempt token for one upgrade from `key`; a refusal when its bucket is empty. */
   attempt(key: string): Refusal | null {
     const now = this.now();
     const record = this.record(key, now);
-    if (now - record.windowStart >= 1000) {
-      record.windowStart = now;
-      record.attempts = 0;
-    }
-    record.attempts++;
-    return record.attempts > this.limits.maxAttemptsPerIpPerSecond ? IP_ATTEMPTS : null;
+    record.tokens = this.tokensAt(record, now);
+    record.tokensAt = now;
+    if (record.tokens < 1) return IP_ATTEMPTS;
+    record.tokens -= 1;
+    return null;
   }
 
   /**
@@ -94,7 +100,7 @@ export class ConnectionAdmission {
     const record = this.byIp.get(key);
     if (!record || record.open === 0) return;
     record.open--;
-    if (record.open === 0 && this.now() - record.windowStart >= 1000) this.byIp.delete(key);
+    if (record.open === 0 && this.idle(record, this.now())) this.byIp.delete(key);
   }
 
   /** Open admitted TCP connections (all IPs). */
@@ -111,7 +117,7 @@ export class ConnectionAdmission {
     let record = this.byIp.get(key);
     if (!record) {
       if (this.byIp.size >= SWEEP_AT) this.sweep(now);
-      record = { open: 0, attempts: 0, windowStart: now };
+      record = { open: 0, tokens: this.attemptBurst, tokensAt: now };
       this.byIp.set(key, record);
     }
     return record;
@@ -119,7 +125,18 @@ export class ConnectionAdmission {
 
   private sweep(now: number): void {
     for (const [ip, record] of this.byIp) {
-      if (record.open === 0 && now - record.windowStart >= 1000) this.byIp.delete(ip);
+      if (record.open === 0 && this.idle(record, now)) this.byIp.delete(ip);
     }
+  }
+
+  /** The attempt tokens of `record` at `now`. */
+  private tokensAt(record: IpRecord, now: number): number {
+    const refill = ((now - record.tokensAt) * this.limits.maxAttemptsPerIpPerSecond) / 1000;
+    return Math.min(this.attemptBurst, record.tokens + refill);
+  }
+
+  /** True when forgetting `record` changes nothing: its attempt bucket is full again. */
+  private idle(record: IpRecord, now: number): boolean {
+    return this.tokensAt(record, now) >= this.attemptBurst;
   }
 }

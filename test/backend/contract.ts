@@ -122,6 +122,45 @@ export function backendContract(name: string, make: BackendFactory): void {
     assert.deepEqual(await joinAndAnnounce(backend, 'r', newPeer('d')), []);
   });
 
+  test(`${name}: a room switch joins the new room before leaving the old: the old leave leaves the new membership alone`, async (t) => {
+    // The core switches rooms in two steps, never one touching both rooms (Redis Cluster keeps
+    // rooms apart): join the new room, and only once that succeeded leave the old one.
+    const { backend, inbox } = await make(t);
+    const [mover, old1, new1] = [newPeer('mover'), newPeer('old1'), newPeer('new1')];
+    await joinAndAnnounce(backend, 'old', old1);
+    await joinAndAnnounce(backend, 'old', mover);
+    await joinAndAnnounce(backend, 'new', new1, 2);
+    // A refused join changes nothing: the mover is still in its old room.
+    await joinAndAnnounce(backend, 'new', newPeer('filler'), 2);
+    assert.deepEqual(await backend.joinRoom('new', mover, 2), { ok: false, reason: 'full' });
+    assert.deepEqual((await backend.roomMembers('old')).map((m) => m.id).sort(), [old1.id, mover.id].sort());
+    assert.equal(
+      backend.relay('old', old1.id, frameFromText(JSON.stringify({ type: 'ICE_CANDIDATE', n: 1 }))),
+      true,
+    );
+    // A switch that succeeds: join 'other', then leave 'old' (its members are told then).
+    await joinAndAnnounce(backend, 'other', mover);
+    await backend.leaveRoom('old', mover);
+    assert.deepEqual(
+      (await backend.roomMembers('old')).map((m) => m.id),
+      [old1.id],
+    );
+    assert.equal(inbox.of(old1.id).filter((m) => m.type === 'PEER_LEFT_ROOM').length, 1);
+    assert.deepEqual(
+      (await backend.roomMembers('other')).map((m) => m.id),
+      [mover.id],
+    );
+    assert.equal(backend.relay('old', mover.id, frameFromText('{}')), false);
+    const before = inbox.of(mover.id).length;
+    assert.equal(
+      backend.relay('other', mover.id, frameFromText(JSON.stringify({ type: 'ICE_CANDIDATE', n: 2 }))),
+      true,
+    );
+    await inbox.waitCount(mover.id, before + 1);
+    await backend.leaveRoom('other', mover);
+    assert.deepEqual(await backend.roomMembers('other'), []);
+  });
+
   test(`${name}: relay reaches a member of the room, in order; false for anyone else`, async (t) => {
     const { backend, inbox } = await make(t);
     const [a, b, outsider] = [newPeer('a'), newPeer('b'), newPeer('x')];

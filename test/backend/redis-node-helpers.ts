@@ -10,6 +10,8 @@ import { pino } from 'pino';
 import { clusterMessageHandler } from '../../src/backend/redis-inbound.js';
 import { RedisNode } from '../../src/backend/redis-node.js';
 import { RedisRooms } from '../../src/backend/redis-rooms.js';
+import { withScripts, type ScriptCommands } from '../../src/backend/redis-scripts.js';
+import type { RedisTopology } from '../../src/backend/redis-topology.js';
 import { RedisUsernames } from '../../src/backend/redis-usernames.js';
 import type { PeerInfo } from '../../protocol/messages.js';
 import { Inbox } from './inbox.js';
@@ -17,11 +19,20 @@ import { Inbox } from './inbox.js';
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
 const noResume = { onFetch: () => undefined, onHeld: () => undefined, movedTo: () => undefined };
 
+/** Where the nodes of a test connect: a `redis://` URL or any topology. */
+export type RedisTarget = string | RedisTopology;
+
+/** The topology of a target. */
+export function topologyOf(target: RedisTarget): RedisTopology {
+  return typeof target === 'string' ? { kind: 'standalone', url: target } : target;
+}
+
 /** A started node `id` under `prefix`, closed when the test ends. */
-export async function openNode(t: TestContext, url: string, prefix: string, id: string) {
+export async function openNode(t: TestContext, target: RedisTarget, prefix: string, id: string) {
   const node = new RedisNode({ nodeId: id, keyPrefix: prefix, logger });
   const inbox = new Inbox();
-  await node.open(inbox, { url, commandTimeoutMs: 2000 }, clusterMessageHandler(node, noResume, logger));
+  const connection = { topology: topologyOf(target), commandTimeoutMs: 2000, startupTimeoutMs: 5000 };
+  await node.open(inbox, connection, clusterMessageHandler(node, noResume, logger));
   t.after(() => node.close());
   const rooms = new RedisRooms(node);
   const usernames = new RedisUsernames(node);
@@ -44,15 +55,15 @@ export async function openNodes<const Ids extends readonly string[]>(
   const prefix = `test-${randomUUID()}:`;
   const nodes: OpenNode[] = [];
   for (const id of ids) nodes.push(await openNode(t, url, prefix, id));
-  return { nodes: nodes as { [K in keyof Ids]: OpenNode }, client: rawClient(t, url) };
+  return { nodes: nodes as { [K in keyof Ids]: OpenNode }, client: rawClient(t, url), prefix };
 }
 
 /** What {@link openNode} returns. */
 export type OpenNode = Awaited<ReturnType<typeof openNode>>;
 
-/** A plain client, closed when the test ends. */
-export function rawClient(t: TestContext, url: string): Redis {
-  const client = new Redis(url);
+/** A plain client with the scripts, closed when the test ends. */
+export function rawClient(t: TestContext, url: string): Redis & ScriptCommands {
+  const client = withScripts(new Redis(url));
   t.after(() => client.disconnect());
   return client;
 }

@@ -2,6 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
+import { decodeBatch } from '../../src/backend/cluster-batch.js';
 import { RedisNode } from '../../src/backend/redis-node.js';
 import { RedisServer } from '../helpers/redis-server.js';
 import { newPeer } from './contract.js';
@@ -24,7 +25,7 @@ test('node: a room event reaches members here directly and each other node once,
   const got = new Map<string, unknown>();
   const bothArrived = new Promise<void>((resolve) =>
     spy.on('message', (channel: string, text: string) => {
-      got.set(channel, JSON.parse(text));
+      got.set(channel, decodeBatch(text)?.records);
       if (got.size === 2) resolve();
     }),
   );
@@ -38,14 +39,12 @@ test('node: a room event reaches members here directly and each other node once,
   ]);
   assert.deepEqual(inbox.of('a1'), [{ type: 'PEER_LEFT_ROOM', roomId: 'r', peer }]);
   await bothArrived;
-  assert.deepEqual(got.get(node.keys.nodeChannel('B')), {
-    t: 'leave',
-    room: 'r',
-    peer,
-    seq: 3,
-    to: ['b1', 'b2'],
-  });
-  assert.deepEqual(got.get(node.keys.nodeChannel('C')), { t: 'leave', room: 'r', peer, seq: 3, to: ['c1'] });
+  assert.deepEqual(got.get(node.keys.nodeChannel('B')), [
+    { kind: 'message', message: { t: 'leave', room: 'r', peer, seq: 3, to: ['b1', 'b2'] } },
+  ]);
+  assert.deepEqual(got.get(node.keys.nodeChannel('C')), [
+    { kind: 'message', message: { t: 'leave', room: 'r', peer, seq: 3, to: ['c1'] } },
+  ]);
   assert.equal(node.traffic().published, 2);
 });
 

@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { reapNode, removePeers } from '../../src/backend/redis-peer-removal.js';
+import { ownRecords, purgePeers, reapNode } from '../../src/backend/redis-peer-removal.js';
 import { RedisServer } from '../helpers/redis-server.js';
 import { newPeer } from './contract.js';
 import { openNodes } from './redis-node-helpers.js';
@@ -27,9 +27,12 @@ test('reap: two nodes reaping one dead node at once remove each peer once; its r
   await n2.enter('r', b);
   await n1.inbox.waitCount(a.id, 1); // b's NEW_PEER_IN_ROOM
   await dead.node.close();
-  await client.zadd(dead.node.keys.nodes(), 0, 'dead'); // its heartbeat expired long ago
-  const removed = await Promise.all([reapNode(n1.node, 'dead', 2, 10), reapNode(n2.node, 'dead', 2, 10)]);
-  assert.equal(removed[0] + removed[1], 3);
+  await client.zadd(dead.node.keys.nodes(), 0, 'dead'); // its heartbeat expired long ago (no alive key)
+  const results = await Promise.all([
+    reapNode(n1.node, 'dead', 2, 10, 60_000),
+    reapNode(n2.node, 'dead', 2, 10, 60_000),
+  ]);
+  assert.equal(results[0].removed + results[1].removed, 3);
   // A relay from each reaper to the other's member arrives after every leave that reaper published.
   assert.equal(n2.node.relay('r', a.id, frameFromText('{"type":"LAST"}')), true);
   assert.equal(n1.node.relay('r', b.id, frameFromText('{"type":"LAST"}')), true);
@@ -43,10 +46,14 @@ test('reap: two nodes reaping one dead node at once remove each peer once; its r
     assert.deepEqual(left(msgs).sort(), sortedIds);
     assert.deepEqual(msgs.at(-1), { type: 'LAST' });
   }
-  assert.deepEqual(await client.smembers(dead.node.keys.nodePeers('dead')), []);
-  assert.equal(await client.zscore(dead.node.keys.nodes(), 'dead'), null);
-  assert.equal(await client.exists(...gone.map((p) => dead.node.keys.user(p.username))), 0);
-  assert.deepEqual(Object.keys(await client.hgetall(dead.node.keys.room('r'))).sort(), [a.id, b.id].sort());
+  const keys = dead.node.keys;
+  assert.equal(
+    await client.exists(keys.nodePeers('dead'), keys.nodeReaping('dead'), keys.nodeReaper('dead')),
+    0,
+  );
+  assert.equal(await client.zscore(keys.nodes(), 'dead'), null);
+  assert.equal(await client.exists(...gone.map((p) => keys.user(p.username))), 0);
+  assert.deepEqual(Object.keys(await client.hgetall(keys.room('r'))).sort(), [a.id, b.id].sort());
 });
 
 test('reap: a node whose heartbeat is current again is left alone', async (t) => {
@@ -56,9 +63,37 @@ test('reap: a node whose heartbeat is current again is left alone', async (t) =>
   } = await openNodes(t, redis.url, 'back', 'n1');
   const p = newPeer('p');
   await back.enter('r', p);
-  await client.zadd(back.node.keys.nodes(), Date.now() + 60_000, 'back');
-  assert.equal(await reapNode(n1.node, 'back', 10, 10), 0);
-  assert.deepEqual(await client.smembers(back.node.keys.nodePeers('back')), [p.id]);
+  await client.set(back.node.keys.nodeAlive('back'), '1', 'PX', 60_000);
+  assert.deepEqual(await reapNode(n1.node, 'back', 10, 10, 60_000), { removed: 0, done: false });
+  assert.deepEqual(Object.keys(await client.hgetall(back.node.keys.nodePeers('back'))), [p.id]);
+});
+
+test('reap: records taken by a reaper that died are removed by the next one once its lease ends', async (t) => {
+  const {
+    nodes: [dead, n1],
+    client,
+  } = await openNodes(t, redis.url, 'dead', 'n1');
+  const p = newPeer('p');
+  await dead.enter('r', p);
+  const keys = n1.node.keys;
+  const taken = await client.srTakePeers(
+    keys.nodeAlive('dead'),
+    keys.nodePeers('dead'),
+    keys.nodeReaping('dead'),
+    keys.nodeReaper('dead'),
+    'reaper-that-died',
+    300,
+    10,
+  );
+  assert.equal(taken[0], 0);
+  assert.deepEqual(await reapNode(n1.node, 'dead', 10, 10, 60_000), { removed: 0, done: false });
+  const deadline = Date.now() + 10_000;
+  while ((await client.exists(keys.nodeReaper('dead'))) === 1) {
+    assert.ok(Date.now() < deadline, 'the lease never ended');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.equal((await reapNode(n1.node, 'dead', 10, 10, 60_000)).removed, 1);
+  assert.equal(await client.exists(keys.user('p'), keys.room('r')), 0);
 });
 
 test('purge: a gone peer of this node is forgotten; only members on other nodes are told', async (t) => {
@@ -71,36 +106,11 @@ test('purge: a gone peer of this node is forgotten; only members on other nodes 
   const there = newPeer('there');
   await n2.enter('r', there);
   await n1.inbox.waitCount(gone.id, 2); // here and there arrived: n1 knows where there is
-  assert.deepEqual(await removePeers(n1.node, 'n1', [gone.id], 'purge'), { removed: 1, done: false });
+  const records = [...(await ownRecords(n1.node))].filter(([id]) => id === gone.id);
+  await purgePeers(n1.node, records);
   assert.equal(n1.node.relay('r', there.id, frameFromText('{"type":"LAST"}')), true);
   assert.deepEqual(left(await n2.inbox.waitCount(there.id, 2)), [gone.id]);
   assert.deepEqual(left(n1.inbox.of(here.id)), []);
-  assert.equal(await client.exists(n1.node.keys.peer(gone.id), n1.node.keys.user('gone')), 0);
-});
-
-test('remove script: a record naming other keys than were read is left alone and reported changed', async (t) => {
-  const {
-    nodes: [n1],
-  } = await openNodes(t, redis.url, 'n1');
-  const p = newPeer('p');
-  await n1.enter('r', p);
-  const keys = n1.node.keys;
-  const reply = await n1.node
-    .command()
-    .srRemovePeers(
-      5,
-      keys.nodes(),
-      keys.nodePeers('n1'),
-      keys.peer(p.id),
-      keys.user('p'),
-      keys.room('old'),
-      'n1',
-      '0',
-      p.id,
-      'p',
-      'old',
-    );
-  assert.deepEqual(reply, [0, ['changed', 'p', reply[1]?.[2], []]]);
-  assert.deepEqual(Object.keys(await n1.node.command().hgetall(keys.room('r'))), [p.id]);
-  assert.deepEqual(await n1.node.command().smembers(keys.nodePeers('n1')), [p.id]);
+  assert.equal(await client.exists(n1.node.keys.user('gone')), 0);
+  assert.equal(await client.hexists(n1.node.keys.nodePeers('n1'), gone.id), 0);
 });

@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
-import { memberJson, parseMember } from '../../src/backend/redis-members.js';
+import { memberJson, parseMember, parseRecord, recordJson } from '../../src/backend/redis-members.js';
 import { reregister } from '../../src/backend/redis-reregister.js';
 import { RedisServer } from '../helpers/redis-server.js';
 import { newPeer } from './contract.js';
@@ -30,13 +30,14 @@ test('reregister: a membership Redis still lists is removed and told to those wh
     parseMember(id, (await client.hget(keys.room('old'), id)) as string).seq;
   const lostSeq = await seqOf(before.id); // 'later' joined after it, 'before' did not
   await client.hset(keys.room('old'), p.id, memberJson('p', 'n1', lostSeq));
-  await client.hset(keys.peer(p.id), 'r', 'old', 's', lostSeq);
+  // Its record names 'old' (written before the join) with the seq of that join.
+  await client.hset(keys.nodePeers('n1'), p.id, recordJson('p', 'p', 'old', lostSeq));
 
   assert.equal(await reregister(n1.node, 'reconnect', log), 1);
 
   assert.deepEqual(Object.keys(await client.hgetall(keys.room('old'))).sort(), [before.id, later.id].sort());
   assert.deepEqual(Object.keys(await client.hgetall(keys.room('new'))), [p.id]);
-  assert.equal(await client.hget(keys.peer(p.id), 'r'), 'new');
+  assert.equal(parseRecord((await client.hget(keys.nodePeers('n1'), p.id)) as string).r, 'new');
   // A peer of n1 joins and leaves 'old' afterwards: n1's channel order puts that after p's leave.
   const marker = newPeer('marker');
   await n1.enter('old', marker);

@@ -25,44 +25,50 @@ before(async () => {
 });
 after(() => redis.destroy());
 
-test('scripts: srAdopt and srEnsure touch no record that names other keys than given, and say what it names', async (t) => {
+test('scripts: srTakePeers moves a lapsed node’s records a batch at a time, to one reaper at a time', async (t) => {
   const n1 = await openNode(t, redis.url, `test-${randomUUID()}:`, 'n1');
+  const r = n1.node.command();
+  const keys = n1.node.keys;
+  const take = (reaper: string) =>
+    r.srTakePeers(
+      keys.nodeAlive('d'),
+      keys.nodePeers('d'),
+      keys.nodeReaping('d'),
+      keys.nodeReaper('d'),
+      reaper,
+      60_000,
+      2,
+    );
+  await r.hset(keys.nodePeers('d'), { p1: '{}', p2: '{}', p3: '{}' });
+  await r.set(keys.nodeAlive('d'), '1');
+  assert.deepEqual(await take('n1'), [-1]); // its heartbeat is current: not dead
+  await r.del(keys.nodeAlive('d'));
+  const [status, first] = await take('n1');
+  assert.equal(status, 0);
+  assert.equal(first?.length, 4);
+  assert.deepEqual(await take('n2'), [-2]); // n1 holds the lease
+  // n1 died before removing them: the same records again, then the rest, then nothing.
+  assert.deepEqual(await take('n1'), [0, first]);
+  await r.hdel(keys.nodeReaping('d'), ...(first ?? []).filter((_, i) => i % 2 === 0));
+  assert.equal((await take('n1'))[1]?.length, 2);
+  await r.del(keys.nodeReaping('d'));
+  assert.deepEqual(await take('n1'), [1]);
+  assert.equal(await r.exists(keys.nodeReaper('d'), keys.nodePeers('d')), 0);
+});
+
+test('scripts: a username is freed only by its holder; re-claimed only when free; a move only for a member', async (t) => {
+  const n1 = await openNode(t, redis.url, `test-${randomUUID()}:`, 'n1');
+  const r = n1.node.command();
+  const keys = n1.node.keys;
   const p = newPeer('p');
   await n1.enter('r', p);
-  const redis1 = n1.node.command();
-  const keys = n1.node.keys;
-  const before = await redis1.hgetall(keys.peer(p.id));
-  const adopt = await redis1.srAdopt(
-    keys.peer(p.id),
-    keys.nodePeers('n2'),
-    keys.nodePeers('elsewhere'),
-    keys.room('other'),
-    p.id,
-    'n2',
-    1,
-    'p',
-    'p',
-    '{}',
-    'elsewhere',
-    'other',
-  );
-  assert.deepEqual(adopt, [0, 'n1', 'r']);
-  const ensure = await redis1.srEnsure(
-    keys.user('p'),
-    keys.peer(p.id),
-    keys.nodePeers('n1'),
-    keys.room('s'),
-    keys.peer(p.id),
-    'n1',
-    p.id,
-    'p',
-    'p',
-    's',
-    1,
-    '{}',
-    '',
-  );
-  assert.deepEqual(ensure, [0, 'r']);
-  assert.deepEqual(await redis1.hgetall(keys.peer(p.id)), before);
-  assert.deepEqual(await redis1.smembers(keys.nodePeers('n2')), []);
+  assert.equal(await r.srRelease(keys.user('p'), 'someone-else'), 0);
+  assert.equal(await r.srEnsureUser(keys.user('p'), 'someone-else'), p.id);
+  assert.equal(await r.srEnsureUser(keys.user('p'), p.id), '');
+  assert.equal(await r.srRelease(keys.user('p'), p.id), 1);
+  assert.equal(await r.srEnsureUser(keys.user('p'), p.id), '');
+  assert.equal(await r.get(keys.user('p')), p.id);
+  assert.equal(await r.srMoveMember(keys.room('other'), p.id, '{}'), null);
+  assert.equal(await r.exists(keys.room('other')), 0);
+  assert.deepEqual(await r.srMoveMember(keys.room('r'), p.id, '{"n":"n2"}'), [p.id, '{"n":"n2"}']);
 });

@@ -1,12 +1,7 @@
-import { after, before, test, type TestContext } from 'node:test';
-import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { pino } from 'pino';
-import { RedisBackend } from '../../src/backend/redis.js';
+/** The Redis backend on a single redis-server: the contract and the two-node cases. */
+import { after, before } from 'node:test';
 import { RedisServer } from '../helpers/redis-server.js';
-import { backendContract, joinAndAnnounce, newPeer } from './contract.js';
-import { Inbox } from './inbox.js';
-import { frameFromText } from '../../protocol/frame.js';
+import { redisCases } from './redis-cases.js';
 
 let redis: RedisServer;
 before(async () => {
@@ -14,93 +9,4 @@ before(async () => {
 });
 after(() => redis.destroy());
 
-/** A started Redis backend ("node") under `prefix`; closed when the test ends. */
-async function node(t: TestContext, prefix: string) {
-  const backend = new RedisBackend({
-    url: redis.url,
-    keyPrefix: prefix,
-    nodeTimeoutMs: 3000,
-    commandTimeoutMs: 1000,
-    logger: pino({ level: process.env.LOG_LEVEL ?? 'silent' }),
-  });
-  const inbox = new Inbox();
-  await backend.start(inbox);
-  t.after(() => backend.close());
-  return { backend, inbox };
-}
-
-backendContract('redis', (t) => node(t, `test-${randomUUID()}:`));
-
-test('redis: two nodes: members, NEW_PEER_IN_ROOM and relays cross nodes, order kept over 500', async (t) => {
-  const prefix = `test-${randomUUID()}:`;
-  const n1 = await node(t, prefix);
-  const n2 = await node(t, prefix);
-  const [a, b] = [newPeer('a'), newPeer('b')];
-  await joinAndAnnounce(n1.backend, 'r', a);
-  assert.deepEqual(await joinAndAnnounce(n2.backend, 'r', b), [a]);
-  assert.deepEqual(await n1.inbox.waitCount(a.id, 1), [{ type: 'NEW_PEER_IN_ROOM', roomId: 'r', peer: b }]);
-  for (let i = 0; i < 500; i++)
-    assert.equal(n2.backend.relay('r', a.id, frameFromText(JSON.stringify({ type: 'X', n: i }))), true);
-  const got = (await n1.inbox.waitCount(a.id, 501)).slice(1);
-  assert.deepEqual(
-    got.map((m) => m.n),
-    Array.from({ length: 500 }, (_, i) => i),
-  );
-  assert.equal(n1.backend.relay('r', b.id, frameFromText('{"type":"Y"}')), true);
-  assert.deepEqual(await n2.inbox.waitCount(b.id, 1), [{ type: 'Y' }]);
-});
-
-test('redis: two nodes: a leave on one node is told once on the other', async (t) => {
-  const prefix = `test-${randomUUID()}:`;
-  const n1 = await node(t, prefix);
-  const n2 = await node(t, prefix);
-  const [a, b] = [newPeer('a'), newPeer('b')];
-  await joinAndAnnounce(n1.backend, 'r', a);
-  await joinAndAnnounce(n2.backend, 'r', b);
-  await n1.inbox.waitCount(a.id, 1);
-  await n2.backend.leaveRoom('r', b);
-  const msgs = await n1.inbox.waitCount(a.id, 2);
-  assert.deepEqual(msgs[1], { type: 'PEER_LEFT_ROOM', roomId: 'r', peer: b });
-  assert.equal(n1.backend.relay('r', b.id, frameFromText('{}')), false);
-  assert.deepEqual(await n1.backend.roomMembers('r'), [a]);
-});
-
-test('redis: two nodes: username keys and capacity hold across nodes under concurrency', async (t) => {
-  const prefix = `test-${randomUUID()}:`;
-  const n1 = await node(t, prefix);
-  const n2 = await node(t, prefix);
-  const claims = await Promise.all(
-    Array.from({ length: 20 }, (_, i) => (i % 2 ? n1 : n2).backend.claimUsername('carol', newPeer('Carol'))),
-  );
-  assert.equal(claims.filter(Boolean).length, 1);
-  const peers = Array.from({ length: 24 }, (_, i) => newPeer(`p${i}`));
-  const outcomes = await Promise.all(peers.map((p, i) => (i % 2 ? n1 : n2).backend.joinRoom('race', p, 7)));
-  const admitted = peers.filter((_, i) => outcomes[i]?.ok);
-  assert.equal(admitted.length, 7);
-  assert.deepEqual(
-    (await n1.backend.roomMembers('race')).map((m) => m.id).sort(),
-    admitted.map((p) => p.id).sort(),
-  );
-});
-
-test('redis: admin operations span nodes: rooms of both listed, a kick reaches the holding node', async (t) => {
-  const prefix = `test-${randomUUID()}:`;
-  const n1 = await node(t, prefix);
-  const n2 = await node(t, prefix);
-  const [a, b, c] = [newPeer('a'), newPeer('b'), newPeer('c')];
-  await joinAndAnnounce(n1.backend, 'shared', a);
-  await joinAndAnnounce(n2.backend, 'shared', b);
-  await joinAndAnnounce(n2.backend, 'only-on-2', c);
-  assert.equal(await n1.backend.roomCount(), 2);
-  const page = await n1.backend.listRooms(null, 100);
-  assert.deepEqual(
-    page.rooms.sort((x, y) => x.id.localeCompare(y.id)),
-    [
-      { id: 'only-on-2', members: 1 },
-      { id: 'shared', members: 2 },
-    ],
-  );
-  assert.equal(await n2.backend.kick('shared', a.id), true);
-  assert.deepEqual(await n1.inbox.waitKicks(1), [`shared/${a.id}`]);
-  assert.deepEqual(n2.inbox.kicks, []);
-});
+redisCases('redis', () => ({ url: redis.url }));

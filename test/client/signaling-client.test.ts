@@ -287,3 +287,48 @@ test('a signal sent while the socket is closing (its close event not yet deliver
     'the held candidate arrived once, before what was sent after the resume',
   );
 });
+
+test('signals the server refuses for its rate limit are held and sent again in order: none lost, no error', async (t) => {
+  // A small signal budget (20 at once, then 5 a second, whatever the room), so a burst is refused.
+  const { wsUrl } = await startServer(t, {
+    messageBurst: 20,
+    maxMessagesPerSecond: 5,
+    relayBurstPerPeer: 0,
+    relaysPerSecondPerPeer: 0,
+  });
+  const alice = await identified(t, wsUrl, 'alice', 'throttle');
+  const bob = await identified(t, wsUrl, 'bob', 'throttle');
+  const errors = record(alice, 'error');
+  const throttled = record(alice, 'throttled');
+  const got: number[] = [];
+  const all = new Promise<void>((resolve) => {
+    bob.on('signal', (m) => {
+      if (m.type !== 'ICE_CANDIDATE') return;
+      got.push(Number(/^candidate:(\d+)/.exec(m.iceCandidate.candidate)?.[1]));
+      if (got.length === 60) resolve();
+    });
+  });
+  // Written in one go: the server refuses those past the budget before alice hears of it.
+  for (let i = 0; i < 40; i++)
+    alice.sendCandidate(bob.peerId as string, { candidate: `candidate:${i} 1 udp 1 127.0.0.1 9 typ host` });
+  await nextEvent(alice, 'throttled');
+  // Sent while refused ones wait: they go after them.
+  for (let i = 40; i < 60; i++)
+    alice.sendCandidate(bob.peerId as string, { candidate: `candidate:${i} 1 udp 1 127.0.0.1 9 typ host` });
+  // A safety timeout turns a loss into a failure instead of a hang.
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    all,
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, 15_000);
+    }),
+  ]);
+  clearTimeout(timer);
+  assert.deepEqual(
+    got,
+    Array.from({ length: 60 }, (_, i) => i),
+  );
+  assert.deepEqual(errors, []);
+  assert.ok(throttled.length > 0);
+  assert.equal(alice.state, 'connected');
+});

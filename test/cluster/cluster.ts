@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { TestContext } from 'node:test';
 import { Redis } from 'ioredis';
+import { RedisKeys } from '../../src/backend/redis-keys.js';
 import { RedisServer } from '../helpers/redis-server.js';
 import { TestClient } from '../helpers/test-client.js';
 
@@ -25,6 +26,8 @@ export const TEST_NODE_ARGS = [
   '--max-connections-per-ip',
   '10000',
   '--max-connection-attempts-per-ip',
+  '10000',
+  '--connection-attempt-burst',
   '10000',
 ];
 
@@ -126,8 +129,12 @@ export class ClusterNode {
   }
 
   /** Wait until /readyz answers `status` (polled: readiness has no event to wait on). */
-  async waitReady(status: 200 | 503): Promise<void> {
-    await until(async () => (await this.readyz()) === status, `readyz ${status} on port ${this.port}`);
+  async waitReady(status: 200 | 503, withinMs?: number): Promise<void> {
+    await until(
+      async () => (await this.readyz()) === status,
+      `readyz ${status} on port ${this.port}`,
+      withinMs,
+    );
   }
 }
 
@@ -136,8 +143,24 @@ export interface Cluster {
   redis: RedisServer;
   nodes: ClusterNode[];
   prefix: string;
+  /** The names of the cluster's keys. */
+  keys: RedisKeys;
   /** A plain Redis client for inspecting state. */
   inspect: Redis;
+}
+
+/** Start `n` nodes on a Redis deployment (`extraArgs` may name sentinels or cluster nodes); stopped when the test ends. */
+export async function startNodes(
+  t: TestContext,
+  n: number,
+  redisUrl: string,
+  prefix: string,
+  extraArgs: (i: number) => string[] = () => [],
+): Promise<ClusterNode[]> {
+  const nodes: ClusterNode[] = [];
+  t.after(() => Promise.all(nodes.map((node) => node.stop())));
+  for (let i = 0; i < n; i++) nodes.push(await ClusterNode.start(redisUrl, prefix, extraArgs(i)));
+  return nodes;
 }
 
 /** Start redis-server and `n` nodes; everything is stopped when the test ends. */
@@ -155,19 +178,23 @@ export async function startCluster(t: TestContext, n = 3, extraArgs: string[] = 
   });
   for (let i = 0; i < n; i++) nodes.push(await ClusterNode.start(redis.url, prefix, extraArgs));
   await inspect.connect();
-  return { redis, nodes, prefix, inspect };
+  return { redis, nodes, prefix, keys: new RedisKeys(prefix), inspect };
 }
 
-/** Poll `check` until it holds; a safety timeout turns a hang into a failure. */
-export async function until(check: () => Promise<boolean> | boolean, what: string): Promise<void> {
-  const deadline = Date.now() + SAFETY_MS;
+/** Poll `check` until it holds; a safety timeout (or `withinMs`) turns a hang into a failure. */
+export async function until(
+  check: () => Promise<boolean> | boolean,
+  what: string,
+  withinMs = SAFETY_MS,
+): Promise<void> {
+  const deadline = Date.now() + withinMs;
   for (;;) {
     try {
       if (await check()) return;
     } catch {
       // not yet (e.g. connection refused while a process restarts)
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (${withinMs} ms)`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

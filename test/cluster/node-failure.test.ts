@@ -5,7 +5,7 @@ import { TestClient } from '../helpers/test-client.js';
 import { member, startCluster, until } from './cluster.js';
 
 test('cluster: a killed node’s peers leave their rooms once, and their usernames are freed', async (t) => {
-  const { nodes, inspect, prefix } = await startCluster(t, 3);
+  const { nodes, inspect, keys } = await startCluster(t, 3);
   const [n1, n2, n3] = nodes as [(typeof nodes)[0], (typeof nodes)[0], (typeof nodes)[0]];
   const a = await member(t, n1, 'alice', 'room');
   const b = await member(t, n2, 'bob', 'room');
@@ -25,16 +25,16 @@ test('cluster: a killed node’s peers leave their rooms once, and their usernam
   assert.deepEqual(await d.client.next(), { type: 'PEER_LEFT_ROOM', roomId: 'other', peer: carl });
 
   // The dead node is gone from Redis once every batch ran: nothing more can be announced.
-  await until(async () => (await inspect.zscore(`${prefix}nodes`, n3.nodeId)) === null, 'dead node removed');
+  await until(async () => (await inspect.zscore(keys.nodes(), n3.nodeId)) === null, 'dead node removed');
   for (const client of [a.client, b.client, d.client]) {
     await client.sync();
     assert.deepEqual(client.unread(), []);
   }
   assert.deepEqual(
-    Object.keys(await inspect.hgetall(`${prefix}room:room`)).sort(),
+    Object.keys(await inspect.hgetall(keys.room('room'))).sort(),
     [a.client.peerId, b.client.peerId].sort(),
   );
-  assert.equal(await inspect.exists(`${prefix}peer:${c.client.peerId}`), 0);
+  assert.equal(await inspect.exists(keys.nodePeers(n3.nodeId), keys.nodeReaping(n3.nodeId)), 0);
 
   // The usernames are free again, and relays to the dead peer are refused.
   const again = await TestClient.connect(t, n2.wsUrl);
@@ -55,7 +55,7 @@ test('cluster: a killed node’s peers leave their rooms once, and their usernam
 });
 
 test('cluster: a node stopped with SIGTERM leaves nothing behind in Redis', async (t) => {
-  const { nodes, inspect, prefix } = await startCluster(t, 2);
+  const { nodes, inspect, keys } = await startCluster(t, 2);
   const [n1, n2] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
   const a = await member(t, n1, 'alice', 'room');
   const b = await member(t, n2, 'bob', 'room');
@@ -67,10 +67,10 @@ test('cluster: a node stopped with SIGTERM leaves nothing behind in Redis', asyn
     roomId: 'room',
     peer: { id: b.client.peerId, username: 'bob' },
   });
-  assert.equal(await inspect.zscore(`${prefix}nodes`, n2.nodeId), null);
-  assert.equal(await inspect.scard(`${prefix}nodepeers:${n2.nodeId}`), 0);
-  assert.equal(await inspect.exists(`${prefix}user:bob`), 0);
-  assert.deepEqual(Object.keys(await inspect.hgetall(`${prefix}room:room`)), [a.client.peerId]);
+  assert.equal(await inspect.zscore(keys.nodes(), n2.nodeId), null);
+  assert.equal(await inspect.exists(keys.nodePeers(n2.nodeId), keys.nodeAlive(n2.nodeId)), 0);
+  assert.equal(await inspect.exists(keys.user('bob')), 0);
+  assert.deepEqual(Object.keys(await inspect.hgetall(keys.room('room'))), [a.client.peerId]);
   await a.client.sync();
   assert.deepEqual(a.client.unread(), []);
 });

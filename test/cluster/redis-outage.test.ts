@@ -10,7 +10,7 @@ import { member, startCluster, until } from './cluster.js';
 const OUTAGE_MS = 5000;
 
 test('cluster: Redis stopped 5 s: UNAVAILABLE and 503 meanwhile, same-node relay works, then converges', async (t) => {
-  const { nodes, redis, inspect, prefix } = await startCluster(t, 2);
+  const { nodes, redis, inspect, keys } = await startCluster(t, 2);
   const [n1, n2] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
   const a = await member(t, n1, 'alice', 'room');
   const a2 = await member(t, n1, 'anna', 'room');
@@ -80,7 +80,7 @@ test('cluster: Redis stopped 5 s: UNAVAILABLE and 503 meanwhile, same-node relay
   assert.deepEqual(await a.client.next(), leftMsg);
   assert.deepEqual(await a2.client.next(), leftMsg);
   assert.deepEqual(
-    Object.keys(await inspect.hgetall(`${prefix}room:room`)).sort(),
+    Object.keys(await inspect.hgetall(keys.room('room'))).sort(),
     [a.client.peerId, a2.client.peerId, b.client.peerId].sort(),
   );
 
@@ -97,7 +97,7 @@ test('cluster: Redis stopped 5 s: UNAVAILABLE and 503 meanwhile, same-node relay
 });
 
 test('cluster: Redis restarted empty: nodes re-register their peers and the cluster converges', async (t) => {
-  const { nodes, redis, inspect, prefix } = await startCluster(t, 3);
+  const { nodes, redis, inspect, keys } = await startCluster(t, 3);
   const [n1, n2, n3] = nodes as [(typeof nodes)[0], (typeof nodes)[0], (typeof nodes)[0]];
   const a = await member(t, n1, 'alice', 'room');
   const b = await member(t, n2, 'bob', 'room');
@@ -107,10 +107,10 @@ test('cluster: Redis restarted empty: nodes re-register their peers and the clus
   for (const n of nodes) await n.waitReady(200);
 
   // Usernames and memberships are back without the clients doing anything.
-  assert.equal(await inspect.get(`${prefix}user:alice`), a.client.peerId);
-  assert.equal(await inspect.get(`${prefix}user:bob`), b.client.peerId);
+  assert.equal(await inspect.get(keys.user('alice')), a.client.peerId);
+  assert.equal(await inspect.get(keys.user('bob')), b.client.peerId);
   assert.deepEqual(
-    Object.keys(await inspect.hgetall(`${prefix}room:room`)).sort(),
+    Object.keys(await inspect.hgetall(keys.room('room'))).sort(),
     [a.client.peerId, b.client.peerId].sort(),
   );
   const impostor = await TestClient.connect(t, n3.wsUrl);

@@ -12,7 +12,7 @@ import {
 import { member, startCluster, until } from './cluster.js';
 
 test('cluster: a dropped peer resumes through another node: same id, queue delivered, room unaware', async (t) => {
-  const { nodes, inspect, prefix } = await startCluster(t, 3);
+  const { nodes, inspect, keys } = await startCluster(t, 3);
   const [n1, n2, n3] = nodes as [(typeof nodes)[0], (typeof nodes)[0], (typeof nodes)[0]];
   const a = await member(t, n1, 'alice', 'r');
   const b = await member(t, n2, 'bob', 'r');
@@ -38,7 +38,7 @@ test('cluster: a dropped peer resumes through another node: same id, queue deliv
   assert.deepEqual(numbersReceived(alice2, c.client.peerId), range(40, 60));
 
   // Redis and the other nodes route to the new node; relays work both ways.
-  const stored = JSON.parse((await inspect.hget(`${prefix}room:r`, alice.peerId)) ?? '{}') as { n?: string };
+  const stored = JSON.parse((await inspect.hget(keys.room('r'), alice.peerId)) ?? '{}') as { n?: string };
   assert.equal(stored.n, n2.nodeId);
   alice2.send(numbered(c.client.peerId, 99));
   assert.equal((await c.client.next('ICE_CANDIDATE')).fromPeerId, alice.peerId);

@@ -1,10 +1,11 @@
 /**
  * A private `redis-server` child process on a free port for one test file (never the shared one
  * on 6379), with the controls the failure tests need: stop (saving its data) and start again,
- * kill -9, and restart empty.
+ * kill -9, and restart empty. Extra arguments make it a cluster node, a replica or a sentinel
+ * (redis-cluster.ts, redis-sentinel.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,7 +30,18 @@ export class RedisServer {
   private child: ChildProcess | null = null;
   private readonly dir = mkdtempSync(join(tmpdir(), 'signalroom-redis-'));
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    /** Arguments after the port, directory and persistence ones (e.g. `--cluster-enabled yes`). */
+    private readonly extraArgs: readonly string[],
+    /** A config file to start from (sentinels need one they can rewrite), or null. */
+    private readonly configFile: string | null,
+  ) {}
+
+  /** The directory of its data (and config file). */
+  get directory(): string {
+    return this.dir;
+  }
 
   /** `redis://127.0.0.1:PORT` */
   get url(): string {
@@ -37,18 +49,32 @@ export class RedisServer {
   }
 
   /** Start a server on a free port. Call {@link destroy} when done (e.g. in `after`). */
-  static async start(): Promise<RedisServer> {
-    const server = new RedisServer(await freePort());
+  static async start(extraArgs: readonly string[] = [], configText?: string): Promise<RedisServer> {
+    const server = new RedisServer(
+      await freePort(),
+      extraArgs,
+      configText === undefined ? null : 'redis.conf',
+    );
+    if (configText !== undefined) writeFileSync(join(server.dir, 'redis.conf'), configText);
     await server.spawn();
     return server;
+  }
+
+  /** A plain client of this server (offline queue on), for inspecting and controlling it. */
+  client(): Redis {
+    const client = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    client.on('error', () => undefined);
+    return client;
   }
 
   /** Start (again) on the same port; with data saved by {@link stopSaving} unless it was removed. */
   async spawn(): Promise<void> {
     if (this.child) throw new Error('redis-server already running');
+    const config = this.configFile === null ? [] : [join(this.dir, this.configFile)];
     const child = spawn(
       'redis-server',
       [
+        ...config,
         '--port',
         String(this.port),
         '--bind',
@@ -61,6 +87,7 @@ export class RedisServer {
         this.dir,
         '--dbfilename',
         'dump.rdb',
+        ...this.extraArgs,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -73,7 +100,7 @@ export class RedisServer {
       );
       child.stdout?.on('data', (chunk: Buffer) => {
         output += chunk.toString();
-        if (output.includes('Ready to accept connections')) {
+        if (/Ready to accept connections|Sentinel ID is/.test(output)) {
           clearTimeout(timer);
           resolve();
         }
@@ -120,6 +147,11 @@ export class RedisServer {
     await this.kill();
     rmSync(join(this.dir, 'dump.rdb'), { force: true });
     await this.spawn();
+  }
+
+  /** True while the process runs (stopped with SIGSTOP counts as running). */
+  get running(): boolean {
+    return this.child !== null;
   }
 
   /** Kill the process and remove its directory. */

@@ -30,6 +30,7 @@ export async function startServer(
       // client; test/security/ checks those limits with their defaults.
       maxConnectionsPerIp: 100_000,
       maxConnectionAttemptsPerIp: 100_000,
+      connectionAttemptBurst: 100_000,
       ...onRedisWhenAsked(),
       ...config,
     },

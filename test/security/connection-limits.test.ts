@@ -9,11 +9,12 @@ import { TrustedProxies, clientAddress } from '../../src/transport/client-addres
 import { ConnectionAdmission } from '../../src/transport/admission.js';
 import { defineConfig } from '../../src/config.js';
 
-test('defaults: 10,000 connections per node, 50 per IP, 20 attempts per IP per second', () => {
+test('defaults: 10,000 connections per node, 2,000 per IP, attempts per IP 200 at once then 50 a second', () => {
   const config = defineConfig();
   assert.equal(config.maxConnections, 10_000);
-  assert.equal(config.maxConnectionsPerIp, 50);
-  assert.equal(config.maxConnectionAttemptsPerIp, 20);
+  assert.equal(config.maxConnectionsPerIp, 2000);
+  assert.equal(config.maxConnectionAttemptsPerIp, 50);
+  assert.equal(config.connectionAttemptBurst, 200);
   assert.deepEqual(config.trustProxy, []);
 });
 
@@ -35,8 +36,8 @@ test('total connections per node: the one over the limit gets 503', async (t) =>
   await assert.rejects(TestClient.connect(t, wsUrl), /HTTP 503/);
 });
 
-test('connection attempts per IP per second: a burst beyond the limit gets 429', async (t) => {
-  const { wsUrl } = await startServer(t, { maxConnectionAttemptsPerIp: 5 });
+test('connection attempts per IP: a burst beyond the limit gets 429', async (t) => {
+  const { wsUrl } = await startServer(t, { maxConnectionAttemptsPerIp: 5, connectionAttemptBurst: 5 });
   const outcomes = await Promise.all(Array.from({ length: 30 }, () => tryUpgrade(wsUrl)));
   const refused = outcomes.filter((o) => o.status === 429).length;
   const accepted = outcomes.filter((o) => o.status === 101).length;
@@ -126,7 +127,7 @@ test('clientAddress: right-to-left through trusted hops only', () => {
 test('ConnectionAdmission: per-IP entries are dropped once idle, so the table does not grow', () => {
   let now = 0;
   const admission = new ConnectionAdmission(
-    { maxConnections: 10, maxConnectionsPerIp: 1, maxAttemptsPerIpPerSecond: 2 },
+    { maxConnections: 10, maxConnectionsPerIp: 1, maxAttemptsPerIpPerSecond: 2, attemptBurst: 2 },
     () => now,
   );
   assert.equal(admission.admitSocket('a'), null);
@@ -143,4 +144,21 @@ test('ConnectionAdmission: per-IP entries are dropped once idle, so the table do
   assert.equal(admission.openConnections(), 0);
   admission.releaseSocket('a');
   assert.equal(admission.openConnections(), 0, 'a double release changes nothing');
+});
+
+test('ConnectionAdmission: attempts are a token bucket, a burst at once and then a steady rate', () => {
+  let now = 1_000_000;
+  const admission = new ConnectionAdmission(
+    { maxConnections: 10_000, maxConnectionsPerIp: 10_000, maxAttemptsPerIpPerSecond: 50, attemptBurst: 200 },
+    () => now,
+  );
+  for (let i = 0; i < 200; i++) assert.equal(admission.attempt('school'), null, `attempt ${i}`);
+  assert.equal(admission.attempt('school')?.reason, 'ip-attempts');
+  assert.equal(admission.attempt('elsewhere'), null, 'another IP has a bucket of its own');
+  now += 20;
+  assert.equal(admission.attempt('school'), null, 'one more every 20 ms');
+  assert.equal(admission.attempt('school')?.reason, 'ip-attempts');
+  now += 4000;
+  assert.equal(admission.trackedIps(), 2);
+  for (let i = 0; i < 200; i++) assert.equal(admission.attempt('school'), null, 'full again after 4 s');
 });

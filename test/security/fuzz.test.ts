@@ -130,6 +130,7 @@ test(`fuzz: ${TOTAL.toLocaleString('en')} hostile frames over many connections; 
     maxInvalidMessages: 10_000_000,
     maxConnectionsPerIp: 100_000,
     maxConnectionAttemptsPerIp: 100_000,
+    connectionAttemptBurst: 100_000,
   });
   const legitRoom = `legit-${randomUUID()}`;
   const [alice, bob] = await peersInRoom(t, server.wsUrl, legitRoom, 2, 'legit');

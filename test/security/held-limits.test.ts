@@ -45,6 +45,7 @@ test('one IP with at most 12 open connections cannot build more held peers than 
     resumeMaxHeldPerIp: CAP,
     maxConnectionsPerIp: 12,
     maxConnectionAttemptsPerIp: 100_000,
+    connectionAttemptBurst: 100_000,
     // Held peers keep their seats: room for all of them if the cap did not hold.
     maxPeersPerRoom: 1000,
     // No heartbeat round during the test: its pong would empty the replay logs.

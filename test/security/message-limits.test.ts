@@ -15,11 +15,11 @@ test('defaults: 50 messages/s, burst 200, 20 invalid per 5 s', () => {
   assert.equal(config.maxInvalidMessages, 20);
 });
 
-test('token bucket: a burst of 200 passes, the 201st is dropped with one warning, tokens refill at 50/s', () => {
+test('token bucket: a burst of 200 passes, the 201st is dropped, tokens refill at 50/s', () => {
   const s = fresh();
   const t0 = 1_000_000;
   for (let i = 0; i < 200; i++) assert.equal(takeMessageToken(s, t0, limits), 'accept', `message ${i}`);
-  assert.equal(takeMessageToken(s, t0, limits), 'drop-and-warn');
+  assert.equal(takeMessageToken(s, t0, limits), 'drop');
   assert.equal(takeMessageToken(s, t0, limits), 'drop');
   assert.equal(takeMessageToken(s, t0 + 20, limits), 'accept', 'one token after 20 ms');
   assert.equal(takeMessageToken(s, t0 + 20, limits), 'drop');
@@ -33,7 +33,7 @@ test('token bucket: a sender that keeps flooding is closed; one that backs off s
   let verdicts = [];
   for (let i = 0; i < 401; i++) verdicts.push(takeMessageToken(flooder, t0, limits));
   assert.equal(verdicts.filter((v) => v === 'accept').length, 200);
-  assert.equal(verdicts.filter((v) => v === 'drop-and-warn').length, 1);
+  assert.equal(verdicts.filter((v) => v === 'drop').length, 200);
   assert.equal(verdicts.at(-1), 'close');
 
   const polite = fresh();
@@ -43,7 +43,7 @@ test('token bucket: a sender that keeps flooding is closed; one that backs off s
   assert.equal(polite.strikes, 0);
   verdicts = [];
   for (let i = 0; i < 150; i++) verdicts.push(takeMessageToken(polite, t0 + 2000, limits));
-  assert.equal(verdicts.filter((v) => v === 'drop-and-warn').length, 1, 'warned again in the new episode');
+  assert.equal(polite.strikes, 51, 'the new episode counts from 0 again');
   assert.ok(!verdicts.includes('close'));
 });
 
@@ -69,7 +69,7 @@ async function answeredAgain(client: TestClient): Promise<void> {
   }
 }
 
-test('a burst past the bucket gets one RATE_LIMITED and the connection stays open', async (t) => {
+test('a burst past the bucket: each dropped frame is refused by number with retryAfterMs, the connection stays open', async (t) => {
   const { wsUrl } = await startServer(t);
   const client = await TestClient.connect(t, wsUrl);
   await client.identify('bursty');
@@ -77,10 +77,19 @@ test('a burst past the bucket gets one RATE_LIMITED and the connection stays ope
   const error = await client.next('ERROR');
   assert.equal(error.code, 'RATE_LIMITED');
   await answeredAgain(client);
+  // Frame n (1-based after IDENTIFY) is PING id n-1: every one of the 300 is either answered or refused.
   const pongs = client.received.filter((m: Received) => m.type === 'PONG' && typeof m.id === 'number');
+  // The probes that follow the burst may be refused too: they are frames 301 and on.
+  const refusals = client.received.filter((m) => m.code === 'RATE_LIMITED' && (m.frame as number) <= 300);
   // IDENTIFY took one token of the 200.
   assert.ok(pongs.length >= 199 && pongs.length < 300, `${pongs.length} of 300 answered`);
-  assert.equal(client.received.filter((m) => m.code === 'RATE_LIMITED').length, 1);
+  assert.equal(pongs.length + refusals.length, 300);
+  const answered = new Set(pongs.map((p) => (p.id as number) + 1));
+  for (const r of refusals) {
+    assert.equal(typeof r.retryAfterMs, 'number');
+    assert.ok(!answered.has(r.frame as number), `frame ${String(r.frame)} both answered and refused`);
+  }
+  assert.equal(new Set(refusals.map((r) => r.frame)).size, refusals.length);
 });
 
 test('a peer that keeps flooding is closed with 1008', async (t) => {

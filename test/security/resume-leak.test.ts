@@ -49,6 +49,7 @@ test('drop/expire and drop/resume cycles with tokens leave every collection and 
   const server = await startServerChild(t, {
     resumeGraceMs: 200,
     maxConnectionAttemptsPerIp: 100_000,
+    connectionAttemptBurst: 100_000,
     // No heartbeat round during the test: its pong would empty the replay logs and hide a leak.
     heartbeatIntervalMs: 3_600_000,
   });

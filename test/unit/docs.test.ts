@@ -48,7 +48,9 @@ const OTHER_COMMANDS_FLAGS = new Set([
   'report',
   'quick',
   'only',
-  'servers', // npm run bench
+  'servers',
+  'against',
+  'rounds', // npm run bench
   'clients',
   'duration',
   'rate',
@@ -125,6 +127,14 @@ const OTHER_NAMES = new Set([
   'SPOP', // Redis commands
   'KEYS',
   'ARGV', // Lua script arguments
+  'READONLY',
+  'LOADING',
+  'MASTERDOWN',
+  'CLUSTERDOWN',
+  'MOVED',
+  'ASK',
+  'SPUBLISH',
+  'SSUBSCRIBE', // Redis replies and commands (docs/scaling.md)
   'HEALTHCHECK', // Dockerfile
   'CHROMIUM_PATH',
   'FUZZ_SEED',

@@ -1,0 +1,68 @@
+/**
+ * The Redis backend on a Redis Cluster of three primaries (no replicas: failover is
+ * test/cluster/redis-cluster.test.ts's): the same contract and two-node cases as on a single
+ * Redis, which Redis itself would refuse if any step touched keys of two slots; plus the layout
+ * that makes the cluster worth having: users, rooms and nodes spread over every shard.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { RedisKeys } from '../../src/backend/redis-keys.js';
+import { RedisCluster } from '../helpers/redis-cluster.js';
+import { joinAndAnnounce, newPeer } from './contract.js';
+import { redisCases, startBackend } from './redis-cases.js';
+
+let cluster: RedisCluster;
+before(async () => {
+  cluster = await RedisCluster.start({ primaries: 3, replicasPerPrimary: 0 });
+});
+after(() => cluster.destroy());
+
+redisCases('redis cluster', () => ({ url: 'redis://127.0.0.1:6379', clusterNodes: cluster.addresses }));
+
+test('redis cluster: a redis:// URL naming one cluster node is detected as a cluster', async (t) => {
+  const seed = cluster.addresses[1] as string;
+  const { backend, inbox } = await startBackend(
+    t,
+    () => ({ url: `redis://${seed}` }),
+    `test-${randomUUID()}:`,
+  );
+  const [a, b] = [newPeer('a'), newPeer('b')];
+  assert.equal(await backend.claimUsername('a', a), true);
+  await joinAndAnnounce(backend, 'detected', a);
+  await joinAndAnnounce(backend, 'detected', b);
+  assert.deepEqual(await inbox.waitCount(a.id, 1), [
+    { type: 'NEW_PEER_IN_ROOM', roomId: 'detected', peer: b },
+  ]);
+});
+
+test('redis cluster: the keys of users, rooms and nodes spread over every shard', async (t) => {
+  const prefix = `test-${randomUUID()}:`;
+  const keys = new RedisKeys(prefix);
+  const nodes = [];
+  for (let i = 0; i < 3; i++)
+    nodes.push(
+      await startBackend(
+        t,
+        () => ({ url: 'redis://127.0.0.1:6379', clusterNodes: cluster.addresses }),
+        prefix,
+      ),
+    );
+  for (let i = 0; i < 30; i++) {
+    const { backend: node } = nodes[i % 3] as Awaited<ReturnType<typeof startBackend>>;
+    const peer = newPeer(`user${i}`);
+    assert.equal(await node.claimUsername(`user${i}`, peer), true);
+    await joinAndAnnounce(node, `room${i % 10}`, peer);
+  }
+  const shardsOf = async (names: string[]) =>
+    new Set(await Promise.all(names.map(async (k) => (await cluster.primaryOf(k)).port)));
+  assert.equal((await shardsOf(Array.from({ length: 30 }, (_, i) => keys.user(`user${i}`)))).size, 3);
+  assert.equal((await shardsOf(Array.from({ length: 10 }, (_, i) => keys.room(`room${i}`)))).size, 3);
+  // Every key of one owner shares its slot: a node's records, liveness and channel; a room's hash.
+  const id = nodes[0]?.backend.nodeId as string;
+  assert.equal(
+    (await shardsOf([keys.nodePeers(id), keys.nodeAlive(id), keys.nodeReaping(id), keys.nodeChannel(id)]))
+      .size,
+    1,
+  );
+});

@@ -1,0 +1,60 @@
+/**
+ * Eight Chromium pages in one room through the demo: every pair connects, chat reaches everyone.
+ * Then the same with a signal budget small enough that the server refuses signals: the SDK holds
+ * and re-sends them, so the mesh still completes and the demo shows nothing broken.
+ */
+import assert from 'node:assert/strict';
+import { test, type TestContext } from 'node:test';
+import type { Page } from 'playwright-core';
+import type { Config } from '../../src/config.js';
+import {
+  haveBrowser,
+  launchBrowser,
+  pagesInRoom,
+  screenshot,
+  sendChat,
+  startDemoServer,
+  waitForChannel,
+  waitForChat,
+} from './support/browser.js';
+
+const NAMES = ['ana', 'ben', 'cai', 'dee', 'eli', 'fay', 'gus', 'hal'];
+
+/** Eight pages join one room; every pair gets a chat channel and every message reaches everyone. */
+async function fullMesh(t: TestContext, config: Partial<Config>, room: string): Promise<{ metrics: string }> {
+  const { httpUrl, server } = await startDemoServer(t, config);
+  const browser = await launchBrowser(t);
+  const pages = await pagesInRoom(browser, httpUrl, room, NAMES);
+  const byName = new Map(NAMES.map((n, i) => [n, pages[i] as Page]));
+  for (const [name, page] of byName) {
+    for (const other of NAMES) if (other !== name) await waitForChannel(page, other);
+    assert.equal(await page.getByTestId('peer-count').textContent(), String(NAMES.length));
+  }
+  for (const [name, page] of byName) await sendChat(page, `hello from ${name}`);
+  for (const [name, page] of byName) {
+    for (const other of NAMES) if (other !== name) await waitForChat(page, other, `hello from ${other}`);
+  }
+  for (const [name, page] of byName) {
+    assert.equal(await page.getByTestId('error-banner').isHidden(), true, `${name} shows an error`);
+  }
+  await screenshot(byName.get('hal') as Page, `big-mesh-${room}`);
+  return { metrics: (await server.metrics?.render())?.body ?? '' };
+}
+
+test('eight pages in one room: every pair connected, chat reaches everyone', async (t) => {
+  if (!haveBrowser(t)) return;
+  await fullMesh(t, {}, 'octet');
+});
+
+test('eight pages with a small signal budget: signals are refused, re-sent by the SDK, and nothing shows broken', async (t) => {
+  if (!haveBrowser(t)) return;
+  // 10 signals at once and 10 a second, whatever the room: the later joiners go over it.
+  const { metrics } = await fullMesh(
+    t,
+    { messageBurst: 10, maxMessagesPerSecond: 10, relayBurstPerPeer: 0, relaysPerSecondPerPeer: 0 },
+    'octet-throttled',
+  );
+  const refused = Number(/^signalroom_rate_limited_total (\d+)/m.exec(metrics)?.[1] ?? 0);
+  t.diagnostic(`${refused} signals refused with RATE_LIMITED and sent again`);
+  assert.ok(refused > 0, 'the small budget refused signals');
+});
