@@ -19,6 +19,7 @@ const root = new URL('../../', import.meta.url).pathname;
 const DOCS = [
   'README.md',
   'CHANGELOG.md',
+  'ARCHITECTURE.md',
   'client/README.md',
   ...readdirSync(join(root, 'docs'))
     .filter((f) => f.endsWith('.md'))
