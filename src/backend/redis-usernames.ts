@@ -22,19 +22,7 @@ export class RedisUsernames {
   /** Claim `key` for `peer`; false when another peer holds it. */
   async claim(key: string, peer: PeerInfo): Promise<boolean> {
     const { node } = this;
-    // Known before the reply, so a re-registration running meanwhile does not purge the new peer.
-    node.peers.add(peer.id, peer.username, key);
-    let recovering: number;
-    let claimed: string | null;
-    try {
-      [, recovering, claimed] = await node.inOrder(...this.recordFirst(key, peer), (r) =>
-        r.set(node.keys.user(key), peer.id, 'NX'),
-      );
-    } catch (err) {
-      node.peers.remove(peer.id);
-      node.markDirty(); // the record (or even the username) may have been written: repair purges it
-      throw err;
-    }
+    const [recovering, claimed] = await this.write(key, peer, 'NX');
     if (recovering === 1) await this.refuse(key, peer.id);
     if (claimed === 'OK') return true;
     node.peers.remove(peer.id);
@@ -61,18 +49,7 @@ export class RedisUsernames {
   /** Take `key` even when held (`--on-duplicate-username replace`); the previous holder is evicted. */
   async replace(key: string, peer: PeerInfo): Promise<PeerInfo | null> {
     const { node } = this;
-    node.peers.add(peer.id, peer.username, key);
-    let recovering: number;
-    let previous: string | null;
-    try {
-      [, recovering, previous] = await node.inOrder(...this.recordFirst(key, peer), (r) =>
-        r.set(node.keys.user(key), peer.id, 'GET'),
-      );
-    } catch (err) {
-      node.peers.remove(peer.id);
-      node.markDirty();
-      throw err;
-    }
+    const [recovering, previous] = await this.write(key, peer, 'GET');
     if (recovering === 1) {
       // Give the username back to the holder it was taken from (it is being written back).
       if (previous !== null && previous !== peer.id)
@@ -84,15 +61,32 @@ export class RedisUsernames {
     return { id: previous, username: peer.username };
   }
 
-  // The record, then whether the cluster re-registers after a data loss (1: the claim made in the
-  // same write is taken back, so nobody keeps a username whose live holder is not written back yet).
-  private recordFirst(key: string, peer: PeerInfo) {
+  /**
+   * Write the peer's record, then whether the cluster re-registers after a data loss (1: the claim
+   * made in the same write is taken back, so nobody keeps a username whose live holder is not
+   * written back yet), then the username: `NX` to claim it (`OK` or null), `GET` to take it (the
+   * previous holder). The peer is known here before the reply, so a re-registration running
+   * meanwhile does not purge it.
+   */
+  private async write(key: string, peer: PeerInfo, mode: 'NX' | 'GET'): Promise<[number, string | null]> {
     const { node } = this;
-    return [
-      (r: RedisCommands) =>
-        r.hset(node.keys.nodePeers(node.nodeId), peer.id, recordJson(peer.username, key, null, 0)),
-      (r: RedisCommands) => r.exists(node.keys.recovering()),
-    ] as const;
+    node.peers.add(peer.id, peer.username, key);
+    try {
+      const [, recovering, reply] = await node.inOrder(
+        (r: RedisCommands) =>
+          r.hset(node.keys.nodePeers(node.nodeId), peer.id, recordJson(peer.username, key, null, 0)),
+        (r: RedisCommands) => r.exists(node.keys.recovering()),
+        (r) =>
+          mode === 'NX'
+            ? r.set(node.keys.user(key), peer.id, 'NX')
+            : r.set(node.keys.user(key), peer.id, 'GET'),
+      );
+      return [recovering, reply];
+    } catch (err) {
+      node.peers.remove(peer.id);
+      node.markDirty(); // the record (or even the username) may have been written: repair purges it
+      throw err;
+    }
   }
 
   // Take back a claim made while the cluster re-registers, and refuse it.
