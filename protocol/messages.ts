@@ -103,10 +103,10 @@ export const CLIENT_MESSAGES = {
 
 /** A client message type. */
 export type ClientMessageType = keyof typeof CLIENT_MESSAGES;
+/** The union of the messages a registry of schemas by `type` describes. */
+type MessageOf<R extends Record<string, TSchema>> = { [K in keyof R]: Static<R[K]> }[keyof R];
 /** A validated client message. */
-export type ClientMessage = {
-  [K in ClientMessageType]: Static<(typeof CLIENT_MESSAGES)[K]>;
-}[ClientMessageType];
+export type ClientMessage = MessageOf<typeof CLIENT_MESSAGES>;
 /** The relayed message types. */
 export type SignalType = 'SDP_OFFER' | 'SDP_ANSWER' | 'ICE_CANDIDATE';
 /** A validated relay message from a client. */
@@ -233,8 +233,6 @@ export const SERVER_MESSAGES = {
 /** A server message type. */
 export type ServerMessageType = keyof typeof SERVER_MESSAGES;
 /** Any message the server sends. */
-export type ServerMessage = {
-  [K in ServerMessageType]: Static<(typeof SERVER_MESSAGES)[K]>;
-}[ServerMessageType];
+export type ServerMessage = MessageOf<typeof SERVER_MESSAGES>;
 /** A server message of one type. */
 export type ServerMessageOf<K extends ServerMessageType> = Static<(typeof SERVER_MESSAGES)[K]>;
