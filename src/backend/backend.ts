@@ -198,4 +198,9 @@ export interface BackendHealth {
   expired: number;
   /** Batches of cluster messages from other nodes that never arrived (gaps in their numbering). */
   lost: number;
+  /**
+   * Relays to another node that it never acknowledged (it crashed or hung before processing
+   * them, or its ack was lost): their senders were told. Optional, for backends without nodes.
+   */
+  unacknowledged?: number;
 }

@@ -4,7 +4,8 @@
  * batch, so Redis handles one command for many messages (docs/scaling.md measures what that
  * saves) while the order per sender → target stays the order of the batch and of the batches.
  *
- * Layout: a header `SR1 <from> <seq> <deadline>\n`, then records, each length-prefixed so any
+ * Layout: a header `SR1 <from> <seq> <deadline> <ack>\n` (`ack`: relay-acks.ts; absent from nodes
+ * that predate it, and ignored by them), then records, each length-prefixed so any
  * text fits: `r<room>,<to>,<frame>:` followed by the three (lengths in UTF-16 units) for a relayed
  * frame, embedded as it is (no JSON escaping on the way out, no parsing on the way in), and
  * `m<length>:` followed by the JSON of any other {@link ClusterMessage}.
@@ -21,6 +22,11 @@ export interface BatchHeader {
   from: string;
   seq: number;
   deadline: number;
+  /**
+   * The last batch the sender processed from the receiver (relay-acks.ts); 0: none yet.
+   * Absent in batches from nodes that predate acknowledgements.
+   */
+  ack?: number;
 }
 
 /** A relayed frame for one peer of the receiving node. */
@@ -60,7 +66,8 @@ export function isRelayRecord(record: string): boolean {
 
 /** A batch from its header and records. */
 export function encodeBatch(header: BatchHeader, records: readonly string[]): string {
-  return `${MAGIC}${header.from} ${header.seq} ${header.deadline}\n${records.join('')}`;
+  const ack = header.ack === undefined ? '' : ` ${header.ack}`;
+  return `${MAGIC}${header.from} ${header.seq} ${header.deadline}${ack}\n${records.join('')}`;
 }
 
 /** Decode a batch; `null` for anything malformed (the caller logs it, never throws). */
@@ -68,9 +75,13 @@ export function decodeBatch(text: string): { header: BatchHeader; records: Batch
   if (!text.startsWith(MAGIC)) return null;
   const eol = text.indexOf('\n');
   if (eol === -1) return null;
-  const [from, seq, deadline] = text.slice(MAGIC.length, eol).split(' ');
-  const header = { from: from ?? '', seq: Number(seq), deadline: Number(deadline) };
+  const [from, seq, deadline, ack] = text.slice(MAGIC.length, eol).split(' ');
+  const header: BatchHeader = { from: from ?? '', seq: Number(seq), deadline: Number(deadline) };
   if (!header.from || !Number.isInteger(header.seq) || !Number.isFinite(header.deadline)) return null;
+  if (ack !== undefined) {
+    header.ack = Number(ack);
+    if (!Number.isInteger(header.ack)) return null;
+  }
   const records = decodeRecords(text, eol + 1);
   return records && { header, records };
 }

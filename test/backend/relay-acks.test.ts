@@ -1,0 +1,113 @@
+/**
+ * Acknowledgements of relays between nodes (src/backend/relay-acks.ts) without Redis: what is
+ * kept, what an ack releases, and when the rest is reported. The crash itself, with real node
+ * processes, is test/cluster/relay-crash.test.ts.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decodeBatch, encodeBatch } from '../../src/backend/cluster-batch.js';
+import { ACK_DELAY_MS, RelayAcks } from '../../src/backend/relay-acks.js';
+
+function rig() {
+  const state = { now: 1000, dead: new Set<string>() };
+  const reports: Array<{ node: string; seq: number; relays: string[]; dead: boolean }> = [];
+  const nudged: string[] = [];
+  const acks = new RelayAcks({
+    now: () => state.now,
+    isDead: (node) => state.dead.has(node),
+    graceMs: 100,
+    nudge: (node) => nudged.push(node),
+    report: (node, seq, relays, dead) => reports.push({ node, seq, relays, dead }),
+  });
+  return { acks, state, reports, nudged };
+}
+
+test('batch header: the ack rides along; a header without one (an older node) decodes without it', () => {
+  const withAck = decodeBatch(encodeBatch({ from: 'n1', seq: 3, deadline: 99, ack: 41 }, []));
+  assert.deepEqual(withAck, { header: { from: 'n1', seq: 3, deadline: 99, ack: 41 }, records: [] });
+  const older = decodeBatch('SR1 n1 3 99\n');
+  assert.deepEqual(older, { header: { from: 'n1', seq: 3, deadline: 99 }, records: [] });
+  assert.equal(decodeBatch('SR1 n1 3 99 x\n'), null);
+});
+
+test('an ack releases every batch up to it; the rest is reported after its deadline and grace', () => {
+  const { acks, state, reports } = rig();
+  acks.acked('b', 0); // b acknowledges: it is tracked
+  acks.sent('b', 1, 2000, ['r1']);
+  acks.sent('b', 2, 2000, ['r2', 'r3']);
+  acks.sent('b', 3, 3000, ['r4']);
+  acks.sent('b', 4, 3000, []); // no relays: nothing to track
+  acks.acked('b', 1);
+  assert.deepEqual(acks.size().unackedBatches, 2);
+  state.now = 2100; // the deadline of batch 2 plus the grace, not past it
+  acks.sweep();
+  assert.equal(reports.length, 0);
+  state.now = 2101;
+  acks.sweep();
+  assert.deepEqual(reports, [{ node: 'b', seq: 2, relays: ['r2', 'r3'], dead: false }]);
+  acks.acked('b', 3);
+  assert.equal(acks.size().unackedBatches, 0);
+});
+
+test('a node declared dead: everything it did not acknowledge is reported at once, as dead', () => {
+  const { acks, state, reports } = rig();
+  acks.sent('c', 1, 9000, ['r1']);
+  acks.sent('c', 2, 9000, ['r2']);
+  acks.sweep();
+  assert.equal(reports.length, 0);
+  state.dead.add('c');
+  acks.sweep();
+  assert.deepEqual(
+    reports.map((r) => [r.seq, r.dead]),
+    [
+      [1, true],
+      [2, true],
+    ],
+  );
+  acks.sent('d', 1, 9000, ['r9']);
+  acks.forget('d'); // reaped: its numbering starts over
+  assert.deepEqual(reports.at(-1), { node: 'd', seq: 1, relays: ['r9'], dead: true });
+  assert.equal(acks.size().unackedBatches, 0);
+});
+
+test('a publish that failed was reported already: it is no longer tracked', () => {
+  const { acks, state, reports } = rig();
+  acks.sent('b', 1, 2000, ['r1']);
+  acks.settled('b', 1);
+  state.now = 10_000;
+  acks.sweep();
+  assert.equal(reports.length, 0);
+});
+
+test('a node whose batches carry no ack (an older version) is not tracked: no false reports in an upgrade', () => {
+  const { acks, state, reports } = rig();
+  acks.sent('old', 1, 2000, ['r1']);
+  acks.acked('old', undefined);
+  acks.sent('old', 2, 2000, ['r2']);
+  state.now = 10_000;
+  acks.sweep();
+  assert.equal(reports.length, 0);
+  // Upgraded: it acknowledges from now on, and is tracked again.
+  acks.acked('old', 0);
+  acks.sent('old', 3, 2000, ['r3']);
+  acks.sweep();
+  assert.equal(reports.length, 1);
+});
+
+test('the receiving side: a batch with relays is acknowledged within the ack delay, by a batch of its own if need be', async () => {
+  const { acks, nudged } = rig();
+  acks.processedBatch('a', 5, false);
+  acks.processedBatch('x', 1, true);
+  acks.processedBatch('a', 6, true);
+  // A batch to x goes out meanwhile and carries the ack: no extra batch for x.
+  assert.equal(acks.ackFor('x'), 1);
+  await new Promise((resolve) => setTimeout(resolve, ACK_DELAY_MS * 3));
+  assert.deepEqual(nudged, ['a']);
+  assert.equal(acks.ackFor('a'), 6);
+  // An older batch (overtaken) does not lower it; batch 1 starts a new stream.
+  acks.processedBatch('a', 4, false);
+  assert.equal(acks.ackFor('a'), 6);
+  acks.processedBatch('a', 1, false);
+  assert.equal(acks.ackFor('a'), 1);
+  assert.equal(acks.size().acksOwed, 0);
+});
