@@ -58,13 +58,10 @@ export async function messageFlood(
   const before = 40;
   const flood = BUDGET_LIMITS.messageBurst;
   const started = Date.now();
-  const client = await TestClient.connect(t, identifyUrl);
-  await client.identify('flooder');
-  for (let i = 0; i < before; i++) client.send({ type: 'PING', id: `a${i}` });
-  await waitUntil(() => pongs(client.received) === before, `${before} PONGs before the drop`);
-  client.terminate();
-  await held(client);
-  const { client: again } = await resume(t, resumeUrl, client);
+  const again = await spendDropResume(t, { identifyUrl, resumeUrl, held }, 'flooder', async (client) => {
+    for (let i = 0; i < before; i++) client.send({ type: 'PING', id: `a${i}` });
+    await waitUntil(() => pongs(client.received) === before, `${before} PONGs before the drop`);
+  });
   for (let i = 0; i < flood; i++) again.send({ type: 'PING', id: `b${i}` });
   await waitUntil(
     () => pongs(again.received) + rateLimited(again.received) === flood,
@@ -93,12 +90,9 @@ export async function roomChangeFlood(
   const before = 10;
   const flood = BUDGET_LIMITS.roomChangeBurst;
   const started = Date.now();
-  const client = await TestClient.connect(t, identifyUrl);
-  await client.identify('switcher');
-  for (let i = 0; i < before; i++) await client.join(`room-${i}`);
-  client.terminate();
-  await held(client);
-  const { client: again } = await resume(t, resumeUrl, client);
+  const again = await spendDropResume(t, { identifyUrl, resumeUrl, held }, 'switcher', async (client) => {
+    for (let i = 0; i < before; i++) await client.join(`room-${i}`);
+  });
   for (let i = 0; i < flood; i++) again.send({ type: 'JOIN_ROOM', roomId: `later-${i}` });
   const answers = (m: Received) => m.type === 'ROOM_MEMBERS' || (m.type === 'ERROR' && m.ref === 'JOIN_ROOM');
   await waitUntil(
@@ -122,6 +116,21 @@ export function assertNoFreshBurst(outcome: Outcome, perSecond: number, what: st
       `${what}: ${accepted} accepted after the resume; expected what was left (${left}) plus at most the refill of ${elapsedS.toFixed(1)} s (≤ ${most})`,
     );
   }
+}
+
+/** Identify as `name`, `spend` part of the budget, drop without a close frame, resume: the new connection. */
+async function spendDropResume(
+  t: TestContext,
+  where: { identifyUrl: string; resumeUrl: string; held: HeldCheck },
+  name: string,
+  spend: (client: TestClient) => Promise<void>,
+): Promise<TestClient> {
+  const client = await TestClient.connect(t, where.identifyUrl);
+  await client.identify(name);
+  await spend(client);
+  client.terminate();
+  await where.held(client);
+  return (await resume(t, where.resumeUrl, client)).client;
 }
 
 function pongs(received: Received[]): number {
