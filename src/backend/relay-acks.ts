@@ -4,21 +4,31 @@
  * of vanishing (docs/reliability.md, "Relays across a node crash").
  *
  * - Every batch a node sends carries, in its header, the number of the last batch it processed
- *   from the receiving node (`ack`, cumulative; cluster-batch.ts). A node that processed relays
- *   from another and has no batch going there within {@link ACK_DELAY_MS} sends an empty batch
- *   to carry the ack. "Processed" means each relay was handed to its peer's connection or hold
+ *   from the receiving node (`ack`, cumulative; cluster-batch.ts), and the ranges of batches that
+ *   never arrived (a gap in the numbering: Redis lost them, a failover in that instant), repeated
+ *   in every header for {@link GAP_RETAIN_MS} so one lost header does not hide them. A node that
+ *   processed relays from another and has no batch going there within {@link ACK_DELAY_MS} sends
+ *   an empty batch to carry the ack. "Processed" means each relay was handed to its peer's connection or hold
  *   on that node, passed on to the node the peer resumed on, or reported late (`undelivered`).
  * - The sender keeps the relay records of each batch to a node until an ack covers it. It reports
- *   them (their senders get `UNAVAILABLE`) when the node is declared dead (its heartbeat lapsed,
- *   or it was reaped), or when no ack came by the batch's deadline plus `graceMs`: by then the
- *   receiver drops the relays as late, so the sender learns of every relay not delivered within
- *   that bound. A batch is reported once (undelivered-notices.ts), however many paths report it.
+ *   them (their senders get `UNAVAILABLE`) when the ack names the batch missing, when the node is
+ *   declared dead (its heartbeat lapsed, or it was reaped), or when no ack came by the batch's
+ *   deadline plus `graceMs`: by then the receiver drops the relays as late, so the sender learns
+ *   of every relay not delivered within that bound. A batch is reported once (undelivered-notices.ts), however many paths report it.
  * - A node whose batches carry no ack field predates acknowledgements: relays to it are not
  *   tracked (at most once, unreported, as before), so a rolling upgrade raises no false reports.
  */
 
+import type { BatchAck } from './cluster-batch.js';
+
 /** How long a node waits for other traffic to carry an ack before it sends an empty batch. */
 export const ACK_DELAY_MS = 20;
+
+/** How long a gap is repeated in the acks (well past any relay deadline and its grace). */
+export const GAP_RETAIN_MS = 60_000;
+
+/** Gaps remembered per sender at most (the oldest go first). */
+const MAX_GAPS = 32;
 
 /** What the tracker needs from its node. */
 export interface RelayAcksOptions {
@@ -32,6 +42,13 @@ export interface RelayAcksOptions {
   nudge(node: string): void;
   /** The relays of batch `seq` to `node` were not acknowledged: tell their senders. */
   report(node: string, seq: number, relays: string[], dead: boolean): void;
+}
+
+interface Gap {
+  first: number;
+  last: number;
+  /** When it was seen (local ms). */
+  at: number;
 }
 
 interface Unacked {
@@ -50,6 +67,8 @@ export class RelayAcks {
   private readonly processed = new Map<string, number>();
   /** Sender nodes owed an ack that no batch has carried yet. */
   private readonly owed = new Set<string>();
+  /** Per sender node, the recent gaps in its numbering (batches that never arrived). */
+  private readonly gaps = new Map<string, Gap[]>();
 
   constructor(private readonly options: RelayAcksOptions) {}
 
@@ -72,8 +91,8 @@ export class RelayAcks {
     if (list?.length === 0) this.unacked.delete(node);
   }
 
-  /** A batch from `node` acknowledged ours up to `ack` (`undefined`: a node without acks). */
-  acked(node: string, ack: number | undefined): void {
+  /** A batch from `node` acknowledged ours (`undefined`: a node without acks). */
+  acked(node: string, ack: BatchAck | undefined): void {
     if (ack === undefined) {
       this.legacy.add(node);
       this.unacked.delete(node);
@@ -83,9 +102,14 @@ export class RelayAcks {
     const list = this.unacked.get(node);
     if (!list) return;
     let n = 0;
-    while (n < list.length && (list[n] as Unacked).seq <= ack) n++;
-    if (n === list.length) this.unacked.delete(node);
-    else if (n > 0) list.splice(0, n);
+    while (n < list.length && (list[n] as Unacked).seq <= ack.upTo) n++;
+    const done = list.splice(0, n);
+    if (list.length === 0) this.unacked.delete(node);
+    // Covered by the ack, but named missing: they never arrived.
+    for (const e of done) {
+      if (ack.missing.some(([a, b]) => e.seq >= a && e.seq <= b))
+        this.options.report(node, e.seq, e.relays, false);
+    }
   }
 
   /** Report what a dead node, or one past a batch's deadline and grace, did not acknowledge. */
@@ -108,6 +132,7 @@ export class RelayAcks {
     this.unacked.delete(node);
     this.processed.delete(node);
     this.owed.delete(node);
+    this.gaps.delete(node);
     for (const e of list ?? []) this.options.report(node, e.seq, e.relays, true);
   }
 
@@ -117,6 +142,15 @@ export class RelayAcks {
   processedBatch(node: string, seq: number, relays: boolean): void {
     const last = this.processed.get(node) ?? 0;
     // Batch 1 starts a stream again (the sender forgot this node); an older one changes nothing.
+    if (seq === 1) this.gaps.delete(node);
+    else if (seq > last + 1 && last > 0) {
+      // Batches that never arrived: named in the acks, so their relays are reported.
+      const gaps = this.gaps.get(node) ?? [];
+      gaps.push({ first: last + 1, last: seq - 1, at: Date.now() });
+      if (gaps.length > MAX_GAPS) gaps.shift();
+      this.gaps.set(node, gaps);
+      relays = true;
+    }
     if (seq === 1 || seq > last) this.processed.set(node, seq);
     if (!relays || this.owed.has(node)) return;
     this.owed.add(node);
@@ -125,16 +159,22 @@ export class RelayAcks {
     }, ACK_DELAY_MS).unref();
   }
 
-  /** The ack for the header of a batch to `node` now (0: nothing processed from it yet). */
-  ackFor(node: string): number {
+  /** The ack for the header of a batch to `node` now (`upTo` 0: nothing processed from it yet). */
+  ackFor(node: string): BatchAck {
     this.owed.delete(node);
-    return this.processed.get(node) ?? 0;
+    const upTo = this.processed.get(node) ?? 0;
+    const gaps = this.gaps.get(node);
+    if (!gaps) return { upTo, missing: [] };
+    const since = Date.now() - GAP_RETAIN_MS;
+    while (gaps.length > 0 && (gaps[0] as Gap).at < since) gaps.shift();
+    if (gaps.length === 0) this.gaps.delete(node);
+    return { upTo, missing: gaps.map((g) => [g.first, g.last] as const) };
   }
 
   /** Batches tracked and acks owed, for leak checks. */
-  size(): { unackedBatches: number; acksOwed: number } {
+  size(): { unackedBatches: number; acksOwed: number; gapSenders: number } {
     let batches = 0;
     for (const list of this.unacked.values()) batches += list.length;
-    return { unackedBatches: batches, acksOwed: this.owed.size };
+    return { unackedBatches: batches, acksOwed: this.owed.size, gapSenders: this.gaps.size };
   }
 }
