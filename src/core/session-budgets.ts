@@ -3,8 +3,8 @@
  * connection and resumes finds its message, room-change and signal buckets as it left them,
  * refilled only by the time that passed, so reconnecting never buys a fresh burst.
  *
- * When a session is held, {@link saveBudgets} copies its numbers into a flat array (a few dozen
- * bytes of JSON when the held state crosses nodes); the resuming connection gets them back with
+ * When a session is held, {@link saveBudgets} copies its numbers into a flat array (13 numbers,
+ * at most about 150 bytes of JSON when the held state crosses nodes); the resuming connection gets them back with
  * {@link restoreBudgets}. That connection has already spent some of its own fresh message bucket
  * (its resuming IDENTIFY, and whatever it sent before the resume was answered): that spending is
  * charged to the restored bucket, which may go below zero (a debt that refills like any tokens).
