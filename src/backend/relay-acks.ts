@@ -8,17 +8,18 @@
  *   never arrived (a gap in the numbering: Redis lost them, a failover in that instant), repeated
  *   in every header for {@link GAP_RETAIN_MS} so one lost header does not hide them. A node that
  *   processed relays from another and has no batch going there within {@link ACK_DELAY_MS} sends
- *   an empty batch to carry the ack. "Processed" means each relay was handed to its peer's connection or hold
- *   on that node, passed on to the node the peer resumed on, or reported late (`undelivered`).
+ *   an empty batch to carry the ack. "Processed" means each relay was handed to its peer's
+ *   connection or hold on that node, passed on to the node the peer resumed on, or reported late
+ *   (`undelivered`).
  * - The sender keeps the relay records of each batch to a node until an ack covers it. It reports
  *   them (their senders get `UNAVAILABLE`) when the ack names the batch missing, when the node is
  *   declared dead (its heartbeat lapsed, or it was reaped), or when no ack came by the batch's
  *   deadline plus `graceMs`: by then the receiver drops the relays as late, so the sender learns
- *   of every relay not delivered within that bound. A batch is reported once (undelivered-notices.ts), however many paths report it.
+ *   of every relay not delivered within that bound. A batch is reported once
+ *   (undelivered-notices.ts), however many paths report it.
  * - A node whose batches carry no ack field predates acknowledgements: relays to it are not
  *   tracked (at most once, unreported, as before), so a rolling upgrade raises no false reports.
  */
-
 import type { BatchAck } from './cluster-batch.js';
 
 /** How long a node waits for other traffic to carry an ack before it sends an empty batch. */
@@ -123,6 +124,13 @@ export class RelayAcks {
       const due = list.splice(0, n);
       if (list.length === 0) this.unacked.delete(node);
       for (const e of due) this.options.report(node, e.seq, e.relays, dead);
+    }
+    // What this node kept as a receiver for a dead sender (node ids are not reused by restarts).
+    for (const node of this.processed.keys()) {
+      if (!this.options.isDead(node)) continue;
+      this.processed.delete(node);
+      this.owed.delete(node);
+      this.gaps.delete(node);
     }
   }
 

@@ -141,3 +141,14 @@ test('a gap in a sender’s numbering is named in every ack, and the sender repo
   );
   assert.equal(sender.acks.size().unackedBatches, 0);
 });
+
+test('what a receiver keeps for a sender goes when that sender is declared dead', () => {
+  const { acks, state } = rig();
+  acks.processedBatch('a', 1, false);
+  acks.processedBatch('a', 3, false); // a gap, and an ack owed
+  assert.deepEqual(acks.size(), { unackedBatches: 0, acksOwed: 1, gapSenders: 1 });
+  state.dead.add('a');
+  acks.sweep();
+  assert.deepEqual(acks.size(), { unackedBatches: 0, acksOwed: 0, gapSenders: 0 });
+  assert.deepEqual(acks.ackFor('a'), ack(0));
+});
