@@ -73,6 +73,12 @@ export interface HeldState {
   queued: string[];
   /** True when membership events were dropped from a full queue: the resumer needs a fresh ROOM_MEMBERS. */
   lostEvents: boolean;
+  /**
+   * The session's message, room-change and signal budgets at the drop (the core's own flat array
+   * of numbers), so a resume does not refill them. Absent from nodes that predate it, or when the
+   * core has no limits: the resumed session then starts with full budgets.
+   */
+  budgets?: number[];
 }
 
 /**
@@ -192,4 +198,9 @@ export interface BackendHealth {
   expired: number;
   /** Batches of cluster messages from other nodes that never arrived (gaps in their numbering). */
   lost: number;
+  /**
+   * Relays to another node that it never acknowledged (it crashed or hung before processing
+   * them, or its ack was lost): their senders were told. Optional, for backends without nodes.
+   */
+  unacknowledged?: number;
 }

@@ -4,7 +4,9 @@
  * batch, so Redis handles one command for many messages (docs/scaling.md measures what that
  * saves) while the order per sender → target stays the order of the batch and of the batches.
  *
- * Layout: a header `SR1 <from> <seq> <deadline>\n`, then records, each length-prefixed so any
+ * Layout: a header `SR1 <from> <seq> <deadline> <ack>\n` (`ack`: relay-acks.ts, `<up to>` or
+ * `<up to>/<a>-<b>,…` naming batches that never arrived; absent from nodes that predate it, and
+ * ignored by them), then records, each length-prefixed so any
  * text fits: `r<room>,<to>,<frame>:` followed by the three (lengths in UTF-16 units) for a relayed
  * frame, embedded as it is (no JSON escaping on the way out, no parsing on the way in), and
  * `m<length>:` followed by the JSON of any other {@link ClusterMessage}.
@@ -21,6 +23,19 @@ export interface BatchHeader {
   from: string;
   seq: number;
   deadline: number;
+  /**
+   * What the sender processed of the receiver's batches (relay-acks.ts). Absent in batches from
+   * nodes that predate acknowledgements.
+   */
+  ack?: BatchAck;
+}
+
+/** An acknowledgement: every batch up to `upTo` was processed, except the `missing` ranges (which never arrived). */
+export interface BatchAck {
+  /** The last batch processed; 0: none yet. */
+  upTo: number;
+  /** Ranges of batch numbers (first, last) that never arrived. */
+  missing: ReadonlyArray<readonly [number, number]>;
 }
 
 /** A relayed frame for one peer of the receiving node. */
@@ -60,7 +75,8 @@ export function isRelayRecord(record: string): boolean {
 
 /** A batch from its header and records. */
 export function encodeBatch(header: BatchHeader, records: readonly string[]): string {
-  return `${MAGIC}${header.from} ${header.seq} ${header.deadline}\n${records.join('')}`;
+  const ack = header.ack === undefined ? '' : ` ${encodeAck(header.ack)}`;
+  return `${MAGIC}${header.from} ${header.seq} ${header.deadline}${ack}\n${records.join('')}`;
 }
 
 /** Decode a batch; `null` for anything malformed (the caller logs it, never throws). */
@@ -68,9 +84,14 @@ export function decodeBatch(text: string): { header: BatchHeader; records: Batch
   if (!text.startsWith(MAGIC)) return null;
   const eol = text.indexOf('\n');
   if (eol === -1) return null;
-  const [from, seq, deadline] = text.slice(MAGIC.length, eol).split(' ');
-  const header = { from: from ?? '', seq: Number(seq), deadline: Number(deadline) };
+  const [from, seq, deadline, ack] = text.slice(MAGIC.length, eol).split(' ');
+  const header: BatchHeader = { from: from ?? '', seq: Number(seq), deadline: Number(deadline) };
   if (!header.from || !Number.isInteger(header.seq) || !Number.isFinite(header.deadline)) return null;
+  if (ack !== undefined) {
+    const decoded = decodeAck(ack);
+    if (!decoded) return null;
+    header.ack = decoded;
+  }
   const records = decodeRecords(text, eol + 1);
   return records && { header, records };
 }
@@ -82,6 +103,23 @@ export function relaySender(record: string | RelayRecord): { peerId: string; typ
   // The relayed frame was written by an encoder: its type and a signal's sender come first.
   const frame = frameFromText(relay.frame);
   return frame.kind === 'signal' && frame.from !== '' ? { peerId: frame.from, type: frame.type } : null;
+}
+
+function encodeAck(ack: BatchAck): string {
+  if (ack.missing.length === 0) return String(ack.upTo);
+  return `${ack.upTo}/${ack.missing.map(([a, b]) => `${a}-${b}`).join(',')}`;
+}
+
+function decodeAck(text: string): BatchAck | null {
+  const [upTo, ranges] = text.split('/');
+  const ack = { upTo: Number(upTo), missing: [] as Array<[number, number]> };
+  if (!Number.isInteger(ack.upTo)) return null;
+  for (const range of ranges === undefined ? [] : ranges.split(',')) {
+    const [a, b] = range.split('-').map(Number);
+    if (!Number.isInteger(a) || !Number.isInteger(b)) return null;
+    ack.missing.push([a as number, b as number]);
+  }
+  return ack;
 }
 
 function decodeRecords(text: string, from: number): BatchRecord[] | null {

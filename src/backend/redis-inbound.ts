@@ -10,7 +10,7 @@
  * reconnecting) is counted and logged.
  */
 import type { Logger } from 'pino';
-import { decodeBatch, relaySender, type RelayRecord } from './cluster-batch.js';
+import { decodeBatch, relaySender, type BatchRecord, type RelayRecord } from './cluster-batch.js';
 import type { ClusterMessage, FetchMessage, HeldMessage } from './cluster-messages.js';
 import type { RedisNode } from './redis-node.js';
 import { frameFromText } from '../../protocol/frame.js';
@@ -41,6 +41,8 @@ export function clusterMessageHandler(
     }
     const { header, records } = batch;
     node.countReceived(records.length);
+    // What the sender says it processed of this node's batches (relay-acks.ts).
+    node.acks.acked(header.from, header.ack);
     // Batch 1 starts a stream (a sender that forgot this node after declaring it dead starts over).
     const last = header.seq === 1 ? 0 : (lastSeq.get(header.from) ?? 0);
     if (header.seq > last + 1) {
@@ -68,6 +70,8 @@ export function clusterMessageHandler(
       );
       node.publish(header.from, { t: 'undelivered', seq: header.seq, peers: expired });
     }
+    // Every relay of the batch was handed on or reported: the sender may stop tracking them.
+    node.acks.processedBatch(header.from, header.seq, records.some(isRelay));
   };
 }
 
@@ -78,6 +82,9 @@ function handle(node: RedisNode, resume: ResumeInbound, from: string, msg: Clust
       return;
     case 'join':
     case 'leave':
+      // A leave may come from the reaper of a dead node: relays that node never acknowledged are
+      // reported first, so their senders hear UNAVAILABLE before PEER_LEFT_ROOM.
+      if (msg.t === 'leave') node.acks.sweep();
       if (!node.receiveRoomEvent(msg, msg.to)) node.countDropped();
       return;
     case 'move':
@@ -115,4 +122,8 @@ function relayIn(node: RedisNode, resume: ResumeInbound, relay: RelayRecord): vo
   }
   // A relay carries a frame an encoder wrote (a signal, or QUEUE_OVERFLOW to a signal's sender).
   node.deliverHere(mirror, relay.to, frameFromText(relay.frame));
+}
+
+function isRelay(record: BatchRecord): boolean {
+  return record.kind === 'relay';
 }

@@ -27,8 +27,13 @@ import {
 } from './redis-connection.js';
 import { RedisKeys } from './redis-keys.js';
 import { Outbox } from './redis-outbox.js';
+import { ACK_DELAY_MS, RelayAcks } from './relay-acks.js';
 import { RoomMirrors, type RoomMirror } from './room-mirror.js';
 import { UndeliveredNotices } from './undelivered-notices.js';
+
+const NODE_DEAD = 'Not delivered: the peer’s node stopped (it crashed or hung) before it took the message';
+const NOT_ACKNOWLEDGED =
+  'Maybe not delivered: the peer’s node did not confirm the message in time; try again';
 
 /** Who a node is and how long it gives a message to another node. */
 export interface RedisNodeOptions {
@@ -44,7 +49,7 @@ export interface RedisNodeOptions {
 /** Cluster message counters, as {@link BackendHealth} reports them. */
 export type TrafficCounters = Pick<
   BackendHealth,
-  'published' | 'received' | 'publishErrors' | 'dropped' | 'expired' | 'lost'
+  'published' | 'received' | 'publishErrors' | 'dropped' | 'expired' | 'lost' | 'unacknowledged'
 >;
 
 /** A room member to tell of an event: its id and the node holding its connection. */
@@ -65,8 +70,10 @@ export class RedisNode {
   readonly view = new ClusterView();
   /** Tells this node's peers when relays they sent elsewhere were not delivered. */
   readonly notices = new UndeliveredNotices((peerId, frame) => this.local?.deliverLocal(peerId, frame));
+  /** Relays to other nodes until they acknowledge them, and the acks this node owes. */
+  readonly acks: RelayAcks;
   private readonly outbox: Outbox;
-  private readonly counters = { received: 0, dropped: 0, expired: 0, lost: 0 };
+  private readonly counters = { received: 0, dropped: 0, expired: 0, lost: 0, unacknowledged: 0 };
   private readonly log: Logger;
   private link: RedisLink | null = null;
   private local: LocalDelivery | null = null;
@@ -77,13 +84,31 @@ export class RedisNode {
     this.nodeId = options.nodeId ?? randomUUID();
     this.keys = new RedisKeys(options.keyPrefix);
     this.log = options.logger;
+    const commandTimeoutMs = options.commandTimeoutMs ?? 2000;
+    this.acks = new RelayAcks({
+      now: () => this.view.now(),
+      isDead: (node) => this.view.isLapsed(node),
+      // An ack is published within ACK_DELAY_MS of the batch's processing, and a publish is
+      // answered within the command timeout.
+      graceMs: commandTimeoutMs + ACK_DELAY_MS,
+      nudge: (node) => this.outbox.nudge(node),
+      report: (node, seq, relays, dead) => {
+        this.counters.unacknowledged += relays.length;
+        this.log.warn(
+          { to: node, seq, relays: relays.length, nodeDead: dead },
+          'relays not acknowledged by their node; senders told',
+        );
+        this.notices.tellRecords(node, seq, relays, dead ? NODE_DEAD : NOT_ACKNOWLEDGED);
+      },
+    });
     this.outbox = new Outbox({
       from: this.nodeId,
       channel: (node) => this.keys.nodeChannel(node),
       view: this.view,
       deadlineMs: options.relayDeadlineMs ?? 5000,
-      stuckMs: options.commandTimeoutMs ?? 2000,
+      stuckMs: commandTimeoutMs,
       onUndelivered: (target, seq, relays) => this.notices.tellRecords(target, seq, relays),
+      acks: this.acks,
       log: this.log,
     });
   }

@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import { encodeBatch, isRelayRecord } from './cluster-batch.js';
 import type { ClusterView } from './cluster-view.js';
 import type { RedisLink } from './redis-connection.js';
+import type { RelayAcks } from './relay-acks.js';
 
 // One publish carries at most about this many characters (one larger record goes alone).
 const MAX_BATCH_CHARS = 64 * 1024;
@@ -36,6 +37,8 @@ export interface OutboxOptions {
   stuckMs: number;
   /** A batch to `target` was not delivered: `relays` are its relay records. */
   onUndelivered(target: string, seq: number, relays: string[]): void;
+  /** Tracks relays until the target acknowledges them, and what this node owes others. */
+  acks: RelayAcks;
   log: Logger;
 }
 
@@ -109,10 +112,20 @@ export class Outbox {
     return this.inFlight.size;
   }
 
-  /** Forget a node that is gone (its sequence numbers and queue). */
+  /** Forget a node that is gone (its sequence numbers and queue); what it did not acknowledge is reported. */
   forget(target: string): void {
     this.seqs.delete(target);
     this.queued.delete(target);
+    this.options.acks.forget(target);
+  }
+
+  /** Make sure a batch goes to `target` soon, even an empty one (it carries this node's ack). */
+  nudge(target: string): void {
+    if (!this.link) return; // closed: nothing goes out any more
+    if (!this.queued.has(target)) this.queued.set(target, []);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setTimeout(() => this.flush(), 0);
   }
 
   /** Publish everything queued, one batch (or a few, when large) per target. */
@@ -123,6 +136,7 @@ export class Outbox {
     const queued = this.queued;
     this.queued = new Map();
     for (const [target, records] of queued) {
+      if (records.length === 0) this.publish(target, records);
       let start = 0;
       while (start < records.length) {
         let end = start;
@@ -152,10 +166,11 @@ export class Outbox {
     }
     const id = ++this.lastId;
     this.inFlight.set(id, entry);
-    const text = encodeBatch(
-      { from: this.options.from, seq, deadline: this.options.view.now() + this.options.deadlineMs },
-      records,
-    );
+    const acks = this.options.acks;
+    const deadline = this.options.view.now() + this.options.deadlineMs;
+    // Tracked until the target acknowledges the batch (relay-acks.ts): a crash there is reported.
+    acks.sent(target, seq, deadline, records.filter(isRelayRecord));
+    const text = encodeBatch({ from: this.options.from, seq, deadline, ack: acks.ackFor(target) }, records);
     link.publish(this.options.channel(target), text).then(
       (receivers) => {
         this.settle(id, entry);
@@ -180,6 +195,7 @@ export class Outbox {
   private fail(entry: InFlight, reason: string): void {
     if (entry.reported) return;
     entry.reported = true;
+    this.options.acks.settled(entry.target, entry.seq);
     this.counters.publishErrors += entry.records.length;
     this.options.log.warn(
       { to: entry.target, seq: entry.seq, messages: entry.records.length, reason },
@@ -191,6 +207,7 @@ export class Outbox {
 
   // Publishes are answered in order per connection, so the oldest entries come first.
   private sweep(): void {
+    this.options.acks.sweep();
     const limit = Date.now() - this.options.stuckMs;
     for (const entry of this.inFlight.values()) {
       if (entry.sentAt > limit) break;

@@ -82,6 +82,8 @@ export async function reapNode(
 ): Promise<ReapResult> {
   const keys = node.keys;
   let removed = 0;
+  // Senders of relays the dead node never acknowledged hear UNAVAILABLE before its rooms hear it left.
+  node.acks.sweep();
   for (let i = 0; i < maxBatches; i++) {
     const [status, flat] = await node.run((r) =>
       r.srTakePeers(

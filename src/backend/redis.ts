@@ -31,7 +31,7 @@
  *                            redis-keys (every key and channel name), cluster-messages and
  *                            cluster-batch (node ↔ node wire format), cluster-view (shared clock,
  *                            node liveness), redis-members (stored values), room-mirror,
- *                            local-peers, undelivered-notices, backend
+ *                            local-peers, undelivered-notices, relay-acks, backend
  */
 import type { Logger } from 'pino';
 import type { Backend, BackendHealth, JoinOutcome, LocalDelivery, RoomPage } from './backend.js';
@@ -191,6 +191,7 @@ export class RedisBackend implements Backend {
       mirrors: this.node.mirrors.size,
       localPeers: this.node.peers.size,
       publishesInFlight: this.node.inFlight,
+      ...this.node.acks.size(),
       ...this.resume.size(),
     };
   }

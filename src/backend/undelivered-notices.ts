@@ -22,23 +22,27 @@ export class UndeliveredNotices {
   ) {}
 
   /** The senders (peer id, message type) of relays in batch `seq` to `target` were not delivered. */
-  tell(target: string, seq: number, senders: ReadonlyArray<readonly [string, string]>): void {
+  tell(
+    target: string,
+    seq: number,
+    senders: ReadonlyArray<readonly [string, string]>,
+    message = NOT_DELIVERED,
+  ): void {
     const key = `${target} ${seq}`;
     const now = Date.now();
     if (this.told.has(key)) return;
     for (const [k, at] of this.told) if (now - at > TOLD_MS) this.told.delete(k);
     this.told.set(key, now);
-    for (const [peerId, type] of senders)
-      this.deliver(peerId, encodeError('UNAVAILABLE', NOT_DELIVERED, type));
+    for (const [peerId, type] of senders) this.deliver(peerId, encodeError('UNAVAILABLE', message, type));
   }
 
   /** The relay records of batch `seq` to `target` were not delivered: tell their senders. */
-  tellRecords(target: string, seq: number, relays: readonly string[]): void {
+  tellRecords(target: string, seq: number, relays: readonly string[], message?: string): void {
     const senders: Array<[string, string]> = [];
     for (const record of relays) {
       const sender = relaySender(record);
       if (sender) senders.push([sender.peerId, sender.type]);
     }
-    this.tell(target, seq, senders);
+    this.tell(target, seq, senders, message);
   }
 }

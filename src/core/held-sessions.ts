@@ -27,6 +27,8 @@ export interface HeldSession {
   /** The replay log's bytes when the hold began, as counted in the budget. */
   readonly replayBytes: number;
   lostEvents: boolean;
+  /** The session's budgets at the drop (session-budgets.ts), handed on with the state; `null`: none. */
+  readonly budgets: number[] | null;
   timer: NodeJS.Timeout | null;
 }
 
@@ -73,7 +75,13 @@ export class HeldSessions {
   }
 
   /** Start holding a peer, ending the oldest holds first if its IP or the node is at its limit. */
-  add(record: ResumeRecord, replay: ReplayLog, ip: string, queued: readonly OutFrame[] = []): HeldSession {
+  add(
+    record: ResumeRecord,
+    replay: ReplayLog,
+    ip: string,
+    queued: readonly OutFrame[] = [],
+    budgets: number[] | null = null,
+  ): HeldSession {
     const ofIp = this.byIp.get(ip);
     while (ofIp && ofIp.size >= this.limits.maxHeldPerIp) this.evict(first(ofIp), 'held-per-ip');
     while (this.held.size >= this.limits.maxHeld) this.evict(first(this.held.values()), 'held-per-node');
@@ -85,6 +93,7 @@ export class HeldSessions {
       queue: new BudgetedQueue<HeldSession>(null),
       replayBytes: replay.bytes,
       lostEvents: false,
+      budgets,
       timer: null,
     };
     held.queue.owner = held;
@@ -125,6 +134,7 @@ export class HeldSessions {
       queued: held.queue.frames.map((frame) => frame.text),
       lostEvents: held.lostEvents,
     };
+    if (held.budgets) state.budgets = held.budgets;
     this.remove(held);
     return state;
   }

@@ -11,6 +11,7 @@ import { usernameKey } from '../../protocol/username-key.js';
 import { acceptAnyone, type Authenticator } from './authenticator.js';
 import type { CoreOptions } from './core-options.js';
 import type { CoreObserver } from './core-observer.js';
+import type { MessageLimiter } from './message-limits.js';
 import { sendResumed } from './resume-handshake.js';
 import type { Session } from './session.js';
 import type { SessionLife } from './session-life.js';
@@ -26,6 +27,7 @@ export class IdentifyStep {
     private readonly life: SessionLife,
     private readonly resume: SessionResume,
     private readonly observer: CoreObserver,
+    private readonly limiter: MessageLimiter,
   ) {
     this.authenticate = options.authenticate ?? acceptAnyone;
   }
@@ -112,6 +114,8 @@ export class IdentifyStep {
       },
       taken.replay,
     );
+    // Before any frame that waited behind this step is processed: the budgets follow the peer.
+    this.limiter.resumed(session, taken.budgets, taken.queued);
     this.observer.resumed();
     await sendResumed(session, taken, resumeToken, this.options.backend, this.options.iceServersFor);
   }

@@ -22,6 +22,7 @@ import {
 } from './rate-limit.js';
 import { noteDelivered, retryAfterMs, takeRelayToken, type RelayLimits } from './relay-budget.js';
 import type { Session } from './session.js';
+import { restoreBudgets } from './session-budgets.js';
 
 /** How the limiter answers and closes; the core supplies these once, not per connection. */
 export interface LimitActions {
@@ -91,6 +92,18 @@ export class MessageLimiter {
     if (SIGNAL_TYPES.has(type)) return this.admitSignal(session, type, this.limits);
     if (type === 'JOIN_ROOM' || type === 'LEAVE_ROOM') return this.admitRoomChange(session, type);
     return true;
+  }
+
+  /**
+   * `session` resumed a held peer: it takes over the peer's budgets as they were at the drop
+   * (`saved`, session-budgets.ts; `null`: none were saved, it keeps its fresh ones), charged with
+   * what this connection sent so far; then the room events queued meanwhile (`queued`, delivered
+   * after this) are counted as if they had been delivered live.
+   */
+  resumed(session: Session, saved: readonly number[] | null, queued: readonly OutFrame[]): void {
+    if (!this.limits) return;
+    if (saved) restoreBudgets(session, saved, this.now(), this.limits);
+    for (const frame of queued) this.noteDelivered(session, frame);
   }
 
   /** A frame went to `session`: room events change what its signal budget is sized for. */

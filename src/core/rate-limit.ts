@@ -68,7 +68,7 @@ export type RateVerdict = 'accept' | 'drop' | 'close';
 
 /** Take a token for one message at time `now` (ms). */
 export function takeMessageToken(state: RateState, now: number, limits: RateLimits): RateVerdict {
-  state.tokens = refilled(state.tokens, state.tokensAt, now, limits.messagesPerSecond, limits.burst);
+  state.tokens = refilledTokens(state.tokens, state.tokensAt, now, limits.messagesPerSecond, limits.burst);
   state.tokensAt = now;
   // A flooding episode ends once the sender has let the bucket refill halfway.
   if (state.strikes > 0 && state.tokens >= limits.burst / 2) state.strikes = 0;
@@ -87,7 +87,7 @@ export function refundMessageToken(state: RateState, limits: RateLimits): void {
 
 /** After a dropped message at `now`: when the bucket is half full again, which ends the episode (ms). */
 export function messageRetryAfterMs(state: RateState, now: number, limits: RateLimits): number {
-  const tokens = refilled(state.tokens, state.tokensAt, now, limits.messagesPerSecond, limits.burst);
+  const tokens = refilledTokens(state.tokens, state.tokensAt, now, limits.messagesPerSecond, limits.burst);
   return Math.max(0, ((limits.burst / 2 - tokens) * 1000) / limits.messagesPerSecond);
 }
 
@@ -101,7 +101,13 @@ export function countInvalidMessage(state: RateState, now: number, limits: RateL
 
 /** Take a token for one room change at time `now` (ms); false when the change must be refused. */
 export function takeRoomChangeToken(state: RoomChangeState, now: number, limits: RoomChangeLimits): boolean {
-  state.roomTokens = refilled(state.roomTokens, state.roomTokensAt, now, limits.perSecond, limits.burst);
+  state.roomTokens = refilledTokens(
+    state.roomTokens,
+    state.roomTokensAt,
+    now,
+    limits.perSecond,
+    limits.burst,
+  );
   state.roomTokensAt = now;
   if (state.roomTokens < 1) return false;
   state.roomTokens -= 1;
@@ -114,12 +120,18 @@ export function roomChangeRetryAfterMs(
   now: number,
   limits: RoomChangeLimits,
 ): number {
-  const tokens = refilled(state.roomTokens, state.roomTokensAt, now, limits.perSecond, limits.burst);
+  const tokens = refilledTokens(state.roomTokens, state.roomTokensAt, now, limits.perSecond, limits.burst);
   return Math.max(0, ((1 - tokens) * 1000) / limits.perSecond);
 }
 
 /** A bucket's tokens at `now`, refilled at `perSecond` since `at` (0: never used, so full), up to `burst`. */
-function refilled(tokens: number, at: number, now: number, perSecond: number, burst: number): number {
+export function refilledTokens(
+  tokens: number,
+  at: number,
+  now: number,
+  perSecond: number,
+  burst: number,
+): number {
   if (at === 0) return burst;
   return Math.min(burst, tokens + ((now - at) * perSecond) / 1000);
 }

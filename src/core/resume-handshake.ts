@@ -2,6 +2,7 @@
 import type { Backend } from '../backend/backend.js';
 import { encodeAuthSuccess, encodeRoomMembers } from '../../protocol/encode.js';
 import type { IceServer } from '../../protocol/messages.js';
+import { setRoomPeers } from './relay-budget.js';
 import type { Session } from './session.js';
 import type { TakenOver } from './session-resume.js';
 
@@ -41,12 +42,10 @@ export async function sendResumed(
   if (taken.lostEvents && record.roomId !== null) {
     const members = await backend.roomMembers(record.roomId);
     if (session.state === 'identified' && session.roomId === record.roomId) {
-      session.send(
-        encodeRoomMembers(
-          record.roomId,
-          members.filter((m) => m.id !== record.peerId),
-        ),
-      );
+      const others = members.filter((m) => m.id !== record.peerId);
+      // Events were dropped: the signal budget is sized for the room as it is now.
+      setRoomPeers(session, others.length);
+      session.send(encodeRoomMembers(record.roomId, others));
     }
   }
 }

@@ -18,6 +18,7 @@ import {
 import { ReplayLog, type ReplayBounds } from './replay-log.js';
 import { reportDropped } from './queue-overflow.js';
 import { resumeTokenKey } from './resume-token.js';
+import { isSavedBudgets, saveBudgets } from './session-budgets.js';
 import type { Session } from './session.js';
 import { SignalError } from './signal-error.js';
 
@@ -58,6 +59,8 @@ export interface TakenOver {
   lostEvents: boolean;
   /** The token that was used: valid again if the new connection dies before the client gets a new one. */
   token: string;
+  /** The session's budgets when it was held (session-budgets.ts), or `null` (none saved, or from an older node). */
+  budgets: number[] | null;
 }
 
 /** After a taken record, how long the holder keeps the queue for the resuming node to fetch. */
@@ -119,7 +122,9 @@ export class SessionResume {
     };
     if (session.authExpiresAt !== 0) record.authExpiresAt = session.authExpiresAt;
     const replay = session.replay ?? this.newLog();
-    const held = this.start(record, replay, session.info.ipKey ?? session.info.ip, [], session.log);
+    // The budgets go with the peer: a resume, here or on another node, does not refill them.
+    const budgets = saveBudgets(session);
+    const held = this.start(record, replay, session.info.ipKey ?? session.info.ip, [], session.log, budgets);
     // A join or leave may be running: the record is saved with the room it settles on.
     held.ready = (session.busy ?? Promise.resolve()).then(() => {
       held.record.roomId = session.roomId;
@@ -174,7 +179,8 @@ export class SessionResume {
       const missing = missed.map(frameFromText);
       const queued = [...state.queued.map(frameFromText), ...(this.adopting.get(record.peerId) ?? [])];
       this.counts.resumes++;
-      return { record, replay, missing, queued, lostEvents: state.lostEvents, token };
+      const budgets = isSavedBudgets(state.budgets) ? state.budgets : null;
+      return { record, replay, missing, queued, lostEvents: state.lostEvents, token, budgets };
     } finally {
       this.adopting.delete(record.peerId);
     }
@@ -191,7 +197,7 @@ export class SessionResume {
       ...taken.record,
       aliasKey: used === taken.record.tokenKey ? null : used,
     };
-    const held = this.start(record, taken.replay, ip, taken.queued, log);
+    const held = this.start(record, taken.replay, ip, taken.queued, log, taken.budgets);
     held.ready = this.save(held, log);
   }
 
@@ -248,8 +254,9 @@ export class SessionResume {
     ip: string,
     queued: readonly OutFrame[],
     log: Logger,
+    budgets: number[] | null,
   ): HeldSession {
-    const held = this.held.add(record, replay, ip, queued);
+    const held = this.held.add(record, replay, ip, queued, budgets);
     this.counts.holds++;
     held.timer = setTimeout(() => this.track(this.expire(held, log)), this.options.graceMs);
     held.timer.unref();

@@ -72,7 +72,7 @@ export class SignalingCore implements LocalDelivery {
       options.maxPendingFrames ?? 256,
       (s, msg, frame) => this.dispatch(s, msg, frame),
     );
-    this.identifyStep = new IdentifyStep(options, this.life, this.resume, this.observer);
+    this.identifyStep = new IdentifyStep(options, this.life, this.resume, this.observer, this.limiter);
     const frames = this.frames;
     this.host = {
       logger: options.logger,

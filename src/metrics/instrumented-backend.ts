@@ -59,7 +59,7 @@ export function instrumentBackend(backend: Backend, registry: Registry): Backend
   });
   new Counter({
     name: 'signalroom_backend_cluster_messages_total',
-    help: 'Messages between nodes (label event: published, received, publish_errors (not delivered, senders told), dropped (no local peer left), expired (relays past their deadline, senders told), lost (never arrived))',
+    help: 'Messages between nodes (label event: published, received, publish_errors (not delivered, senders told), dropped (no local peer left), expired (relays past their deadline, senders told), lost (never arrived), unacknowledged (relays their node never confirmed: it crashed or hung; senders told))',
     labelNames: ['event'],
     registers,
     collect() {
@@ -72,6 +72,7 @@ export function instrumentBackend(backend: Backend, registry: Registry): Backend
       this.inc({ event: 'dropped' }, health.dropped);
       this.inc({ event: 'expired' }, health.expired);
       this.inc({ event: 'lost' }, health.lost);
+      this.inc({ event: 'unacknowledged' }, health.unacknowledged ?? 0);
     },
   });
 

@@ -159,3 +159,39 @@ test('delivery: a gap in a node’s batch numbers is counted as lost', async (t)
   }
   assert.equal(n1.node.traffic().lost, 2);
 });
+
+test('delivery: relays a node took and never acknowledged, or whose batch it names missing, are told to their senders', async (t) => {
+  const {
+    nodes: [n1],
+    client,
+  } = await openNodes(t, redis.url, 'n1');
+  // A subscriber that never answers stands for node n3: Redis counts a receiver, nothing acks.
+  const listener = client.duplicate();
+  t.after(() => listener.disconnect());
+  await listener.subscribe(n1.node.keys.nodeChannel('n3'));
+  withRemoteMember(n1, 'c1', 'n3');
+  n1.node.view.setNodes(['n3', String(n1.node.view.now() + 60_000)]);
+  for (let n = 1; n <= 3; n++) {
+    assert.equal(n1.node.relay('r', 'c1', frameFromText(signal('a1', n))), true);
+    await new Promise((resolve) => setTimeout(resolve, 20)); // one batch each: 1, 2, 3
+  }
+  assert.equal(n1.node.acks.size().unackedBatches, 3);
+  // n3 processed up to 3 but batch 2 never reached it.
+  const ack = { upTo: 3, missing: [[2, 2] as const] };
+  const deadline = n1.node.view.now() + 60_000;
+  await client.publish(
+    n1.node.keys.nodeChannel('n1'),
+    encodeBatch({ from: 'n3', seq: 1, deadline, ack }, []),
+  );
+  const missing = await n1.inbox.waitCount('a1', 1);
+  assert.equal(missing[0]?.code, 'UNAVAILABLE');
+  assert.equal(n1.node.acks.size().unackedBatches, 0);
+  // One more relay, then n3 is declared dead (its heartbeat lapsed) before acknowledging it.
+  assert.equal(n1.node.relay('r', 'c1', frameFromText(signal('a1', 4))), true);
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  n1.node.view.setNodes(['n3', String(n1.node.view.now() - 1)]);
+  const all = await n1.inbox.waitCount('a1', 2);
+  assert.match(String(all[1]?.message), /stopped/);
+  assert.equal(n1.node.traffic().unacknowledged, 2);
+  assert.equal(n1.node.acks.size().unackedBatches, 0);
+});
