@@ -13,6 +13,7 @@ import { BackendUnavailableError } from './backend.js';
 import type { PeerInfo } from '../../protocol/messages.js';
 import { memberJson, parseMember, parseMembers, recordJson, type StoredMember } from './redis-members.js';
 import type { MemberRef, RedisNode } from './redis-node.js';
+import { indexRoom, unindexIfEmptied } from './redis-room-index.js';
 
 /** Room operations of one node. */
 export class RedisRooms {
@@ -43,13 +44,19 @@ export class RedisRooms {
     if (recovering === 1) {
       // The cluster re-registers after a data loss: the room may not list everyone yet.
       node.mirrors.forgetLocal(roomId, peer.id);
-      await node.run((r) => r.srLeave(keys.room(roomId), peer.id)).catch(() => node.markDirty());
+      await node
+        .run((r) => r.srLeave(keys.room(roomId), peer.id))
+        .then((left) => unindexIfEmptied(node, roomId, left))
+        .catch(() => node.markDirty());
       throw new BackendUnavailableError('The cluster is re-registering after a Redis restart');
     }
     if (reply[0] !== 1) {
       node.mirrors.forgetLocal(roomId, peer.id);
       return { ok: false, reason: 'full' };
     }
+    // After the join, so a room emptied and unlisted meanwhile is listed again (redis-room-index.ts);
+    // not awaited: a listing may lag a join by a round trip. If it fails, the repair lists it.
+    node.run((r) => indexRoom(r, node, roomId)).catch(() => node.markDirty());
     const members = parseMembers(reply[1] ?? []).filter((m) => m.id !== peer.id);
     for (const m of members) mirror.add(m.id, m);
     mirror.add(peer.id, { username: peer.username, node: node.nodeId, seq });
@@ -85,6 +92,7 @@ export class RedisRooms {
     try {
       const reply = await node.run((r) => r.srLeave(node.keys.room(roomId), peer.id));
       left = reply === null ? null : parseMembers(reply);
+      unindexIfEmptied(node, roomId, reply);
     } catch (err) {
       if (!(err instanceof BackendUnavailableError)) throw err;
       node.peers.leaveUnreported(peer.id, roomId);
