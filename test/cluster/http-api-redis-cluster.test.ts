@@ -5,26 +5,14 @@
  */
 import { test } from 'node:test';
 import { randomUUID } from 'node:crypto';
-import { Cluster } from 'ioredis';
-import { RedisKeys } from '../../src/backend/redis-keys.js';
 import { RedisCluster } from '../helpers/redis-cluster.js';
-import { startNodes } from './cluster.js';
+import { startNodesOnCluster } from './cluster.js';
 import { adminAcrossNodes, HTTP_API_ARGS, iceServersOnEveryNode, roomPagination } from './http-api.js';
 
 test('three nodes on a Redis Cluster: every node answers the HTTP API for every session', async (t) => {
   const redis = await RedisCluster.start({ primaries: 3, replicasPerPrimary: 0 });
   t.after(() => redis.destroy());
-  const prefix = `sr-${randomUUID().slice(0, 8)}:`;
-  const seeds = redis.addresses.map((a) => ({ host: '127.0.0.1', port: Number(a.split(':')[1]) }));
-  const inspect = new Cluster(seeds, { redisOptions: { maxRetriesPerRequest: 3 } });
-  inspect.on('error', () => undefined);
-  t.after(() => inspect.disconnect());
-  const nodes = await startNodes(t, 3, 'redis://127.0.0.1:6379', prefix, () => [
-    '--redis-cluster-nodes',
-    redis.addresses.join(','),
-    ...HTTP_API_ARGS,
-  ]);
-  const deployment = { nodes, inspect, keys: new RedisKeys(prefix) };
+  const deployment = await startNodesOnCluster(t, redis, 3, HTTP_API_ARGS);
   // No --auth: the token of an IDENTIFY is an opaque string the server only remembers.
   const tokenFor = async (username: string) => `opaque-token-of-${username}-${randomUUID()}`;
   await t.test('ice-servers: every node, every client; ended and replaced tokens refused', (t) =>
