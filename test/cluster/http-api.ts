@@ -82,7 +82,7 @@ async function answeredEverywhere(nodes: ClusterNode[], bearer: string, peerId: 
  */
 export async function iceServersOnEveryNode(
   t: TestContext,
-  { nodes }: Deployment,
+  { nodes, inspect, keys }: Deployment,
   tokenFor: TokenFor,
 ): Promise<void> {
   const clients: Array<{ client: TestClient; token: string; resumeToken: string }> = [];
@@ -120,6 +120,16 @@ export async function iceServersOnEveryNode(
   const renewed = lastToken(back.client);
   await answeredEverywhere(nodes, renewed, back.client.peerId);
   await refusedEverywhere(nodes, moved.resumeToken, 'a resume token replaced by a resume');
+
+  // Every session ends: no bearer is left in any node's hash.
+  for (const { client } of clients.slice(2)) await client.close();
+  await back.client.close();
+  const left = async () => {
+    let n = 0;
+    for (const node of nodes) n += await inspect.hlen(keys.nodeBearers(node.nodeId));
+    return n;
+  };
+  await until(async () => (await left()) === 0, 'every bearer hash emptied', 5_000);
 }
 
 type AdminRoom = { id: string; members: number };
