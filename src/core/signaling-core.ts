@@ -190,10 +190,14 @@ export class SignalingCore implements LocalDelivery {
     return { peerId: holder.peerId, username: holder.username };
   }
 
-  /** {@link LocalDelivery}: an operator removes a local peer from its room (4004, for good). */
+  /**
+   * {@link LocalDelivery}: an operator removes a local peer from its room (4004, for good); a peer
+   * held here for resume has no connection to close: its hold ends.
+   */
   kickLocal(peerId: string, roomId: string): boolean {
     const session = this.sessions.get(peerId);
-    if (!session || session.roomId !== roomId || session.state !== 'identified') return false;
+    if (!session) return this.resume.enabled && this.resume.kick(peerId, roomId);
+    if (session.roomId !== roomId || session.state !== 'identified') return false;
     session.log.info({ roomId, code: CLOSE_CODES.KICKED.code }, 'kicked by an administrator');
     // Cleanup now, not on the socket's close: the room hears PEER_LEFT_ROOM even if the client lingers.
     this.life.close(session, CLOSE_CODES.KICKED.code, CLOSE_CODES.KICKED.reason);

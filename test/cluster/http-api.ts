@@ -8,7 +8,7 @@ import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { turnPassword } from '../../src/auth/turn.js';
 import { TestClient } from '../helpers/test-client.js';
-import { lastToken, resume } from '../reliability/resume-helpers.js';
+import { lastToken, resume, tryResume } from '../reliability/resume-helpers.js';
 import { until, type ClusterNode } from './cluster.js';
 import type { Deployment } from './conformance.js';
 
@@ -204,6 +204,28 @@ export async function adminAcrossNodes(
     headers: admin,
   });
   assert.equal(again.status, 404, 'a kicked peer is no longer a member');
+
+  // A peer held for resume on node 3 (its connection lost): the kick from node 2 ends the hold.
+  const dave = await login(t, n3, 'adm-dave', tokenFor);
+  await dave.join('adm-room');
+  for (const member of [alice, bob]) await member.next('NEW_PEER_IN_ROOM');
+  dave.terminate();
+  await until(
+    async () => (await adminGet<{ peers: number }>(n3, '/api/stats')).peers === 0,
+    'node 3 holds dave for resume (no live peer left there)',
+    5_000,
+  );
+  const held = await fetch(`${n2.httpUrl}/api/rooms/adm-room/peers/${dave.peerId}`, {
+    method: 'DELETE',
+    headers: admin,
+  });
+  assert.equal(held.status, 204);
+  for (const member of [alice, bob]) {
+    const left = await member.next('PEER_LEFT_ROOM');
+    assert.deepEqual(left.peer, { id: dave.peerId, username: 'adm-dave' });
+  }
+  const back = await tryResume(t, n1.wsUrl, lastToken(dave));
+  assert.equal(back.type, 'AUTH_ERROR', 'a kicked peer cannot resume');
   for (const client of [alice, bob]) await client.close();
 }
 
