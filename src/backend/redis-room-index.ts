@@ -6,8 +6,7 @@
  *
  * A room hash and its index entry live on different slots, so no script can change both; the
  * steps are ordered instead so that a room never stays unlisted:
- * - every join adds the id AFTER its join script (a room that exists was indexed after its last
- *   join began);
+ * - a join that creates the room (no member before it) adds the id AFTER its join script;
  * - whoever empties a room (a leave, a reap, a purge) removes the id and THEN checks that the
  *   room is still gone, adding it back if a join created it meanwhile.
  * An entry can outlive its room only when a node dies between those steps; a listing that meets
@@ -22,7 +21,7 @@ import type { RoomPage, RoomSummary } from './backend.js';
 import type { RedisCommands } from './redis-connection.js';
 import type { RedisNode } from './redis-node.js';
 
-/** The command a join adds after its join script: list the room. */
+/** List the room (a join that created it, after its join script; the repair). */
 export function indexRoom(redis: RedisCommands, node: RedisNode, roomId: string): Promise<number> {
   return redis.zadd(node.keys.roomIndex(roomId), 0, roomId);
 }

@@ -54,10 +54,12 @@ export class RedisRooms {
       node.mirrors.forgetLocal(roomId, peer.id);
       return { ok: false, reason: 'full' };
     }
-    // After the join, so a room emptied and unlisted meanwhile is listed again (redis-room-index.ts);
-    // not awaited: a listing may lag a join by a round trip. If it fails, the repair lists it.
-    node.run((r) => indexRoom(r, node, roomId)).catch(() => node.markDirty());
     const members = parseMembers(reply[1] ?? []).filter((m) => m.id !== peer.id);
+    // A join that made the room lists it, after the join, so a room emptied and unlisted meanwhile
+    // is listed again (redis-room-index.ts); a join into a room with members needs not (whoever
+    // made it listed it). Not awaited: a listing may lag by a round trip; if it fails, the repair
+    // lists the room.
+    if (members.length === 0) node.run((r) => indexRoom(r, node, roomId)).catch(() => node.markDirty());
     for (const m of members) mirror.add(m.id, m);
     mirror.add(peer.id, { username: peer.username, node: node.nodeId, seq });
     node.peers.joined(peer.id, roomId, seq);
