@@ -115,6 +115,9 @@ export async function iceServersOnEveryNode(
   // A session that resumes on another node: its new resume token works everywhere, the old one nowhere.
   const moved = clients[1] as (typeof clients)[0];
   moved.client.terminate();
+  // Held for resume once its node noticed the drop: no connection, so its tokens name no one.
+  await refusedEverywhere(nodes, moved.resumeToken, 'the resume token of a held session');
+  await refusedEverywhere(nodes, moved.token, 'the auth token of a held session');
   const back = await resume(t, (nodes[2] as ClusterNode).wsUrl, moved.client);
   assert.equal(back.auth.resumed, true);
   const renewed = lastToken(back.client);
