@@ -172,7 +172,7 @@ export const OPTIONS = {
     type: 'list',
     default: [],
     description:
-      "Browser origins allowed to connect besides the server's own: https://app.example.com, https://*.example.com, example.com, or * (any)",
+      "Browser origins allowed to connect and to call /api/ice-servers (CORS), besides the server's own: https://app.example.com, https://*.example.com, or * (any)",
   },
   'require-origin': {
     type: 'boolean',

@@ -38,7 +38,7 @@ export interface JwtOptions {
 export const MIN_SECRET_LENGTH = 32;
 
 /** Seconds of clock skew tolerated on `exp` and `nbf`. */
-const CLOCK_TOLERANCE_S = 5;
+export const CLOCK_TOLERANCE_S = 5;
 
 /** Read the key named by the config (PEM or JWKS file); throws a readable error at start-up. */
 export async function loadJwtKey(source: {

@@ -103,6 +103,30 @@ export interface ResumeSupport {
   replaceUsername(key: string, peer: PeerInfo): Promise<PeerInfo | null>;
 }
 
+/** A live session as a bearer token names it, on whichever node holds it. */
+export interface BearerHolder {
+  readonly peerId: string;
+  readonly username: string;
+  /** When the session's credentials expire (ms since the epoch; 0: never). */
+  readonly authExpiresAt: number;
+}
+
+/**
+ * Recognising a live session by a bearer token on any node (`GET /api/ice-servers`): each node
+ * lists the tokens of the sessions it holds under their hash (`key`), in memory or in Redis.
+ */
+export interface BearerSupport {
+  /**
+   * From now on `key` names `holder`, a session identified on this node. Synchronous and never
+   * throws: a write Redis missed is made again later (another node may not see the key meanwhile).
+   */
+  addBearer(key: string, holder: BearerHolder): void;
+  /** `key` no longer names `holder` (its session ended, was held for resume, or got a new token). */
+  dropBearer(key: string, holder: BearerHolder): void;
+  /** The live session `key` names on any node, or `null`. */
+  findBearer(key: string): Promise<BearerHolder | null>;
+}
+
 /** One room as operators see it (admin API, metrics). */
 export interface RoomSummary {
   id: string;
@@ -121,7 +145,7 @@ export interface RoomPage {
 export type JoinOutcome = { ok: true; members: PeerInfo[] } | { ok: false; reason: 'full' };
 
 /** Shared state and delivery for the signaling core. */
-export interface Backend extends ResumeSupport {
+export interface Backend extends ResumeSupport, BearerSupport {
   /** `memory` or `redis`, for logs and metrics. */
   readonly kind: string;
   /** This node's id; peer records name the node that holds their connection. */

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type {
   Backend,
   BackendHealth,
+  BearerHolder,
   HeldState,
   JoinOutcome,
   LocalDelivery,
@@ -13,6 +14,7 @@ import type { PeerInfo } from '../../protocol/messages.js';
 import { encodePeerEvent } from '../../protocol/encode.js';
 import type { OutFrame } from '../../protocol/frame.js';
 import type { RoomSizeCounter } from './room-size-counter.js';
+import { LocalBearers } from './local-bearers.js';
 
 /** Usernames and rooms in maps; delivery is a direct call. */
 export class MemoryBackend implements Backend, RoomSizeCounter {
@@ -22,6 +24,7 @@ export class MemoryBackend implements Backend, RoomSizeCounter {
   private readonly usernames = new Map<string, string>();
   private readonly rooms = new Map<string, Map<string, PeerInfo>>();
   private readonly resumes = new Map<string, { record: ResumeRecord; expiresAt: number }>();
+  private readonly bearers = new LocalBearers();
   /** Rooms by member count, kept as rooms change so a metrics scrape never walks the rooms. */
   private readonly sizeCounts = new Map<number, number>();
 
@@ -38,6 +41,7 @@ export class MemoryBackend implements Backend, RoomSizeCounter {
     this.usernames.clear();
     this.rooms.clear();
     this.resumes.clear();
+    this.bearers.clear();
     this.sizeCounts.clear();
   }
 
@@ -139,9 +143,26 @@ export class MemoryBackend implements Backend, RoomSizeCounter {
     return { id: previousId, username: peer.username };
   }
 
+  addBearer(key: string, holder: BearerHolder): void {
+    this.bearers.add(key, holder);
+  }
+
+  dropBearer(key: string, holder: BearerHolder): void {
+    this.bearers.drop(key, holder);
+  }
+
+  async findBearer(key: string): Promise<BearerHolder | null> {
+    return this.bearers.get(key) ?? null;
+  }
+
   /** Sizes of every map, for stats and leak checks. */
-  size(): { usernames: number; rooms: number; resumes: number } {
-    return { usernames: this.usernames.size, rooms: this.rooms.size, resumes: this.resumes.size };
+  size(): { usernames: number; rooms: number; resumes: number; bearers: number } {
+    return {
+      usernames: this.usernames.size,
+      rooms: this.rooms.size,
+      resumes: this.resumes.size,
+      bearers: this.bearers.size,
+    };
   }
 
   async listRooms(cursor: string | null, limit: number): Promise<RoomPage> {

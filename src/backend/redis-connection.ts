@@ -59,8 +59,6 @@ export interface RedisLink {
   isConnected(): boolean;
   /** Call `ready` when a connection (re)connects and `lost` when one drops. */
   onStatus(ready: () => void, lost: () => void): void;
-  /** One client per primary, to walk every shard (SCAN). */
-  primaries(): Redis[];
   /** Close every connection. */
   close(): Promise<void>;
 }
@@ -161,7 +159,6 @@ async function connectOnce(options: RedisConnectionOptions, topology: RedisTopol
         c.on('close', lost);
       }
     },
-    primaries: () => [command],
     async close() {
       subscriber.disconnect();
       await command.quit().catch(() => command.disconnect());
@@ -220,7 +217,6 @@ async function connectCluster(
       cluster.on('ready', ready);
       cluster.on('close', lost);
     },
-    primaries: () => cluster.nodes('master'),
     async close() {
       await cluster.quit().catch(() => cluster.disconnect());
     },

@@ -31,11 +31,6 @@ export class RedisKeys {
     return `${this.prefix}room:${tagged(roomId)}`;
   }
 
-  /** A SCAN pattern matching every {@link room} key (and possibly others: check with {@link roomIdOf}). */
-  roomPattern(): string {
-    return `${this.prefix.replace(/[*?[\]\\]/g, '\\$&')}room:{*`;
-  }
-
   /** The room id of a {@link room} key, or null for any other key. */
   roomIdOf(key: string): string | null {
     return untag(key, `${this.prefix}room:`);
@@ -85,10 +80,46 @@ export class RedisKeys {
     return `${this.prefix}{${SHARED}}recovering`;
   }
 
+  /**
+   * Sorted set (every score 0, so ordered by room id byte by byte): the ids of the rooms whose
+   * {@link room} hash may exist, one of {@link ROOM_INDEX_SHARDS} sets picked by a digest of the
+   * room id, so the index spreads over a Redis Cluster's shards like the rooms do. What the admin
+   * API pages through instead of SCAN (redis-room-index.ts).
+   */
+  roomIndex(roomId: string): string {
+    return this.roomIndexShard(roomIndexShardOf(roomId));
+  }
+
+  /** Every shard of the room index, in a fixed order. */
+  roomIndexShards(): string[] {
+    return Array.from({ length: ROOM_INDEX_SHARDS }, (_, i) => this.roomIndexShard(i));
+  }
+
+  /**
+   * Hash with a TTL a few node timeouts long, renewed by the node: hash of a bearer token (a live
+   * session's resume or auth token) → JSON `{p, u, x}` (peer id, username, credentials expiry ms,
+   * 0: none), for the sessions this node holds, so any node can answer `GET /api/ice-servers`
+   * (redis-bearers.ts). Gone on its own when the node dies.
+   */
+  nodeBearers(nodeId: string): string {
+    return `${this.prefix}node:${tagged(nodeId)}:bearers`;
+  }
+
   /** String with a TTL: a held peer's resume record (JSON) under the hash of its resume token. */
   resume(tokenKey: string): string {
     return `${this.prefix}resume:${tokenKey}`;
   }
+
+  private roomIndexShard(i: number): string {
+    return `${this.prefix}{rooms:${i}}index`;
+  }
+}
+
+/** How many sorted sets the room index is split into (enough to spread over a cluster's shards). */
+export const ROOM_INDEX_SHARDS = 16;
+
+function roomIndexShardOf(roomId: string): number {
+  return createHash('sha1').update(roomId).digest().readUInt16BE(0) % ROOM_INDEX_SHARDS;
 }
 
 // `{id}` when the id can be a hash tag as it is; else a tag made of its digest followed by the id,

@@ -16,6 +16,7 @@
  */
 import { parseMembers, parseRecord, type PeerRecord } from './redis-members.js';
 import type { RedisNode } from './redis-node.js';
+import { unindexIfEmptied } from './redis-room-index.js';
 
 /** `reap`: the owner is dead, every member is told. `purge`: the owner is this node, whose members were told already. */
 export type RemovalMode = 'reap' | 'purge';
@@ -46,6 +47,7 @@ export async function removePeers(
   peers.forEach(([id, rec], i) => {
     const flat = lefts[i];
     if (flat === null || flat === undefined) return;
+    unindexIfEmptied(node, rec.r, flat);
     left++;
     const members = parseMembers(flat).filter((m) => mode === 'reap' || m.node !== node.nodeId);
     if (members.length === 0) return;

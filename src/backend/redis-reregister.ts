@@ -9,6 +9,7 @@ import { memberJson, parseMembers, recordJson, type PeerRecord, type StoredMembe
 import type { RedisNode } from './redis-node.js';
 import type { LocalPeer } from './local-peers.js';
 import { ownRecords, purgePeers, type RecordedPeer } from './redis-peer-removal.js';
+import { indexRoom, unindexIfEmptied } from './redis-room-index.js';
 
 /** Why the node re-registers. */
 export type ReregisterMode =
@@ -83,11 +84,13 @@ async function ensure(
       peer.usernameKey ? r.srEnsureUser(keys.user(peer.usernameKey), id) : '',
       room ? r.srEnsureMember(keys.room(room), id, memberJson(peer.username, node.nodeId, peer.seq)) : null,
       Promise.all([...stale.keys()].map((s) => r.srLeave(keys.room(s), id))),
+      room ? indexRoom(r, node, room) : null,
     ]),
   );
   const self = { id, username: peer.username };
   [...stale].forEach(([leftRoom, { seq, all }], i) => {
     const flat = lefts[i];
+    unindexIfEmptied(node, leftRoom, flat ?? null);
     if (!flat) return;
     const told = parseMembers(flat).filter((m) => m.node !== node.nodeId && (all || m.seq > seq));
     node.tellMembers({ t: 'leave', room: leftRoom, peer: self, seq }, told);

@@ -13,6 +13,7 @@ import { BackendUnavailableError } from './backend.js';
 import type { PeerInfo } from '../../protocol/messages.js';
 import { memberJson, parseMember, parseMembers, recordJson, type StoredMember } from './redis-members.js';
 import type { MemberRef, RedisNode } from './redis-node.js';
+import { indexRoom, unindexIfEmptied } from './redis-room-index.js';
 
 /** Room operations of one node. */
 export class RedisRooms {
@@ -43,7 +44,10 @@ export class RedisRooms {
     if (recovering === 1) {
       // The cluster re-registers after a data loss: the room may not list everyone yet.
       node.mirrors.forgetLocal(roomId, peer.id);
-      await node.run((r) => r.srLeave(keys.room(roomId), peer.id)).catch(() => node.markDirty());
+      await node
+        .run((r) => r.srLeave(keys.room(roomId), peer.id))
+        .then((left) => unindexIfEmptied(node, roomId, left))
+        .catch(() => node.markDirty());
       throw new BackendUnavailableError('The cluster is re-registering after a Redis restart');
     }
     if (reply[0] !== 1) {
@@ -51,6 +55,11 @@ export class RedisRooms {
       return { ok: false, reason: 'full' };
     }
     const members = parseMembers(reply[1] ?? []).filter((m) => m.id !== peer.id);
+    // A join that made the room lists it, after the join, so a room emptied and unlisted meanwhile
+    // is listed again (redis-room-index.ts); a join into a room with members needs not (whoever
+    // made it listed it). Not awaited: a listing may lag by a round trip; if it fails, the repair
+    // lists the room.
+    if (members.length === 0) node.run((r) => indexRoom(r, node, roomId)).catch(() => node.markDirty());
     for (const m of members) mirror.add(m.id, m);
     mirror.add(peer.id, { username: peer.username, node: node.nodeId, seq });
     node.peers.joined(peer.id, roomId, seq);
@@ -85,6 +94,7 @@ export class RedisRooms {
     try {
       const reply = await node.run((r) => r.srLeave(node.keys.room(roomId), peer.id));
       left = reply === null ? null : parseMembers(reply);
+      unindexIfEmptied(node, roomId, reply);
     } catch (err) {
       if (!(err instanceof BackendUnavailableError)) throw err;
       node.peers.leaveUnreported(peer.id, roomId);

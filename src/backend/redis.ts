@@ -22,7 +22,7 @@
  *     ↓
  *   parts                    redis-usernames, redis-rooms, redis-resume, redis-inbound,
  *                            redis-liveness → redis-reregister → redis-peer-removal,
- *                            redis-room-listing
+ *                            redis-room-index, redis-bearers
  *     ↓
  *   redis-node.ts            RedisNode: node id, keys, connection, local peers, room mirrors,
  *                            cluster view, counters, outbox / local delivery, the fan-out
@@ -34,15 +34,23 @@
  *                            local-peers, undelivered-notices, relay-acks, backend
  */
 import type { Logger } from 'pino';
-import type { Backend, BackendHealth, JoinOutcome, LocalDelivery, RoomPage } from './backend.js';
+import type {
+  Backend,
+  BackendHealth,
+  BearerHolder,
+  JoinOutcome,
+  LocalDelivery,
+  RoomPage,
+} from './backend.js';
 import type { HeldState, ResumeRecord } from './backend.js';
 import type { OutFrame } from '../../protocol/frame.js';
 import type { PeerInfo } from '../../protocol/messages.js';
+import { RedisBearers } from './redis-bearers.js';
 import { clusterMessageHandler } from './redis-inbound.js';
 import { ClusterLiveness } from './redis-liveness.js';
 import { RedisNode } from './redis-node.js';
 import { RedisResume } from './redis-resume.js';
-import { countRedisRooms, listRedisRooms } from './redis-room-listing.js';
+import { countIndexedRooms, listIndexedRooms } from './redis-room-index.js';
 import { RedisRooms } from './redis-rooms.js';
 import { describeTopology, parseTopology } from './redis-topology.js';
 import { RedisUsernames } from './redis-usernames.js';
@@ -76,6 +84,7 @@ export class RedisBackend implements Backend {
   private readonly usernames: RedisUsernames;
   private readonly rooms: RedisRooms;
   private readonly resume: RedisResume;
+  private readonly bearers: RedisBearers;
   private liveness: ClusterLiveness | null = null;
 
   constructor(private readonly options: RedisBackendOptions) {
@@ -91,6 +100,7 @@ export class RedisBackend implements Backend {
     this.usernames = new RedisUsernames(this.node);
     this.rooms = new RedisRooms(this.node);
     this.resume = new RedisResume(this.node, Math.max(1000, 2 * options.commandTimeoutMs));
+    this.bearers = new RedisBearers(this.node, options.nodeTimeoutMs, this.log);
   }
 
   async start(local: LocalDelivery): Promise<void> {
@@ -101,6 +111,7 @@ export class RedisBackend implements Backend {
     await this.node.open(local, { topology, commandTimeoutMs, startupTimeoutMs: nodeTimeoutMs }, onText);
     this.liveness = new ClusterLiveness(this.node, nodeTimeoutMs, this.log);
     await this.liveness.start();
+    this.bearers.start();
     const { topology: kind } = this.node.connection();
     this.log.info(
       { redis: describeTopology(topology), topology: kind, prefix: this.node.keys.prefix },
@@ -113,6 +124,7 @@ export class RedisBackend implements Backend {
     this.liveness = null;
     // Nothing reaches local peers any more; the connections stay for the liveness to unregister.
     this.node.detach();
+    await this.bearers.stop();
     await liveness?.stop();
     await this.node.close();
   }
@@ -158,11 +170,11 @@ export class RedisBackend implements Backend {
   }
 
   listRooms(cursor: string | null, limit: number): Promise<RoomPage> {
-    return listRedisRooms(this.node, cursor, limit);
+    return listIndexedRooms(this.node, cursor, limit);
   }
 
   roomCount(): Promise<number> {
-    return countRedisRooms(this.node);
+    return countIndexedRooms(this.node);
   }
 
   kick(roomId: string, peerId: string): Promise<boolean> {
@@ -185,6 +197,18 @@ export class RedisBackend implements Backend {
     return this.usernames.replace(key, peer);
   }
 
+  addBearer(key: string, holder: BearerHolder): void {
+    this.bearers.add(key, holder);
+  }
+
+  dropBearer(key: string, holder: BearerHolder): void {
+    this.bearers.drop(key, holder);
+  }
+
+  findBearer(key: string): Promise<BearerHolder | null> {
+    return this.bearers.find(key);
+  }
+
   /** Map sizes, for leak checks (`core.sizes()`). */
   size(): Record<string, number> {
     return {
@@ -193,6 +217,7 @@ export class RedisBackend implements Backend {
       publishesInFlight: this.node.inFlight,
       ...this.node.acks.size(),
       ...this.resume.size(),
+      bearers: this.bearers.size,
     };
   }
 }

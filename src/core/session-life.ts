@@ -1,7 +1,7 @@
 /**
  * The one owner of a session's life: new → identifying → identified → held → closed. Every change
  * of `Session.state`, and every write to the indexes of sessions (open connections, identified
- * sessions by peer id, by auth token and by resume token), happens here; the steps ask for a
+ * sessions by peer id and by resume token, and the backend's bearer index), happens here; the steps ask for a
  * transition and read the indexes (test/unit/session-life.test.ts checks no other file writes
  * them). A fresh IDENTIFY and a resume both end in {@link SessionLife.becomeIdentified}.
  *
@@ -39,8 +39,6 @@ export class SessionLife {
   private readonly open = new Set<Session>();
   /** Identified sessions by peer id. */
   private readonly byPeer = new Map<string, Session>();
-  /** Identified sessions by the auth token they identified with, for `GET /api/ice-servers`. */
-  private readonly byToken = new Map<string, Session>();
   /** Identified sessions by the key of their resume token: a client may notice a drop first. */
   private readonly byResumeKey = new Map<string, Session>();
   /** Cleanups still running, so shutdown waits for them before the backend stops. */
@@ -97,9 +95,10 @@ export class SessionLife {
     session.state = 'identified';
     clearIdentifyTimer(session);
     this.byPeer.set(identity.peerId, session);
+    // Any node recognises the session by its tokens (`GET /api/ice-servers`), until it is held or ends.
     if (identity.token) {
       session.token = identity.token;
-      this.byToken.set(identity.token, session);
+      this.backend.addBearer(resumeTokenKey(identity.token), session);
     }
     if (!this.resume.enabled) return undefined;
     session.replay = replay ?? this.resume.newLog();
@@ -108,6 +107,7 @@ export class SessionLife {
     const token = newResumeToken();
     session.resumeTokenKey = resumeTokenKey(token);
     this.byResumeKey.set(session.resumeTokenKey, session);
+    this.backend.addBearer(session.resumeTokenKey, session);
     return token;
   }
 
@@ -158,11 +158,6 @@ export class SessionLife {
     return done;
   }
 
-  /** The identified session that presented auth `token` at IDENTIFY, if any. */
-  byAuthToken(token: string): Session | undefined {
-    return this.byToken.get(token);
-  }
-
   /** The identified session whose current resume token is `token`, if any. */
   byResumeToken(token: string): Session | undefined {
     return this.byResumeKey.get(resumeTokenKey(token));
@@ -188,7 +183,6 @@ export class SessionLife {
     return {
       connections: this.open.size,
       sessions: this.byPeer.size,
-      byToken: this.byToken.size,
       byResumeToken: this.byResumeKey.size,
       cleaning: this.cleaning.size,
     };
@@ -199,14 +193,15 @@ export class SessionLife {
     clearIdentifyTimer(session);
     this.open.delete(session);
     if (this.byPeer.get(session.peerId) === session) this.byPeer.delete(session.peerId);
-    if (session.token && this.byToken.get(session.token) === session) this.byToken.delete(session.token);
     this.forgetResumeToken(session);
   }
 
-  /** Its resume token no longer names a live connection. */
+  /** Its tokens no longer name a live connection, here or for the bearer index. */
   private forgetResumeToken(session: Session): void {
     const key = session.resumeTokenKey;
     if (key !== '' && this.byResumeKey.get(key) === session) this.byResumeKey.delete(key);
+    if (key !== '') this.backend.dropBearer(key, session);
+    if (session.token) this.backend.dropBearer(resumeTokenKey(session.token), session);
   }
 }
 

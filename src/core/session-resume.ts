@@ -224,6 +224,19 @@ export class SessionResume {
     return true;
   }
 
+  /**
+   * An operator removes a peer held here for resume (admin kick): end its hold for good, as at the
+   * end of its grace period (its room is told, its token refused); false when it is not held here
+   * in `roomId`.
+   */
+  kick(peerId: string, roomId: string): boolean {
+    const held = this.held.get(peerId);
+    if (!held || held.record.roomId !== roomId) return false;
+    this.held.remove(held);
+    this.endHeld(held, () => this.logger.info({ peerId, roomId }, 'held peer kicked by an administrator'));
+    return true;
+  }
+
   /** End every held peer now (shutdown) and wait for running expiries. */
   async endAll(): Promise<void> {
     for (const held of this.held.all()) {

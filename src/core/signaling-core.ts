@@ -20,6 +20,7 @@ import { IdentifyStep } from './identify-step.js';
 import { MessageLimiter } from './message-limits.js';
 import { Refusals } from './refusals.js';
 import { relaySignal } from './relay-signal.js';
+import { resumeTokenKey } from './resume-token.js';
 import { joinRoom, leaveRoom } from './room-steps.js';
 import { Session, type SessionHost } from './session.js';
 import { SessionLife } from './session-life.js';
@@ -177,18 +178,26 @@ export class SignalingCore implements LocalDelivery {
     this.life.close(session, CLOSE_CODES.REPLACED.code, CLOSE_CODES.REPLACED.reason);
   }
 
-  /** The identified peer on this node whose auth token (from IDENTIFY) or current resume token is `token`. */
-  peerByToken(token: string): { peerId: string; username: string } | null {
-    const session = this.life.byAuthToken(token) ?? this.life.byResumeToken(token);
-    return session && session.state === 'identified'
-      ? { peerId: session.peerId, username: session.username }
-      : null;
+  /**
+   * The live peer, on any node, whose auth token (from IDENTIFY) or current resume token is
+   * `token`; `null` for an unknown token, a session held for resume or ended, or credentials past
+   * their expiry. May reject with `BackendUnavailableError`.
+   */
+  async peerByToken(token: string): Promise<{ peerId: string; username: string } | null> {
+    const holder = await this.options.backend.findBearer(resumeTokenKey(token));
+    if (!holder) return null;
+    if (holder.authExpiresAt !== 0 && Date.now() >= holder.authExpiresAt) return null;
+    return { peerId: holder.peerId, username: holder.username };
   }
 
-  /** {@link LocalDelivery}: an operator removes a local peer from its room (4004, for good). */
+  /**
+   * {@link LocalDelivery}: an operator removes a local peer from its room (4004, for good); a peer
+   * held here for resume has no connection to close: its hold ends.
+   */
   kickLocal(peerId: string, roomId: string): boolean {
     const session = this.sessions.get(peerId);
-    if (!session || session.roomId !== roomId || session.state !== 'identified') return false;
+    if (!session) return this.resume.enabled && this.resume.kick(peerId, roomId);
+    if (session.roomId !== roomId || session.state !== 'identified') return false;
     session.log.info({ roomId, code: CLOSE_CODES.KICKED.code }, 'kicked by an administrator');
     // Cleanup now, not on the socket's close: the room hears PEER_LEFT_ROOM even if the client lingers.
     this.life.close(session, CLOSE_CODES.KICKED.code, CLOSE_CODES.KICKED.reason);

@@ -24,6 +24,8 @@ export interface RoutesConfig {
   metricsToken: string;
   /** A port of its own for `/metrics`; 0: served with the other routes. */
   metricsPort: number;
+  /** Origins whose pages may call `/api/ice-servers` (CORS), as for the WebSocket upgrade. */
+  allowedOrigins: readonly string[];
 }
 
 /** Throw an error when a bearer token is too short to be a secret. */
@@ -79,7 +81,8 @@ export function registerSignalroomRoutes(app: FastifyInstance, options: Signalro
     const source = { backend: signaling.backend, stats: () => signaling.core.stats() };
     registerAdminRoutes(app, source, signaling.config.adminToken);
   }
-  if (wanted('iceServers')) registerIceRoutes(app, signaling.iceServers, signaling.core);
+  if (wanted('iceServers'))
+    registerIceRoutes(app, signaling.iceServers, signaling.core, signaling.config.allowedOrigins);
 }
 
 /**

@@ -8,7 +8,14 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Backend } from '../backend/backend.js';
 
 /** Methods that never return a promise; not worth a wrapper. */
-const SYNCHRONOUS = new Set<PropertyKey>(['relay', 'announceJoin', 'isReady', 'health']);
+const SYNCHRONOUS = new Set<PropertyKey>([
+  'relay',
+  'announceJoin',
+  'isReady',
+  'health',
+  'addBearer',
+  'dropBearer',
+]);
 
 /** Wrap `backend` so its calls feed `signalroom_backend_*` in `registry`. */
 export function instrumentBackend(backend: Backend, registry: Registry): Backend {

@@ -217,4 +217,40 @@ export function backendContract(name: string, make: BackendFactory): void {
     assert.equal(await backend.kick('nowhere', a.id), false);
     assert.deepEqual(inbox.kicks, [`r/${a.id}`]);
   });
+
+  test(`${name}: listRooms pages in id order, exactly limit at a time; empty rooms leave the listing`, async (t) => {
+    const { backend } = await make(t);
+    const ids = Array.from({ length: 23 }, (_, i) => `room-${String(i).padStart(2, '0')}`);
+    const peers = ids.map((id) => newPeer(id));
+    for (const [i, id] of ids.entries()) await joinAndAnnounce(backend, id, peers[i] as PeerInfo);
+    const walked: string[] = [];
+    let cursor: string | null = null;
+    for (let pages = 0; pages < 100; pages++) {
+      const page: Awaited<ReturnType<Backend['listRooms']>> = await backend.listRooms(cursor, 4);
+      assert.equal(page.rooms.length, page.next === null ? 3 : 4, 'full pages until the last');
+      walked.push(...page.rooms.map((r) => r.id));
+      cursor = page.next;
+      if (cursor === null) break;
+    }
+    assert.deepEqual(walked, ids);
+    for (const [i, id] of ids.entries()) await backend.leaveRoom(id, peers[i] as PeerInfo);
+    assert.equal(await backend.roomCount(), 0);
+    assert.deepEqual(await backend.listRooms(null, 10), { rooms: [], next: null });
+  });
+
+  test(`${name}: a bearer key names its holder until dropped by that holder`, async (t) => {
+    const { backend } = await make(t);
+    const holder = { peerId: randomUUID(), username: 'alice', authExpiresAt: 0 };
+    const other = { peerId: randomUUID(), username: 'bob', authExpiresAt: 1_900_000_000_000 };
+    assert.equal(await backend.findBearer('key-a'), null);
+    backend.addBearer('key-a', holder);
+    backend.addBearer('key-b', other);
+    assert.deepEqual(await backend.findBearer('key-a'), holder);
+    assert.deepEqual(await backend.findBearer('key-b'), other);
+    backend.dropBearer('key-a', other);
+    assert.deepEqual(await backend.findBearer('key-a'), holder, 'only its holder drops a key');
+    backend.dropBearer('key-a', holder);
+    assert.equal(await backend.findBearer('key-a'), null);
+    assert.deepEqual(await backend.findBearer('key-b'), other);
+  });
 }

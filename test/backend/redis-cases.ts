@@ -55,6 +55,23 @@ export function redisCases(name: string, deployment: () => Deployment): void {
     assert.deepEqual(await n2.inbox.waitCount(b.id, 1), [{ type: 'Y' }]);
   });
 
+  test(`${name}: two nodes: a bearer added on one node is found on the other until dropped or the node closes`, async (t) => {
+    const prefix = `test-${randomUUID()}:`;
+    const n1 = await node(t, prefix);
+    const n2 = await node(t, prefix);
+    const alice = { peerId: randomUUID(), username: 'alice', authExpiresAt: 0 };
+    const bob = { peerId: randomUUID(), username: 'bob', authExpiresAt: 1_900_000_000_000 };
+    n1.backend.addBearer('alice-key', alice);
+    n1.backend.addBearer('bob-key', bob);
+    assert.deepEqual(await n2.backend.findBearer('alice-key'), alice);
+    assert.deepEqual(await n2.backend.findBearer('bob-key'), bob);
+    assert.equal(await n2.backend.findBearer('nobody'), null);
+    n1.backend.dropBearer('alice-key', alice);
+    assert.equal(await n2.backend.findBearer('alice-key'), null);
+    await n1.backend.close();
+    assert.equal(await n2.backend.findBearer('bob-key'), null, 'a closed node names no one');
+  });
+
   test(`${name}: two nodes: a leave on one node is told once on the other`, async (t) => {
     const prefix = `test-${randomUUID()}:`;
     const n1 = await node(t, prefix);

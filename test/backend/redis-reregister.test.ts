@@ -52,3 +52,27 @@ test('reregister: a membership Redis still lists is removed and told to those wh
   await n2.inbox.waitCount(before.id, 3); // later joined, marker joined, marker left
   assert.deepEqual(leftOf(before.id), [marker.id]);
 });
+
+test('reregister after Redis lost its data lists the live peers’ rooms again; an emptied room leaves the index', async (t) => {
+  const {
+    nodes: [n1],
+    client,
+  } = await openNodes(t, redis.url, 'n1');
+  const [p, q] = [newPeer('p'), newPeer('q')];
+  await n1.enter('kept', p);
+  await n1.enter('emptied', q);
+  const keys = n1.node.keys;
+  const listed = async () => {
+    const ids: string[] = [];
+    for (const key of keys.roomIndexShards()) ids.push(...(await client.zrangebylex(key, '-', '+')));
+    return ids.sort();
+  };
+  assert.deepEqual(await listed(), ['emptied', 'kept']);
+  await client.flushall();
+  assert.deepEqual(await listed(), []);
+  assert.equal(await reregister(n1.node, 'restart', log), 2);
+  assert.deepEqual(await listed(), ['emptied', 'kept']);
+  await n1.rooms.leaveRoom('emptied', q);
+  for (let i = 0; i < 100 && (await listed()).length > 1; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(await listed(), ['kept']);
+});

@@ -5,8 +5,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { TestContext } from 'node:test';
-import { Redis } from 'ioredis';
+import { Cluster as RedisClusterClient, Redis } from 'ioredis';
 import { RedisKeys } from '../../src/backend/redis-keys.js';
+import type { RedisCluster } from '../helpers/redis-cluster.js';
 import { RedisServer } from '../helpers/redis-server.js';
 import { TestClient } from '../helpers/test-client.js';
 
@@ -161,6 +162,30 @@ export async function startNodes(
   t.after(() => Promise.all(nodes.map((node) => node.stop())));
   for (let i = 0; i < n; i++) nodes.push(await ClusterNode.start(redisUrl, prefix, extraArgs(i)));
   return nodes;
+}
+
+/**
+ * Start `n` nodes on a running Redis Cluster under a fresh prefix, with a cluster client to inspect
+ * it; the nodes are stopped and the client closed when the test ends.
+ */
+export async function startNodesOnCluster(
+  t: TestContext,
+  redis: RedisCluster,
+  n: number,
+  extraArgs: string[],
+): Promise<{ nodes: ClusterNode[]; inspect: RedisClusterClient; keys: RedisKeys }> {
+  const prefix = `sr-${randomUUID().slice(0, 8)}:`;
+  const seeds = redis.addresses.map((a) => ({ host: '127.0.0.1', port: Number(a.split(':')[1]) }));
+  const inspect = new RedisClusterClient(seeds, { redisOptions: { maxRetriesPerRequest: 3 } });
+  inspect.on('error', () => undefined);
+  t.after(() => inspect.disconnect());
+  // The URL is not used: --redis-cluster-nodes names the deployment.
+  const nodes = await startNodes(t, n, 'redis://127.0.0.1:6379', prefix, () => [
+    '--redis-cluster-nodes',
+    redis.addresses.join(','),
+    ...extraArgs,
+  ]);
+  return { nodes, inspect, keys: new RedisKeys(prefix) };
 }
 
 /** Start redis-server and `n` nodes; everything is stopped when the test ends. */

@@ -8,12 +8,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { Cluster } from 'ioredis';
-import { RedisKeys } from '../../src/backend/redis-keys.js';
 import { RedisCluster } from '../helpers/redis-cluster.js';
 import type { TestClient } from '../helpers/test-client.js';
-import { member, startNodes, until, type ClusterNode } from './cluster.js';
+import { member, startNodesOnCluster, until, type ClusterNode } from './cluster.js';
 import {
   CAPACITY,
   concurrentJoins,
@@ -26,15 +23,7 @@ import { checkGuarantees, DEADLINE_MS, readyWithin, startTraffic } from './failo
 test('redis cluster: three nodes behave like one server; a primary is killed and its replica takes over', async (t) => {
   const redis = await RedisCluster.start({ primaries: 3, replicasPerPrimary: 1, nodeTimeoutMs: 1500 });
   t.after(() => redis.destroy());
-  const prefix = `sr-${randomUUID().slice(0, 8)}:`;
-  const keys = new RedisKeys(prefix);
-  const seeds = redis.addresses.map((a) => ({ host: '127.0.0.1', port: Number(a.split(':')[1]) }));
-  const inspect = new Cluster(seeds, { redisOptions: { maxRetriesPerRequest: 3 } });
-  inspect.on('error', () => undefined);
-  t.after(() => inspect.disconnect());
-  const nodes = await startNodes(t, 3, 'redis://127.0.0.1:6379', prefix, () => [
-    '--redis-cluster-nodes',
-    redis.addresses.join(','),
+  const { nodes, inspect, keys } = await startNodesOnCluster(t, redis, 3, [
     '--redis-relay-deadline-ms',
     String(DEADLINE_MS),
     '--max-peers-per-room',

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from '../helpers/test-server.js';
 import { identifiedClient, peersInRoom } from '../helpers/test-client.js';
+import { lastToken, tryResume } from '../reliability/resume-helpers.js';
 
 const TOKEN = 'admin-secret-0123456789abcdef';
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -115,4 +116,19 @@ test('DELETE /api/rooms/:id/peers/:peerId closes the peer with 4004 and tells th
   assert.equal(wrongRoom.statusCode, 404);
   await alice.sync();
   assert.equal(alice.ws.readyState, alice.ws.OPEN);
+});
+
+test('DELETE of a peer held for resume ends its hold: the room is told, its token refused', async (t) => {
+  const { server, wsUrl, httpUrl } = await startServer(t, { adminToken: TOKEN });
+  const [alice, bob] = await peersInRoom(t, wsUrl, 'r1', 2);
+  assert.ok(alice && bob);
+  bob.terminate();
+  for (let i = 0; i < 200 && (server.core.introspect()['resume.held'] ?? 0) === 0; i++)
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.equal(server.core.introspect()['resume.held'], 1, 'bob is held');
+  const res = await fetch(`${httpUrl}/api/rooms/r1/peers/${bob.peerId}`, { method: 'DELETE', headers: auth });
+  assert.equal(res.status, 204);
+  assert.deepEqual((await alice.next('PEER_LEFT_ROOM')).peer, { id: bob.peerId, username: bob.username });
+  const back = await tryResume(t, wsUrl, lastToken(bob));
+  assert.equal(back.type, 'AUTH_ERROR', 'a kicked peer cannot resume');
 });

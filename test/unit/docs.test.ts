@@ -123,9 +123,15 @@ const OTHER_NAMES = new Set([
   'BAD_REQUEST',
   'FORBIDDEN',
   'NOT_FOUND',
-  'UPGRADE_REQUIRED', // the HTTP API's error bodies
+  'UPGRADE_REQUIRED',
+  'ORIGIN_NOT_ALLOWED', // the HTTP API's error bodies
   'GETDEL',
-  'SPOP', // Redis commands
+  'SPOP',
+  'HGET',
+  'ZCARD',
+  'ZRANGEBYLEX',
+  'ZRANGEBYSCORE',
+  'LIMIT', // Redis commands
   'KEYS',
   'ARGV', // Lua script arguments
   'READONLY',
