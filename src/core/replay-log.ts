@@ -7,13 +7,16 @@
  * so an idle session keeps none.
  *
  * Two forms, so that idle connections pay nothing for what busy ones need. Until the session is
- * sent a relayed signal (or more than a few frames), the log is an array of the texts of its few
- * frames (room events: an idle peer keeps one or two until the next heartbeat round), exactly as
- * long as it needs. From then on the frames are copied into a {@link FrameRing}: one buffer and a
- * typed array of offsets, grown by doubling as needed, with no object per frame for the garbage
- * collector (a relayed frame kept as a Buffer lived through the receiver's next 64 frames, long
- * enough to be promoted, and old-generation collections followed). When the client has shown it
- * read every frame, the log returns to its first form and the ring is freed.
+ * sent a relayed signal, the log is an array of the texts of its frames (room events: an idle peer
+ * keeps one or two until the next heartbeat round, in an array exactly as long up to 8; a member
+ * of a room in a join storm keeps up to the frame bound). From its first signal on, the frames are
+ * copied into a {@link FrameRing}: one buffer and a typed array of offsets, grown by doubling as
+ * needed, with no object per frame for the garbage collector (a relayed frame kept as a Buffer
+ * lived through the receiver's next 64 frames, long enough to be promoted, and old-generation
+ * collections followed). When the client has shown it read every frame, the log returns to its
+ * first form and the ring is freed. Room events stay texts until then: copying them into a ring
+ * made a join storm's server CPU half as much again (200 peers, quick rounds), and they are few
+ * where signals flow.
  */
 import { frameFromText, isSignal, type OutFrame } from '../../protocol/frame.js';
 import { FrameRing } from './frame-ring.js';
@@ -24,8 +27,8 @@ export interface ReplayBounds {
   maxBytes: number;
 }
 
-/** Frames kept as texts in an array before the log moves to a ring. */
-const TEXTS_UP_TO = 8;
+/** Texts arrays up to this long are exactly as long (push leaves slack, an idle connection pays). */
+const EXACT_UP_TO = 8;
 
 /** Counters and a bounded log of the most recent frames sent to one client. */
 export class ReplayLog {
@@ -33,8 +36,10 @@ export class ReplayLog {
   inCount: number;
   /** Frames sent to the client after AUTH_SUCCESS. */
   outCount: number;
-  /** The kept frames' texts, oldest first, while there are few and none is a signal; else `null`. */
+  /** The kept frames' texts, oldest first, until the first signal; else `null`. */
   private texts: string[] | null = null;
+  /** Sum of the texts' lengths. */
+  private textBytes = 0;
   /** The kept frames once a signal was sent (or there were more than a few); else `null`. */
   private ring: FrameRing | null = null;
 
@@ -54,7 +59,7 @@ export class ReplayLog {
    * in UTF-16 units for the rest (mostly ASCII: near enough for a bound).
    */
   get bytes(): number {
-    return this.ring !== null ? this.ring.size : lengths(this.texts);
+    return this.ring !== null ? this.ring.size : this.textBytes;
   }
 
   /** A frame was sent to the client. */
@@ -90,9 +95,14 @@ export class ReplayLog {
     if (read <= 0) return;
     if (read >= kept) {
       this.texts = null;
+      this.textBytes = 0;
       this.ring = null;
     } else if (this.ring !== null) this.ring.dropOldest(read);
-    else this.texts = (this.texts as string[]).slice(read);
+    else {
+      const texts = (this.texts as string[]).slice(read);
+      this.texts = texts;
+      this.textBytes = lengths(texts);
+    }
   }
 
   /**
@@ -116,24 +126,34 @@ export class ReplayLog {
   }
 
   private keep(frame: OutFrame): void {
-    const signal = isSignal(frame);
-    if (this.ring === null && (signal || (this.texts?.length ?? 0) >= TEXTS_UP_TO)) this.toRing();
     const { maxFrames, maxBytes } = this.bounds;
-    const ring = this.ring;
-    if (ring === null) {
-      // Few frames: an array of exactly their number (push leaves slack, an idle connection pays).
-      let texts = this.texts === null ? [frame.text] : this.texts.concat(frame.text);
-      while (texts.length > maxFrames || (texts.length > 1 && lengths(texts) > maxBytes))
-        texts = texts.slice(1);
-      this.texts = texts;
-      return;
+    if (this.ring === null) {
+      if (!isSignal(frame)) {
+        this.keepText(frame.text);
+        return;
+      }
+      this.toRing();
     }
+    const ring = this.ring as FrameRing;
     // The newest frame is always kept, whatever its size; the oldest make room for it.
+    const signal = isSignal(frame);
     const bytes = signal ? frame.bytes : null;
     const size = bytes !== null ? bytes.length : frame.text.length;
     while (ring.count > 0 && (ring.count >= maxFrames || ring.size + size > maxBytes)) ring.dropOldest();
     if (bytes !== null) ring.pushBytes(bytes, size);
     else ring.pushText(frame.text, size);
+  }
+
+  private keepText(text: string): void {
+    const { maxFrames, maxBytes } = this.bounds;
+    let texts = this.texts;
+    if (texts === null) texts = this.texts = [text];
+    else if (texts.length < EXACT_UP_TO) texts = this.texts = texts.concat(text);
+    else texts.push(text);
+    this.textBytes += text.length;
+    while (texts.length > maxFrames || (texts.length > 1 && this.textBytes > maxBytes)) {
+      this.textBytes -= (texts.shift() as string).length;
+    }
   }
 
   /** Move the kept texts into a new ring. */
@@ -142,6 +162,7 @@ export class ReplayLog {
     for (const text of this.texts ?? []) ring.pushText(text, text.length);
     this.ring = ring;
     this.texts = null;
+    this.textBytes = 0;
   }
 }
 

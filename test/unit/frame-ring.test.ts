@@ -111,34 +111,19 @@ test('a log keeps texts until its first signal, then a ring; an acknowledgement 
   assert.equal(inner.ring, null, 'back to texts');
 });
 
-test('more than a few frames without a signal move to a ring too, in order', () => {
-  const log = new ReplayLog({ maxFrames: 64, maxBytes: 1 << 20 });
+test('room events without a signal stay texts, within the bounds, and move to the ring at the first signal', () => {
+  const log = new ReplayLog({ maxFrames: 10, maxBytes: 1 << 20 });
+  const inner = log as unknown as { ring: FrameRing | null };
   const events = Array.from({ length: 12 }, (_, i) => `{"type":"PEER_LEFT_ROOM","peerId":"p${i}"}`);
   for (const e of events) log.sent(frameFromText(e));
-  assert.ok((log as unknown as { ring: FrameRing | null }).ring !== null);
-  assert.deepEqual(log.tail(), events);
-  assert.deepEqual(log.missing(10), events.slice(10));
-});
-
-test('compact cuts the buffer to the bytes in use, keeps the frames, and the ring grows again after', () => {
-  const ring = new FrameRing(8, 64);
-  const frames = [
-    'aaaaaaaaaaaaaaaaaaaa',
-    'bbbbbbbbbbbbbbbbbbbb',
-    'cccccccccccccccccccc',
-    'ddddddddddddddddé',
-  ];
-  for (const f of frames.slice(0, 3)) ring.pushText(f, f.length);
-  ring.dropOldest();
-  ring.pushText(frames[3]!, frames[3]!.length); // wraps around the 64-byte end
-  ring.compact();
-  assert.equal(ring.capacity, 20 + 20 + 18);
-  assert.deepEqual(ring.newest(9), frames.slice(1));
-  ring.pushBytes(Buffer.from('eeee'), 4);
-  assert.deepEqual(ring.newest(9), [...frames.slice(1), 'eeee']);
-  ring.dropOldest(9);
-  ring.compact();
-  assert.equal(ring.count, 0);
-  ring.pushText('again', 5);
-  assert.deepEqual(ring.newest(1), ['again']);
+  assert.equal(inner.ring, null);
+  assert.deepEqual(log.tail(), events.slice(2));
+  assert.equal(
+    log.bytes,
+    events.slice(2).reduce((n, e) => n + e.length, 0),
+  );
+  log.sent(frameFromText(signal(1)));
+  assert.ok(inner.ring !== null);
+  assert.deepEqual(log.tail(), [...events.slice(3), signal(1)]);
+  assert.deepEqual(log.missing(11), events.slice(11).concat(signal(1)));
 });
