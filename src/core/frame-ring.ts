@@ -50,6 +50,11 @@ export class FrameRing {
     return this.sizes;
   }
 
+  /** Bytes of the buffer the frames use. */
+  get bytesInUse(): number {
+    return this.used;
+  }
+
   /** Bytes allocated for frames (the buffer's length). */
   get capacity(): number {
     return this.data.length;

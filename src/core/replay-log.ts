@@ -27,6 +27,11 @@ export interface ReplayBounds {
   maxBytes: number;
 }
 
+/** A ring this many times larger than its frames' bytes is cut when frames are acknowledged. */
+const SHRINK_OVER = 4;
+/** ...unless it is this small anyway (bytes). */
+const SHRINK_FLOOR = 4096;
+
 /** Texts arrays up to this long are exactly as long (push leaves slack, an idle connection pays). */
 const EXACT_UP_TO = 8;
 
@@ -97,8 +102,13 @@ export class ReplayLog {
       this.texts = null;
       this.textBytes = 0;
       this.ring = null;
-    } else if (this.ring !== null) this.ring.dropOldest(read);
-    else {
+    } else if (this.ring !== null) {
+      const ring = this.ring;
+      ring.dropOldest(read);
+      // A burst (a few large SDPs) grew the ring; a session that stays busy would keep it at its
+      // peak for good. Once per heartbeat round, a ring four times larger than its frames is cut.
+      if (ring.capacity > SHRINK_OVER * Math.max(ring.bytesInUse, SHRINK_FLOOR)) ring.compact();
+    } else {
       const texts = (this.texts as string[]).slice(read);
       this.texts = texts;
       this.textBytes = lengths(texts);

@@ -127,3 +127,24 @@ test('room events without a signal stay texts, within the bounds, and move to th
   assert.deepEqual(log.tail(), [...events.slice(3), signal(1)]);
   assert.deepEqual(log.missing(11), events.slice(11).concat(signal(1)));
 });
+
+test('an acknowledgement cuts a ring a burst left four times larger than its frames, and it grows again', () => {
+  const log = new ReplayLog({ maxFrames: 64, maxBytes: 1 << 20 });
+  const inner = log as unknown as { ring: FrameRing };
+  const sdp = (n: number) => signal(n, 's'.repeat(8000));
+  for (let i = 1; i <= 8; i++) log.sent(frameFromText(sdp(i)));
+  const peak = inner.ring.capacity;
+  assert.ok(peak >= 64_000, `grown to ${peak}`);
+  for (let i = 9; i <= 20; i++) log.sent(frameFromText(signal(i)));
+  log.readUpTo(10); // the SDPs are read; ten small frames remain
+  assert.ok(inner.ring.capacity < peak / 4, `cut to ${inner.ring.capacity}`);
+  assert.deepEqual(
+    log.missing(10),
+    Array.from({ length: 10 }, (_, k) => signal(k + 11)),
+  );
+  log.sent(frameFromText(sdp(21)));
+  assert.deepEqual(log.missing(19), [signal(20), sdp(21)]);
+  const small = inner.ring.capacity;
+  log.readUpTo(11);
+  assert.equal(inner.ring.capacity, small, 'not cut while its frames use a quarter of it or more');
+});
