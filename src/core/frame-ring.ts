@@ -6,9 +6,10 @@
  * frames: long enough to survive young-generation collections and be promoted, and old-generation
  * collections followed).
  *
- * Both arrays grow by doubling as frames need room, from small sizes, so the ring never holds more
- * than about twice what its frames need; the bounds themselves (frames, bytes) are the caller's,
- * who drops the oldest frames before pushing (`dropOldest`).
+ * Both arrays grow by doubling as frames need room, from small sizes, and `compact` cuts them to
+ * what the frames use (the replay log does when a burst left its ring four times too large, and
+ * when its session is held). The bounds themselves (frames, bytes) are the caller's, who drops the
+ * oldest frames before pushing (`dropOldest`).
  */
 
 /** Bytes of a new ring's buffer (grown by doubling). */
