@@ -142,9 +142,11 @@ function summarise(scenario: string, m: Record<string, number>): string {
         pick('cpuPerMsgUs'),
         pick('writesPerMsg', 2),
         pick('throughput', 0),
+        pick('cpuPerMsgUs_1000'),
         pick('p99_1000', 2),
-        pick('p99_5000', 2),
         pick('cpuPerMsgUs_5000'),
+        pick('p99_5000', 2),
+        pick('cpuPerMsgUs_20000'),
         pick('p99_20000', 2),
         pick('max_20000', 1),
         pick('gcMs_20000', 0),
@@ -195,7 +197,7 @@ function printTable(m: ReturnType<typeof medians>, expected: number): void {
   console.log('');
   for (const l of lines)
     console.log(l.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
-  console.log('\nTargets (issue 8):');
+  console.log('\nTargets (issue 16):');
   for (const v of verdicts(m, expected)) {
     console.log(`  ${v.met === null ? ' ?  ' : v.met ? 'met ' : 'MISS'} ${v.target}: ${v.measured}`);
   }

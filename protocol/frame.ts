@@ -4,7 +4,7 @@
  * are encoded once, on first use, whoever uses them first (the socket write or a replay log).
  *
  * Everything that treats frames differently reads the kind: write batching (room events may wait
- * for the ready I/O), metrics (frames out by type), the replay log (signals kept as bytes) and
+ * for the ready I/O), metrics (frames out by type), the replay log (signals copied in as bytes) and
  * the queue of a held peer (a dropped signal's sender is told, a dropped room event means a fresh
  * member list). Nothing parses or sniffs the text, except {@link frameFromText}, for frames that
  * arrive as text from another node.

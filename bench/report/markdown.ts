@@ -96,7 +96,7 @@ Scenarios (\`bench/scenarios/\`): **relay** — 50 pairs, each in its own room, 
 10% ~4 KB SDPs with the send time inside the payload; a closed loop (4 messages in flight per peer) gives the
 saturation throughput and the headline **server CPU time per relayed message** (utime + stime from
 \`/proc/PID/stat\`, which stays meaningful when the load generator saturates first), then an open loop at
-${OPEN_RATES.map((r) => r.toLocaleString('en')).join(', ')} msg/s gives one-way latency. **capacity** — idle connections
+${OPEN_RATES.map((r) => r.toLocaleString('en')).join(', ')} msg/s gives one-way latency and server CPU per message at each load. **capacity** — idle connections
 that identified and joined a room of two; RSS and heap after a forced GC, per connection. **storm** — peers that
 identified all send \`JOIN_ROOM\` for one room at once; time until each knows every other, nothing lost.
 **churn** — pairs connect, identify, join, relay 4 messages each way and leave at a steady rate; server CPU per
@@ -115,7 +115,7 @@ ${table.join('\n')}
 
 ![One-way relay latency against offered rate](performance-latency.svg)
 
-## Targets
+## Targets (issue 16)
 | target | measured | met |
 | --- | --- | --- |
 ${result.verdicts.map((v) => `| ${v.target} | ${v.measured} | ${v.met === null ? 'not measured' : v.met ? 'yes' : '**no**'} |`).join('\n')}

@@ -85,6 +85,8 @@ export class HeldSessions {
     const ofIp = this.byIp.get(ip);
     while (ofIp && ofIp.size >= this.limits.maxHeldPerIp) this.evict(first(ofIp), 'held-per-ip');
     while (this.held.size >= this.limits.maxHeld) this.evict(first(this.held.values()), 'held-per-node');
+    // A held peer's log no longer grows: the budget counts its bytes, so it holds no slack.
+    replay.compact();
     const held: HeldSession = {
       record,
       replay,

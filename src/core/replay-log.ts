@@ -6,17 +6,20 @@
  * Frames the client has shown it read (it answered a heartbeat ping sent after them) are not kept,
  * so an idle session keeps none.
  *
- * Relayed signals are kept as their UTF-8 bytes (the frame's bytes, which the transport writes),
- * not as strings: every relayed frame stays in some log for a while, and kept strings are copied
- * by each young generation GC they live through, while a Buffer's bytes are not (only its small
- * header object). Other frames (room events, the few an idle peer keeps for long) stay strings: a
- * small Buffer would pin its 8 KB allocation pool, which costs an idle connection more than the
- * string. Neither keeps the frame object itself: that would cost every idle connection more.
+ * Two forms, so that idle connections pay nothing for what busy ones need. Until the session is
+ * sent a relayed signal, the log is an array of the texts of its frames (room events: an idle peer
+ * keeps one or two until the next heartbeat round, in an array exactly as long up to 8; a member
+ * of a room in a join storm keeps up to the frame bound). From its first signal on, the frames are
+ * copied into a {@link FrameRing}: one buffer and a typed array of offsets, grown by doubling as
+ * needed, with no object per frame for the garbage collector (a relayed frame kept as a Buffer
+ * lived through the receiver's next 64 frames, long enough to be promoted, and old-generation
+ * collections followed). When the client has shown it read every frame, the log returns to its
+ * first form and the ring is freed. Room events stay texts until then: copying them into a ring
+ * made a join storm's server CPU half as much again (200 peers, quick rounds), and they are few
+ * where signals flow.
  */
 import { frameFromText, isSignal, type OutFrame } from '../../protocol/frame.js';
-
-/** A kept frame: a relayed signal's bytes, or the text of any other frame. */
-type Kept = Uint8Array | string;
+import { FrameRing } from './frame-ring.js';
 
 /** Bounds of the replay log. */
 export interface ReplayBounds {
@@ -24,24 +27,26 @@ export interface ReplayBounds {
   maxBytes: number;
 }
 
+/** A ring this many times larger than its frames' bytes is cut when frames are acknowledged. */
+const SHRINK_OVER = 4;
+/** ...unless it is this small anyway (bytes). */
+const SHRINK_FLOOR = 4096;
+
+/** Texts arrays up to this long are exactly as long (push leaves slack, an idle connection pays). */
+const EXACT_UP_TO = 8;
+
 /** Counters and a bounded log of the most recent frames sent to one client. */
 export class ReplayLog {
   /** Frames processed from the client after its IDENTIFY. */
   inCount: number;
   /** Frames sent to the client after AUTH_SUCCESS. */
   outCount: number;
-  /**
-   * A ring: the oldest kept frame is at `head`, the next ones follow (wrapping). It grows up to
-   * `maxFrames`, and then frames are overwritten in place: shifting the oldest out moved every
-   * other element and wrote each slot again. `null` until the first frame, and a short ring is an
-   * array of exactly its length: most idle sessions keep one or two frames (their room's
-   * announcements), and an empty array plus the 17-slot store a first `push` makes cost about
-   * 180 B per idle connection.
-   */
-  private frames: Kept[] | null = null;
-  private head = 0;
-  private count = 0;
-  private keptBytes = 0;
+  /** The kept frames' texts, oldest first, until the first signal; else `null`. */
+  private texts: string[] | null = null;
+  /** Sum of the texts' lengths. */
+  private textBytes = 0;
+  /** The kept frames once a signal was sent (or there were more than a few); else `null`. */
+  private ring: FrameRing | null = null;
 
   constructor(
     private readonly bounds: ReplayBounds,
@@ -51,23 +56,26 @@ export class ReplayLog {
   ) {
     this.inCount = inCount;
     this.outCount = outCount;
-    for (const frame of frames) this.keep(kept(frameFromText(frame)));
+    for (const frame of frames) this.keep(frameFromText(frame));
   }
 
-  /** Bytes of the kept frames, as bounded by `maxBytes`. */
+  /**
+   * Bytes of the kept frames, as bounded by `maxBytes`: a signal's UTF-8 bytes, and string length
+   * in UTF-16 units for the rest (mostly ASCII: near enough for a bound).
+   */
   get bytes(): number {
-    return this.keptBytes;
+    return this.ring !== null ? this.ring.size : this.textBytes;
   }
 
   /** A frame was sent to the client. */
   sent(frame: OutFrame): void {
     this.outCount++;
-    this.keep(kept(frame));
+    this.keep(frame);
   }
 
   /** The logged frames, oldest first; the last is frame number `outCount`. */
   tail(): string[] {
-    return this.oldestFirst(this.count).map(text);
+    return this.newest(this.count);
   }
 
   /**
@@ -77,7 +85,7 @@ export class ReplayLog {
   missing(received: number): string[] | null {
     const count = this.outCount - received;
     if (count < 0 || count > this.count) return null;
-    return this.oldestFirst(count).map(text);
+    return this.newest(count);
   }
 
   /**
@@ -85,80 +93,92 @@ export class ReplayLog {
    * those still kept. A resume must then say it received at least `count`, or it is refused.
    */
   readUpTo(count: number): void {
+    const kept = this.count;
     // A count above what was sent is no proof of anything (a client echoing a made-up probe).
-    if (this.count === 0 || count > this.outCount) return;
-    const read = count - (this.outCount - this.count);
+    if (kept === 0 || count > this.outCount) return;
+    const read = count - (this.outCount - kept);
     if (read <= 0) return;
-    if (read >= this.count) {
-      this.frames = null;
-      this.head = 0;
-      this.count = 0;
-      this.keptBytes = 0;
-      return;
+    if (read >= kept) {
+      this.texts = null;
+      this.textBytes = 0;
+      this.ring = null;
+    } else if (this.ring !== null) {
+      const ring = this.ring;
+      ring.dropOldest(read);
+      // A burst (a few large SDPs) grew the ring; a session that stays busy would keep it at its
+      // peak for good. Once per heartbeat round, a ring four times larger than its frames is cut.
+      if (ring.capacity > SHRINK_OVER * Math.max(ring.bytesInUse, SHRINK_FLOOR)) ring.compact();
+    } else {
+      const texts = (this.texts as string[]).slice(read);
+      this.texts = texts;
+      this.textBytes = lengths(texts);
     }
-    for (let i = 0; i < read; i++) this.dropOldest();
+  }
+
+  /**
+   * The log stops growing (its session is held): cut its ring to what its frames use, so that the
+   * held peers' budget, which counts {@link bytes}, counts what the log costs.
+   */
+  compact(): void {
+    this.ring?.compact();
+  }
+
+  /** Frames kept. */
+  private get count(): number {
+    return this.ring !== null ? this.ring.count : (this.texts?.length ?? 0);
   }
 
   /** The newest `n` frames, oldest first. */
-  private oldestFirst(n: number): Kept[] {
-    const frames = this.frames;
-    const out: Kept[] = [];
-    if (frames === null) return out;
-    for (let i = this.count - n; i < this.count; i++) {
-      out.push(frames[(this.head + i) % frames.length] as Kept);
-    }
-    return out;
+  private newest(n: number): string[] {
+    if (this.ring !== null) return this.ring.newest(n);
+    const texts = this.texts;
+    return texts === null ? [] : texts.slice(texts.length - n);
   }
 
-  private keep(frame: Kept): void {
-    const frames = this.frames;
-    if (frames === null) {
-      this.frames = [frame];
-    } else if (this.count < frames.length) {
-      frames[(this.head + this.count) % frames.length] = frame;
-    } else if (frames.length < this.bounds.maxFrames) {
-      // Full but may still grow: lay the ring out from 0 again (if it wrapped) and append. A
-      // short ring grows by concat, into an array of exactly the new length (push leaves slack).
-      const ordered = this.head === 0 ? frames : this.oldestFirst(this.count);
-      this.head = 0;
-      if (ordered.length < EXACT_UP_TO) this.frames = ordered.concat(frame);
-      else {
-        ordered.push(frame);
-        this.frames = ordered;
+  private keep(frame: OutFrame): void {
+    const { maxFrames, maxBytes } = this.bounds;
+    if (this.ring === null) {
+      if (!isSignal(frame)) {
+        this.keepText(frame.text);
+        return;
       }
-    } else {
-      this.dropOldest();
-      frames[(this.head + this.count) % frames.length] = frame;
+      this.toRing();
     }
-    this.count++;
-    this.keptBytes += frame.length;
-    while (this.keptBytes > this.bounds.maxBytes && this.count > 1) this.dropOldest();
+    const ring = this.ring as FrameRing;
+    // The newest frame is always kept, whatever its size; the oldest make room for it.
+    const signal = isSignal(frame);
+    const bytes = signal ? frame.bytes : null;
+    const size = bytes !== null ? bytes.length : frame.text.length;
+    while (ring.count > 0 && (ring.count >= maxFrames || ring.size + size > maxBytes)) ring.dropOldest();
+    if (bytes !== null) ring.pushBytes(bytes, size);
+    else ring.pushText(frame.text, size);
   }
 
-  private dropOldest(): void {
-    const frames = this.frames as Kept[];
-    const oldest = frames[this.head] as Kept;
-    this.keptBytes -= oldest.length;
-    frames[this.head] = EMPTY;
-    this.head = (this.head + 1) % frames.length;
-    this.count--;
+  private keepText(text: string): void {
+    const { maxFrames, maxBytes } = this.bounds;
+    let texts = this.texts;
+    if (texts === null) texts = this.texts = [text];
+    else if (texts.length < EXACT_UP_TO) texts = this.texts = texts.concat(text);
+    else texts.push(text);
+    this.textBytes += text.length;
+    while (texts.length > maxFrames || (texts.length > 1 && this.textBytes > maxBytes)) {
+      this.textBytes -= (texts.shift() as string).length;
+    }
+  }
+
+  /** Move the kept texts into a new ring. */
+  private toRing(): void {
+    const ring = new FrameRing(this.bounds.maxFrames);
+    for (const text of this.texts ?? []) ring.pushText(text, text.length);
+    this.ring = ring;
+    this.texts = null;
+    this.textBytes = 0;
   }
 }
 
-/** Rings up to this long are arrays of exactly their length. */
-const EXACT_UP_TO = 8;
-
-/** Stands in the slot of a dropped frame, so the ring does not keep it alive. */
-const EMPTY = '';
-
-// Bytes counts a signal's bytes, and string length in UTF-16 units for the rest (mostly ASCII):
-// near enough for a bound.
-function kept(frame: OutFrame): Kept {
-  return isSignal(frame) ? frame.bytes : frame.text;
-}
-
-function text(frame: Kept): string {
-  return typeof frame === 'string'
-    ? frame
-    : Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength).toString('utf8');
+/** Sum of the texts' lengths. */
+function lengths(texts: string[] | null): number {
+  let n = 0;
+  if (texts !== null) for (const text of texts) n += text.length;
+  return n;
 }

@@ -80,7 +80,7 @@ export class WsConnection implements Connection, Watched {
       // Room events may wait for the ready I/O: a join storm's announcements share writes.
       batchWrites(ws, isRoomEvent(frame));
       // Bytes, encoded once per frame however many receivers it has (ws would encode a string
-      // per receiver); the replay log keeps the same bytes for a signal.
+      // per receiver); the replay log copies the same bytes for a signal.
       ws.send(frame.bytes, TEXT);
       this.edge.observer.messageOut(frame);
     }
