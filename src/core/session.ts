@@ -121,6 +121,14 @@ export class Session implements RateState, RoomChangeState, RelayState, SessionH
     );
   }
 
+  /**
+   * Log an info line of the connection's life (connect, identify, join, leave, disconnect). Every
+   * connection logs these: the child logger is made only when info lines are written at all.
+   */
+  logInfo(fields: Record<string, unknown>, msg: string): void {
+    if (this.host.logger.isLevelEnabled('info')) this.log.info(fields, msg);
+  }
+
   /** Send a frame after AUTH_SUCCESS: counted and logged for resume. */
   send(frame: OutFrame): void {
     this.connection.send(frame);
