@@ -20,7 +20,7 @@ export function newResumeToken(): string {
   }
   const end = poolOffset + TOKEN_BYTES;
   const token = pool.toString('base64url', poolOffset, end);
-  pool.fill(0, poolOffset, end);
+  for (let i = poolOffset; i < end; i++) pool[i] = 0;
   poolOffset = end;
   return token;
 }

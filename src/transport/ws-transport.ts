@@ -108,10 +108,13 @@ export function attachTransport(
     // A proxied client's own per-IP slot is released on the raw socket's close while the
     // handshake runs (which covers one ws refuses), then on the WebSocket's close: the connection
     // keeps no closure beyond the handshake. A direct client's slot is its TCP connection's.
-    const release = () => guard.releaseClient(verdict.ip);
-    if (verdict.proxied) socket.on('close', release);
+    let release: (() => void) | null = null;
+    if (verdict.proxied) {
+      release = () => guard.releaseClient(verdict.ip);
+      socket.on('close', release);
+    }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      if (verdict.proxied) socket.off('close', release);
+      if (release) socket.off('close', release);
       const info: ConnectionInfo = { ip: verdict.ip, ipKey: guard.limitKey(verdict.ip) };
       if (req.headers.origin) info.origin = req.headers.origin;
       if (token) info.urlToken = token;
