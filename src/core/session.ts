@@ -50,7 +50,8 @@ export class Session implements RateState, RoomChangeState, RelayState, SessionH
   busy: Promise<void> | null = null;
   /** Resolves when the session's room and username are released. */
   cleanedUp: Promise<void> | null = null;
-  identifyTimer: NodeJS.Timeout | null = null;
+  /** Its slot among the identify deadlines (identify-deadlines.ts); -1 once identified or closed. */
+  identifySlot = -1;
   // Message limits (rate-limit.ts): plain numbers, no timers.
   tokens = 0;
   tokensAt = 0;
