@@ -5,6 +5,7 @@
  * identify) was ~1.5% of the server's CPU per connection; a connection that identifies only
  * empties its slot.
  */
+import { performance } from 'node:perf_hooks';
 
 /** What the queue holds: something that remembers its slot. */
 export interface AwaitsIdentify {
@@ -15,6 +16,7 @@ export interface AwaitsIdentify {
 /** Deadlines of connections that have to identify, oldest first. */
 export class IdentifyDeadlines<T extends AwaitsIdentify> {
   private readonly waiting: (T | null)[] = [];
+  /** Monotonic (performance.now), like the timers themselves: a wall-clock jump moves no deadline. */
   private readonly deadlines: number[] = [];
   /** Index of the oldest entry still in the queue. */
   private head = 0;
@@ -32,7 +34,7 @@ export class IdentifyDeadlines<T extends AwaitsIdentify> {
   add(entry: T): void {
     entry.identifySlot = this.base + this.waiting.length;
     this.waiting.push(entry);
-    this.deadlines.push(Date.now() + this.timeoutMs);
+    this.deadlines.push(performance.now() + this.timeoutMs);
     if (this.timer === null) this.arm(this.timeoutMs);
   }
 
@@ -58,7 +60,7 @@ export class IdentifyDeadlines<T extends AwaitsIdentify> {
   /** Expire what is due, skip emptied slots, and arm the timer for the oldest entry left. */
   private readonly sweep = (): void => {
     this.timer = null;
-    const now = Date.now();
+    const now = performance.now();
     const waiting = this.waiting;
     while (this.head < waiting.length) {
       const entry = waiting[this.head] as T | null;

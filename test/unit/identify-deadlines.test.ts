@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { IdentifyDeadlines } from '../../src/core/identify-deadlines.js';
 
@@ -26,25 +27,25 @@ test('identify deadlines: expire in order, each once, never a removed one, not b
   const at = new Map<number, number>();
   const deadlines = new IdentifyDeadlines<Entry>(40, (e) => {
     expired.push(e.name);
-    at.set(e.name, Date.now());
+    at.set(e.name, performance.now());
   });
   const added = new Map<number, number>();
   const entries = Array.from({ length: 6 }, (_, name) => ({ identifySlot: -1, name }));
   for (const e of entries.slice(0, 3)) {
+    added.set(e.name, performance.now()); // before add: its deadline is no earlier than this + 40
     deadlines.add(e);
-    added.set(e.name, Date.now());
   }
   await sleep(15);
   for (const e of entries.slice(3)) {
+    added.set(e.name, performance.now()); // before add: its deadline is no earlier than this + 40
     deadlines.add(e);
-    added.set(e.name, Date.now());
   }
   deadlines.remove(entries[0]!); // the head: must not hold back the others
   deadlines.remove(entries[4]!);
   assert.equal(deadlines.size, 4);
   await until(() => expired.length === 4, 'four expiries');
   assert.deepEqual(expired, [1, 2, 3, 5]);
-  for (const name of expired) assert.ok(at.get(name)! - added.get(name)! >= 39, `entry ${name} not early`);
+  for (const name of expired) assert.ok(at.get(name)! - added.get(name)! >= 40, `entry ${name} not early`);
   assert.ok(entries.every((e) => e.identifySlot === -1));
   assert.equal(deadlines.size, 0);
   await sleep(60);
