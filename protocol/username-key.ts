@@ -9,6 +9,26 @@ import unhomoglyph from 'unhomoglyph';
 const MAX_ROUNDS = 4;
 
 /**
+ * The prototype of each ASCII character, from the same table. unhomoglyph matches one regular
+ * expression of 6,311 alternatives (every key one code point), about 2 µs a call and two calls per
+ * IDENTIFY; an ASCII name, the usual case, is mapped character by character instead.
+ */
+const ASCII_PROTOTYPES: readonly string[] = Array.from({ length: 128 }, (_, c) =>
+  unhomoglyph(String.fromCharCode(c)),
+);
+
+/** Each character replaced by its confusables prototype: unhomoglyph, with a fast path for ASCII. */
+function prototypes(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 128) return unhomoglyph(text);
+    out += ASCII_PROTOTYPES[c] as string;
+  }
+  return out;
+}
+
+/**
  * The key of a username already checked by `normaliseUsername` (NFKC). Lower case (Unicode default
  * case mapping, as PRECIS UsernameCaseMapped: `ẞ` → `ß`, but `ß` stays `ß`, so `straße` and
  * `STRASSE` are different names), then the UTS #39 confusable skeleton (NFD, each character
@@ -20,7 +40,7 @@ const MAX_ROUNDS = 4;
 export function usernameKey(username: string): string {
   let key = username.replace(/ {2,}/g, ' ');
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const next = unhomoglyph(key.toLowerCase().normalize('NFD')).normalize('NFD').toLowerCase();
+    const next = prototypes(key.toLowerCase().normalize('NFD')).normalize('NFD').toLowerCase();
     if (next === key) break;
     key = next;
   }

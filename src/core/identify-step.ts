@@ -80,7 +80,7 @@ export class IdentifyStep {
         ...(resumeToken !== undefined ? { resumeToken } : {}),
       }),
     );
-    session.log.info({ username: name.value }, 'identify');
+    session.logInfo({ username: name.value }, 'identify');
   }
 
   /** IDENTIFY with a resume token: the held peer comes back with its id, name and room. */

@@ -133,9 +133,10 @@ export function noteDelivered(
   clock: () => number,
   limits: RelayLimits,
 ): void {
-  // The clock is read only for a room event: this runs for every frame delivered.
+  // The clock is read only for a room event to a session that has used its bucket: this runs for
+  // every frame delivered, and a join storm delivers n² room events to sessions that never relayed.
   if (frame.kind !== 'room-event') return;
-  if (frame.type === 'NEW_PEER_IN_ROOM') peerJoined(state, clock(), limits);
+  if (frame.type === 'NEW_PEER_IN_ROOM') peerJoined(state, state.relayTokensAt === 0 ? 0 : clock(), limits);
   else peerLeft(state);
 }
 

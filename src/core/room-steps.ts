@@ -46,7 +46,7 @@ export async function joinRoom(
   // The joiner hears of the members before they hear of it, so it never gets an offer from a stranger.
   if (!session.isClosed()) session.send(encodeRoomMembers(roomId, outcome.members));
   backend.announceJoin(roomId, session.peer, outcome.members);
-  session.log.info({ roomId, members: outcome.members.length }, 'join');
+  session.logInfo({ roomId, members: outcome.members.length }, 'join');
 }
 
 /** LEAVE_ROOM: leave the current room, which must be `roomId` when one is named. */
@@ -69,5 +69,5 @@ export async function leaveCurrentRoom(session: Session, backend: Backend): Prom
   session.roomId = null;
   setRoomPeers(session, 0);
   await backend.leaveRoom(roomId, session.peer);
-  session.log.info({ roomId }, 'leave');
+  session.logInfo({ roomId }, 'leave');
 }

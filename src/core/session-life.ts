@@ -10,6 +10,7 @@
  */
 import type { Backend } from '../backend/backend.js';
 import { CLOSE_CODES } from '../../protocol/close-codes.js';
+import { IdentifyDeadlines } from './identify-deadlines.js';
 import type { ReplayLog } from './replay-log.js';
 import { newResumeToken, resumeTokenKey } from './resume-token.js';
 import { leaveCurrentRoom } from './room-steps.js';
@@ -45,25 +46,28 @@ export class SessionLife {
   private readonly cleaning = new Set<Promise<void>>();
   /** Identified sessions by peer id, read-only: every delivery to a local peer looks its target up here. */
   readonly peers: ReadonlyMap<string, Session> = this.byPeer;
+  /** New connections' identify timeouts, on one timer. */
+  private readonly identifyDeadlines: IdentifyDeadlines<Session>;
 
   constructor(
     private readonly backend: Backend,
     private readonly resume: SessionResume,
     /** Close a connection that has not identified after this long (4001). */
-    private readonly identifyTimeoutMs: number,
-  ) {}
-
-  /** A new connection: counted, and closed with 4001 unless it identifies in time. */
-  opened(session: Session): void {
-    this.open.add(session);
-    session.identifyTimer = setTimeout(() => {
-      session.identifyTimer = null;
+    identifyTimeoutMs: number,
+  ) {
+    this.identifyDeadlines = new IdentifyDeadlines(identifyTimeoutMs, (session) => {
+      // Still authenticating: the step decides (as it would a moment later).
       if (session.state !== 'new') return;
       const { code, reason } = CLOSE_CODES.IDENTIFY_TIMEOUT;
       session.log.info({ code }, 'identify timeout');
       this.close(session, code, reason);
-    }, this.identifyTimeoutMs);
-    session.identifyTimer.unref();
+    });
+  }
+
+  /** A new connection: counted, and closed with 4001 unless it identifies in time. */
+  opened(session: Session): void {
+    this.open.add(session);
+    this.identifyDeadlines.add(session);
   }
 
   /** An IDENTIFY step starts. */
@@ -93,7 +97,7 @@ export class SessionLife {
     session.allowedRooms = identity.allowedRooms;
     session.authExpiresAt = identity.authExpiresAt;
     session.state = 'identified';
-    clearIdentifyTimer(session);
+    this.identifyDeadlines.remove(session);
     this.byPeer.set(identity.peerId, session);
     // Any node recognises the session by its tokens (`GET /api/ice-servers`), until it is held or ends.
     if (identity.token) {
@@ -139,7 +143,7 @@ export class SessionLife {
   cleanup(session: Session): Promise<void> {
     if (session.cleanedUp) return session.cleanedUp;
     session.state = 'closed';
-    clearIdentifyTimer(session);
+    this.identifyDeadlines.remove(session);
     this.open.delete(session);
     this.forgetResumeToken(session);
     const done = (session.busy ?? Promise.resolve()).then(async () => {
@@ -190,7 +194,7 @@ export class SessionLife {
 
   /** Take `session` out of every index it is still the entry of. */
   private unindex(session: Session): void {
-    clearIdentifyTimer(session);
+    this.identifyDeadlines.remove(session);
     this.open.delete(session);
     if (this.byPeer.get(session.peerId) === session) this.byPeer.delete(session.peerId);
     this.forgetResumeToken(session);
@@ -203,10 +207,4 @@ export class SessionLife {
     if (key !== '') this.backend.dropBearer(key, session);
     if (session.token) this.backend.dropBearer(resumeTokenKey(session.token), session);
   }
-}
-
-/** Stop the identify timeout of `session`, if it is still running. */
-function clearIdentifyTimer(session: Session): void {
-  if (session.identifyTimer) clearTimeout(session.identifyTimer);
-  session.identifyTimer = null;
 }

@@ -50,7 +50,8 @@ export class Session implements RateState, RoomChangeState, RelayState, SessionH
   busy: Promise<void> | null = null;
   /** Resolves when the session's room and username are released. */
   cleanedUp: Promise<void> | null = null;
-  identifyTimer: NodeJS.Timeout | null = null;
+  /** Its slot among the identify deadlines (identify-deadlines.ts); -1 once identified or closed. */
+  identifySlot = -1;
   // Message limits (rate-limit.ts): plain numbers, no timers.
   tokens = 0;
   tokensAt = 0;
@@ -121,6 +122,14 @@ export class Session implements RateState, RoomChangeState, RelayState, SessionH
     );
   }
 
+  /**
+   * Log an info line of the connection's life (connect, identify, join, leave, disconnect). Every
+   * connection logs these: the child logger is made only when info lines are written at all.
+   */
+  logInfo(fields: Record<string, unknown>, msg: string): void {
+    if (this.host.logger.levelVal <= INFO_LEVEL) this.log.info(fields, msg);
+  }
+
   /** Send a frame after AUTH_SUCCESS: counted and logged for resume. */
   send(frame: OutFrame): void {
     this.connection.send(frame);
@@ -142,3 +151,6 @@ export class Session implements RateState, RoomChangeState, RelayState, SessionH
     return { id: this.peerId, username: this.username };
   }
 }
+
+/** pino's number for `info` (its `levelVal` compare is cheaper than `isLevelEnabled('info')`). */
+const INFO_LEVEL = 30;

@@ -138,14 +138,14 @@ export class SignalingCore implements LocalDelivery {
     const session = new Session(connection, info, this.host);
     this.life.opened(session);
     this.observer.connectionOpened();
-    session.log.info('connect');
+    session.logInfo({}, 'connect');
     return session;
   }
 
   /** The connection of `session` is gone (see {@link SessionHandle.onClose}). */
   private disconnected(session: Session, code: number, lost: boolean): void {
     // session.log carries the peer id already.
-    session.log.info({ roomId: session.roomId ?? undefined, code }, 'disconnect');
+    session.logInfo({ roomId: session.roomId ?? undefined, code }, 'disconnect');
     this.life.connectionGone(session, lost);
   }
 

@@ -16,7 +16,7 @@ import { isRoomEvent, type OutFrame } from '../../protocol/frame.js';
 import type { Heartbeat, Watched } from './heartbeat.js';
 import { PingBudget } from './ping-budget.js';
 import type { UpgradeGuard } from './upgrade-guard.js';
-import { batchWrites } from './write-batch.js';
+import { batchWrites, writeFramed } from './write-batch.js';
 
 /** What every connection of one transport shares: one object, not a copy per connection. */
 export interface TransportEdge {
@@ -78,10 +78,13 @@ export class WsConnection implements Connection, Watched {
       this.dropSlowConsumer();
     } else {
       // Room events may wait for the ready I/O: a join storm's announcements share writes.
-      batchWrites(ws, isRoomEvent(frame));
+      const roomEvent = isRoomEvent(frame);
+      batchWrites(ws, roomEvent);
       // Bytes, encoded once per frame however many receivers it has (ws would encode a string
-      // per receiver); the replay log copies the same bytes for a signal.
-      ws.send(frame.bytes, TEXT);
+      // per receiver); the replay log copies the same bytes for a signal. A room event goes to a
+      // whole room: framed once, its wire bytes are written to every member.
+      if (roomEvent) writeFramed(ws, frame.bytes);
+      else ws.send(frame.bytes, TEXT);
       this.edge.observer.messageOut(frame);
     }
   }

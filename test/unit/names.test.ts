@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkRoomId, normaliseUsername } from '../../protocol/names.js';
 import { usernameKey } from '../../protocol/username-key.js';
+import unhomoglyph from 'unhomoglyph';
 
 /** The key of a raw name, through the same normalisation as IDENTIFY. */
 function keyOf(raw: string): string {
@@ -136,4 +137,21 @@ test('room ids: 1 to 128 printable characters, taken as sent', () => {
   for (const bad of ['', 'r'.repeat(129), 'a\u0000', 'line\nbreak', 'tab\there', 'a\u202Eb', '\ud800']) {
     assert.ok(!checkRoomId(bad).ok, JSON.stringify(bad));
   }
+});
+
+test('username keys: the ASCII fast path gives the keys unhomoglyph gives', () => {
+  // The key as computed before the fast path: unhomoglyph on the whole string, every round.
+  const reference = (username: string): string => {
+    let key = username.replace(/ {2,}/g, ' ');
+    for (let round = 0; round < 4; round++) {
+      const next = unhomoglyph(key.toLowerCase().normalize('NFD')).normalize('NFD').toLowerCase();
+      if (next === key) break;
+      key = next;
+    }
+    return key;
+  };
+  const names = ['alice', 'Bob', 'user-01', 'rn and m', '100%', 'a"b`c|d', 'I1l|', 'tab\tx', 'mixé', 'аlice'];
+  // Every printable ASCII character, alone and between letters.
+  for (let c = 32; c < 127; c++) names.push(String.fromCharCode(c), `a${String.fromCharCode(c)}z`);
+  for (const name of names) assert.equal(usernameKey(name), reference(name), JSON.stringify(name));
 });

@@ -4,7 +4,9 @@
  * connections (src/transport/ws-connection.ts) are instances of a WebSocket subclass that ws
  * creates for them (its documented `WebSocket` server option), found by listeners shared by every
  * socket through `this`. If a ws upgrade renames `_socket` or stops writing through it, batching
- * would silently stop (every frame its own write): these tests fail instead.
+ * would silently stop (every frame its own write): these tests fail instead. Room events are framed
+ * once and written to that socket directly (writeFramed), between frames ws writes itself: the
+ * order must hold and ws's client must read them as the text frames ws would have sent.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +14,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
-import { batchWrites } from '../../src/transport/write-batch.js';
+import { batchWrites, writeFramed } from '../../src/transport/write-batch.js';
 import { ServerWebSocket } from '../../src/transport/ws-connection.js';
 
 /** A ws server whose connections are ServerWebSockets, and one client connected to it. */
@@ -71,4 +73,35 @@ test('ws internals: listeners run with `this` as the socket that emitted the eve
   client.send('x');
   await once(server, 'message');
   assert.deepEqual(seen, [server]);
+});
+
+test('ws internals: frames written to `_socket` by writeFramed keep their order among ws.send frames', async (t) => {
+  const { server, client } = await connectedPair(t);
+  const received: { text: string; isBinary: boolean }[] = [];
+  client.on('message', (data, isBinary) => received.push({ text: String(data), isBinary }));
+  // Every header length of RFC 6455: 7-bit, 16-bit and 64-bit payload lengths.
+  const texts = ['é-short', 'm'.repeat(126), 'x'.repeat(65_535), 'l'.repeat(70_000)];
+  // Corked, so the bytes wait in the socket: ws's bufferedAmount (its slow-consumer guard) sees them.
+  batchWrites(server, false);
+  const queued = server.bufferedAmount;
+  server.send('first');
+  assert.equal(server.bufferedAmount - queued, 2 + 'first'.length, 'ws.send: header and payload');
+  writeFramed(server, Buffer.from('counted'));
+  assert.equal(server.bufferedAmount - queued, 2 + 5 + 2 + 7, 'writeFramed bytes are counted too');
+  for (const text of texts) {
+    const bytes = Buffer.from(text, 'utf8');
+    writeFramed(server, bytes);
+    writeFramed(server, bytes); // the same payload again: the bytes framed once are reused
+  }
+  server.send('last');
+  const want = ['first', 'counted', ...texts.flatMap((text) => [text, text]), 'last'];
+  while (received.length < want.length) await once(client, 'message');
+  assert.deepEqual(
+    received.map((r) => r.text),
+    want,
+  );
+  assert.ok(
+    received.every((r) => !r.isBinary),
+    'all arrive as text frames',
+  );
 });
