@@ -62,7 +62,8 @@ export class Outbox {
   private link: RedisLink | null = null;
   private queued = new Map<string, string[]>();
   private scheduled = false;
-  private lastFlush = 0;
+  // performance.now() counts from the process start: no flush yet is a quiet spell, however early.
+  private lastFlush = -Infinity;
   private readonly seqs = new Map<string, number>();
   private readonly inFlight = new Map<number, InFlight>();
   private readonly overdue = new Map<string, number>();
