@@ -406,6 +406,14 @@ export const OPTIONS = {
     description:
       'A signal to a peer on another node not delivered within this long is dropped and its sender gets UNAVAILABLE',
   },
+  'redis-batch-ms': {
+    type: 'integer',
+    default: 1,
+    min: 1,
+    max: 50,
+    description:
+      'Publishes to another node go out at most this often: under steady traffic a relay waits up to this long to share one (Redis CPU is per publish)',
+  },
   // ---- operations (docs/deploy.md)
   metrics: {
     type: 'boolean',

@@ -36,6 +36,7 @@ export function backendOptions(config: Config): BackendOptions {
       nodeTimeoutMs: config.redisNodeTimeoutMs,
       commandTimeoutMs: config.redisCommandTimeoutMs,
       relayDeadlineMs: config.redisRelayDeadlineMs,
+      batchMs: config.redisBatchMs,
     },
   };
 }

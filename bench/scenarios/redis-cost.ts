@@ -55,6 +55,11 @@ async function deploy(topology: Topology): Promise<Deployment> {
   };
 }
 
+// Publishes between nodes (PUBLISH on a single Redis, SPUBLISH on a cluster).
+function publishes(delta: RedisDelta): number {
+  return (delta.byCommand.publish ?? 0) + (delta.byCommand.spublish ?? 0);
+}
+
 // Redis CPU over `phase`, less what it spends idle over the same time.
 async function measured<T>(ports: number[], idleMsPerSec: number, phase: () => Promise<T>) {
   const before = await readRedis(ports);
@@ -114,6 +119,7 @@ async function measureTopology(
       into[key(`redisUsPerRelay_${rate}`)] = (delta.cpuMs * 1000) / result.received;
       into[key(`maxShardUsPerRelay_${rate}`)] = (delta.maxShardCpuMs * 1000) / result.received;
       into[key(`callsPerRelay_${rate}`)] = delta.calls / result.received;
+      into[key(`publishesPerRelay_${rate}`)] = publishes(delta) / result.received;
       into[key(`nodeUsPerRelay_${rate}`)] = ((nodeCpu() - c0) * 1000) / result.received;
       into[key(`lost_${rate}`)] = result.sent - result.received;
     }
@@ -122,6 +128,7 @@ async function measureTopology(
     );
     into[key('redisUsPerRelay_closed')] = (closed.delta.cpuMs * 1000) / closed.result.received;
     into[key('callsPerRelay_closed')] = closed.delta.calls / closed.result.received;
+    into[key('publishesPerRelay_closed')] = publishes(closed.delta) / closed.result.received;
     into[key('throughput_closed')] = closed.result.received / (closed.result.elapsedMs / 1000);
     await Promise.all(ctx.generators.map((g) => g.run({ cmd: 'closeAll' })));
 

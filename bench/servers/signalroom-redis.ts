@@ -17,6 +17,8 @@ serveChild(async () => {
     ...(process.env.BENCH_REDIS_CLUSTER_NODES
       ? { redisClusterNodes: process.env.BENCH_REDIS_CLUSTER_NODES.split(',') }
       : {}),
+    // BENCH_REDIS_BATCH_MS: the publish window to measure (docs/scaling.md).
+    ...(process.env.BENCH_REDIS_BATCH_MS ? { redisBatchMs: Number(process.env.BENCH_REDIS_BATCH_MS) } : {}),
     maxPeersPerRoom: 1000,
     maxConnections: 1_000_000,
     maxConnectionsPerIp: 1_000_000,

@@ -42,6 +42,8 @@ export interface RedisNodeOptions {
   logger: Logger;
   /** A relay to another node not delivered within this long is dropped and its sender told (default 5 s). */
   relayDeadlineMs?: number;
+  /** Publishes to another node go out at most this often (default 1 ms). */
+  batchMs?: number;
   /** A publish unanswered this long counts as failed (default 2 s, the command timeout). */
   commandTimeoutMs?: number;
 }
@@ -106,6 +108,7 @@ export class RedisNode {
       channel: (node) => this.keys.nodeChannel(node),
       view: this.view,
       deadlineMs: options.relayDeadlineMs ?? 5000,
+      batchMs: options.batchMs ?? 1,
       stuckMs: commandTimeoutMs,
       onUndelivered: (target, seq, relays) => this.notices.tellRecords(target, seq, relays),
       acks: this.acks,

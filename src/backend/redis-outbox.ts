@@ -19,10 +19,6 @@ import type { RelayAcks } from './relay-acks.js';
 // One publish carries at most about this many characters (one larger record goes alone).
 const MAX_BATCH_CHARS = 64 * 1024;
 const SWEEP_MS = 100;
-// Publishes go out at most this often: under steady traffic a message waits up to this long for
-// others to share its publish (Redis' cost is per command, not per message); after a quiet spell
-// the first one goes out at once.
-const COALESCE_MS = 1;
 
 /** What the outbox needs from its node. */
 export interface OutboxOptions {
@@ -33,6 +29,12 @@ export interface OutboxOptions {
   view: ClusterView;
   /** Relays not delivered this long after they were sent are dropped by the receiver. */
   deadlineMs: number;
+  /**
+   * Publishes go out at most this often (`--redis-batch-ms`): under steady traffic a message waits
+   * up to this long for others to share its publish (Redis' cost is per publish, hardly per
+   * message: docs/scaling.md); after a quiet spell the first one goes out at once.
+   */
+  batchMs: number;
   /** A publish unanswered this long counts as failed (its relays' senders are told). */
   stuckMs: number;
   /** A batch to `target` was not delivered: `relays` are its relay records. */
@@ -60,7 +62,8 @@ export class Outbox {
   private link: RedisLink | null = null;
   private queued = new Map<string, string[]>();
   private scheduled = false;
-  private lastFlush = 0;
+  // performance.now() counts from the process start: no flush yet is a quiet spell, however early.
+  private lastFlush = -Infinity;
   private readonly seqs = new Map<string, number>();
   private readonly inFlight = new Map<number, InFlight>();
   private readonly overdue = new Map<string, number>();
@@ -86,14 +89,14 @@ export class Outbox {
 
   /**
    * Queue a record for `target`. After a quiet spell it goes out at once (no timer, no extra turn
-   * of the event loop); under steady traffic it waits, at most {@link COALESCE_MS}, for others.
+   * of the event loop); under steady traffic it waits, at most `batchMs`, for others.
    */
   send(target: string, record: string): void {
     const queue = this.queued.get(target);
     if (queue) queue.push(record);
     else this.queued.set(target, [record]);
     if (this.scheduled) return;
-    const wait = this.lastFlush + COALESCE_MS - performance.now();
+    const wait = this.lastFlush + this.options.batchMs - performance.now();
     if (wait <= 0) {
       this.flush();
       return;

@@ -71,6 +71,8 @@ export interface RedisBackendOptions {
   commandTimeoutMs: number;
   /** A relay to another node not delivered within this long is dropped, its sender told (default 5 s). */
   relayDeadlineMs?: number;
+  /** Publishes to another node go out at most this often (default 1 ms; redis-outbox.ts). */
+  batchMs?: number;
   logger: Logger;
   nodeId?: string;
 }
@@ -94,6 +96,7 @@ export class RedisBackend implements Backend {
       keyPrefix: options.keyPrefix,
       logger: this.log,
       relayDeadlineMs: options.relayDeadlineMs,
+      batchMs: options.batchMs,
       commandTimeoutMs: options.commandTimeoutMs,
     });
     this.nodeId = this.node.nodeId;
