@@ -408,7 +408,7 @@ export const OPTIONS = {
   },
   'redis-batch-ms': {
     type: 'integer',
-    default: 1,
+    default: 16,
     min: 1,
     max: 50,
     description:

@@ -108,7 +108,7 @@ export class RedisNode {
       channel: (node) => this.keys.nodeChannel(node),
       view: this.view,
       deadlineMs: options.relayDeadlineMs ?? 5000,
-      batchMs: options.batchMs ?? 1,
+      batchMs: options.batchMs ?? 16,
       stuckMs: commandTimeoutMs,
       onUndelivered: (target, seq, relays) => this.notices.tellRecords(target, seq, relays),
       acks: this.acks,

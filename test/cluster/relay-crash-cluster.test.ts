@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { randomUUID } from 'node:crypto';
 import { RedisCluster } from '../helpers/redis-cluster.js';
 import { startNodes } from './cluster.js';
-import { relaysAcrossACrash } from './crash-scenario.js';
+import { CRASH_NODE_ARGS, relaysAcrossACrash } from './crash-scenario.js';
 
 test('redis cluster: relays in flight to a node that hangs and dies are each reported to their sender', async (t) => {
   const redis = await RedisCluster.start({ primaries: 3, replicasPerPrimary: 0 });
@@ -15,6 +15,7 @@ test('redis cluster: relays in flight to a node that hangs and dies are each rep
   const nodes = await startNodes(t, 3, 'redis://127.0.0.1:6379', prefix, () => [
     '--redis-cluster-nodes',
     redis.addresses.join(','),
+    ...CRASH_NODE_ARGS,
   ]);
   await relaysAcrossACrash(t, nodes);
 });

@@ -4,9 +4,9 @@
  */
 import { test } from 'node:test';
 import { startCluster } from './cluster.js';
-import { relaysAcrossACrash } from './crash-scenario.js';
+import { CRASH_NODE_ARGS, relaysAcrossACrash } from './crash-scenario.js';
 
 test('cluster: relays in flight to a node that hangs and dies are each reported to their sender', async (t) => {
-  const { nodes } = await startCluster(t, 3);
+  const { nodes } = await startCluster(t, 3, CRASH_NODE_ARGS);
   await relaysAcrossACrash(t, nodes);
 });
