@@ -158,9 +158,19 @@ export class SessionLife {
     return done;
   }
 
-  /** The identified session whose current resume token is `token`, if any. */
-  byResumeToken(token: string): Session | undefined {
-    return this.byResumeKey.get(resumeTokenKey(token));
+  /**
+   * A resume presents the current resume token (hash `key`) of a connection that still looks
+   * alive: the client noticed the drop before this server did. Close that connection with 4003 and
+   * hold its peer, so the resume can take it. Returns the held session, or undefined when no live
+   * session has that token.
+   */
+  replaceLive(key: string): Session | undefined {
+    const stale = this.byResumeKey.get(key);
+    if (!stale) return undefined;
+    stale.log.info({ code: CLOSE_CODES.REPLACED.code }, 'taken over by a resuming connection');
+    stale.connection.close(CLOSE_CODES.REPLACED.code, CLOSE_CODES.REPLACED.reason);
+    this.hold(stale);
+    return stale;
   }
 
   /** Every open connection (a copy, safe to iterate while sessions close). */

@@ -1,0 +1,182 @@
+/**
+ * A client that noticed the drop first resumes through another node while the node holding its
+ * session still thinks the old connection is alive: that node closes it with 4003 and hands the
+ * session over, exactly as a resume on the same node does (docs/reliability.md).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TestClient, type Received } from '../helpers/test-client.js';
+import {
+  framesSinceAuth,
+  lastToken,
+  numbered,
+  numbersReceived,
+  range,
+  resume,
+} from '../reliability/resume-helpers.js';
+import { startTcpProxy } from '../reliability/tcp-proxy.js';
+import { member, startCluster, until, type ClusterNode } from './cluster.js';
+
+/** Membership events about `peerId` a client received. */
+function eventsAbout(client: TestClient, peerId: string): Received[] {
+  return client.received.filter(
+    (m) =>
+      (m.type === 'PEER_LEFT_ROOM' || m.type === 'NEW_PEER_IN_ROOM') &&
+      (m.peer as { id: string }).id === peerId,
+  );
+}
+
+/** True when `bytes` (what a server wrote) hold a WebSocket close frame with `code`. */
+function hasCloseFrame(bytes: Buffer, code: number): boolean {
+  for (let i = 0; i + 3 < bytes.length; i++) {
+    const length = bytes[i + 1] as number;
+    if (bytes[i] === 0x88 && length >= 2 && length < 126 && bytes.readUInt16BE(i + 2) === code) return true;
+  }
+  return false;
+}
+
+/** Log lines of `node` saying a live connection was taken over by a resume. */
+function takeovers(node: ClusterNode): number {
+  return node.logs.filter((l) => l.msg === 'taken over by a resuming connection' && l.code === 4003).length;
+}
+
+test('cluster: a resume on another node takes over a connection its node still thinks alive: 4003, nothing lost or twice, room unaware', async (t) => {
+  const { nodes } = await startCluster(t, 3);
+  const [a, b, c] = nodes as [ClusterNode, ClusterNode, ClusterNode];
+  // Alice reaches node A through a network that will silently stop carrying anything.
+  const proxy = await startTcpProxy(t, a.port);
+  const alice = await TestClient.connect(t, `ws://127.0.0.1:${proxy.port}/ws`);
+  await alice.identify('alice');
+  // What alice sent after IDENTIFY, in order: a resume's `received` says how much of it counted.
+  const sent: object[] = [];
+  const aliceSends = (message: object) => {
+    sent.push(message);
+    alice.send(message);
+  };
+  aliceSends({ type: 'JOIN_ROOM', roomId: 'r' });
+  await alice.next('ROOM_MEMBERS');
+  const bob = (await member(t, a, 'bob', 'r')).client;
+  const carol = (await member(t, c, 'carol', 'r')).client;
+  await alice.next('NEW_PEER_IN_ROOM');
+  await alice.next('NEW_PEER_IN_ROOM');
+  await bob.next('NEW_PEER_IN_ROOM');
+
+  for (let n = 0; n < 10; n++) {
+    aliceSends(numbered(bob.peerId, n));
+    bob.send(numbered(alice.peerId, n));
+  }
+  await until(
+    () => numbersReceived(alice).length === 10 && numbersReceived(bob).length === 10,
+    'ten candidates each way',
+  );
+
+  assert.equal(proxy.blackholeAll(), 1);
+  // Lost in the network both ways; node A still sees a live connection and sends into it.
+  for (let n = 10; n < 30; n++) {
+    aliceSends(numbered(bob.peerId, n));
+    bob.send(numbered(alice.peerId, n));
+  }
+  await bob.sync();
+  assert.equal(takeovers(a), 0);
+  assert.ok(!a.logs.some((l) => l.msg === 'held for resume'), 'node A has not noticed the drop');
+
+  // The phone is on another network now, and the load balancer picks node B. Bob keeps sending
+  // meanwhile, a few at a time, so some of it reaches alice's session while it moves.
+  const sending = (async () => {
+    for (let n = 30; n < 80; n++) {
+      bob.send(numbered(alice.peerId, n));
+      if (n % 5 === 4) await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  })();
+  const { client: alice2, auth } = await resume(t, b.wsUrl, alice, framesSinceAuth(alice));
+  assert.equal(auth.peerId, alice.peerId);
+  assert.equal(auth.resumed, true);
+  assert.equal(auth.roomId, 'r');
+  // The client sends again what the server never processed, as the SDK does.
+  const processed = auth.received as number;
+  assert.equal(processed, sent.length - 20, 'the twenty frames lost in the network were not counted');
+  for (const message of sent.slice(processed)) alice2.send(message);
+  for (let n = 30; n < 40; n++) alice2.send(numbered(bob.peerId, n));
+  await sending;
+
+  await until(
+    () => numbersReceived(alice2).length >= 70 && numbersReceived(bob).length >= 40,
+    'every candidate each way',
+  ).catch((err: Error) => {
+    throw new Error(
+      `${err.message}: alice got ${JSON.stringify(numbersReceived(alice2))}, bob got ${JSON.stringify(numbersReceived(bob))}; ${JSON.stringify(alice2.received.filter((m) => m.type !== 'ICE_CANDIDATE'))}`,
+    );
+  });
+  await bob.sync();
+  await alice2.sync();
+  // Exactly once and in order: what the old connection got, then the replay, the queue and the rest.
+  assert.deepEqual([...numbersReceived(alice), ...numbersReceived(alice2)], range(0, 80));
+  assert.deepEqual(numbersReceived(bob, alice.peerId), range(0, 40));
+
+  // Node A closed the old connection with 4003 (into the dead network) and holds nothing now.
+  assert.equal(takeovers(a), 1);
+  await until(() => hasCloseFrame(Buffer.concat(proxy.swallowed), 4003), 'a 4003 close frame from node A');
+  // Node C routes to node B now: carol's relay reaches the resumed session.
+  carol.send(numbered(alice.peerId, 1000));
+  assert.equal((await alice2.next('ICE_CANDIDATE')).fromPeerId, carol.peerId);
+
+  // The room saw nothing.
+  await carol.sync();
+  for (const x of [bob, carol]) assert.deepEqual(eventsAbout(x, alice.peerId), []);
+  assert.deepEqual(
+    alice2.received.filter((m) => m.type === 'PEER_LEFT_ROOM' || m.type === 'NEW_PEER_IN_ROOM'),
+    [],
+  );
+  // The dead network goes away with its sockets, so node A need not wait out its close handshake.
+  await proxy.close();
+});
+
+test('cluster: resumes racing with the token of a live session, on several nodes: exactly one wins each time', async (t) => {
+  const { nodes } = await startCluster(t, 3);
+  const [a, b, c] = nodes as [ClusterNode, ClusterNode, ClusterNode];
+  let live = await TestClient.connect(t, a.wsUrl);
+  await live.identify('alice');
+  await live.join('r');
+  const aliceId = live.peerId;
+  const bob = (await member(t, c, 'bob', 'r')).client;
+  await live.next('NEW_PEER_IN_ROOM');
+  let owner = a;
+  // Two racers on the other nodes, then one on the owner itself and one elsewhere, then again.
+  const rounds: Array<(owner: ClusterNode) => [ClusterNode, ClusterNode]> = [
+    (o) => nodes.filter((n) => n !== o) as [ClusterNode, ClusterNode],
+    (o) => [o, nodes.find((n) => n !== o) as ClusterNode],
+    (o) => nodes.filter((n) => n !== o) as [ClusterNode, ClusterNode],
+  ];
+  for (const [round, racersOf] of rounds.entries()) {
+    bob.send(numbered(aliceId, round));
+    await live.next('ICE_CANDIDATE');
+    const token = lastToken(live);
+    const received = framesSinceAuth(live);
+    const racers = racersOf(owner);
+    const clients = await Promise.all(racers.map((n) => TestClient.connect(t, n.wsUrl)));
+    for (const x of clients) x.send({ type: 'IDENTIFY', username: 'alice', resumeToken: token, received });
+    const answers = await Promise.all(
+      clients.map((x) => x.waitFor((m) => m.type === 'AUTH_SUCCESS' || m.type === 'AUTH_ERROR', 'AUTH_*')),
+    );
+    const winners = answers.flatMap((m, i) => (m.type === 'AUTH_SUCCESS' ? [i] : []));
+    assert.equal(winners.length, 1, `round ${round}: one winner, got ${JSON.stringify(answers)}`);
+    const w = winners[0] as number;
+    const loser = answers[1 - w] as Received;
+    assert.equal(loser.code, 'UNAUTHORIZED', `round ${round}`);
+    assert.equal(answers[w]?.peerId, aliceId);
+    assert.equal(answers[w]?.resumed, true);
+    assert.equal((await live.closed).code, 4003, `round ${round}: the live connection is taken over`);
+    live = clients[w] as TestClient;
+    owner = racers[w] as ClusterNode;
+    live.peerId = aliceId;
+    live.username = 'alice';
+  }
+  // The session works on the last winner's node, both ways; nobody else is identified as alice.
+  bob.send(numbered(aliceId, 100));
+  assert.equal((await live.next('ICE_CANDIDATE')).fromPeerId, bob.peerId);
+  live.send(numbered(bob.peerId, 7));
+  assert.equal((await bob.next('ICE_CANDIDATE')).fromPeerId, aliceId);
+  assert.equal(takeovers(a) + takeovers(b) + takeovers(c), rounds.length);
+  await bob.sync();
+  assert.deepEqual(eventsAbout(bob, aliceId), []);
+});
