@@ -35,6 +35,19 @@ function hasCloseFrame(bytes: Buffer, code: number): boolean {
   return false;
 }
 
+/** The code `client`'s connection closes with; a safety timeout turns a hang into a failure. */
+async function closeCode(client: TestClient): Promise<number> {
+  let timer: NodeJS.Timeout | undefined;
+  const safety = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('the connection was not closed within 10 s')), 10_000);
+  });
+  try {
+    return (await Promise.race([client.closed, safety])).code;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Log lines of `node` saying a live connection was taken over by a resume. */
 function takeovers(node: ClusterNode): number {
   return node.logs.filter((l) => l.msg === 'taken over by a resuming connection' && l.code === 4003).length;
@@ -165,7 +178,7 @@ test('cluster: resumes racing with the token of a live session, on several nodes
     assert.equal(loser.code, 'UNAUTHORIZED', `round ${round}`);
     assert.equal(answers[w]?.peerId, aliceId);
     assert.equal(answers[w]?.resumed, true);
-    assert.equal((await live.closed).code, 4003, `round ${round}: the live connection is taken over`);
+    assert.equal(await closeCode(live), 4003, `round ${round}: the live connection is taken over`);
     live = clients[w] as TestClient;
     owner = racers[w] as ClusterNode;
     live.peerId = aliceId;
@@ -179,4 +192,47 @@ test('cluster: resumes racing with the token of a live session, on several nodes
   assert.equal(takeovers(a) + takeovers(b) + takeovers(c), rounds.length);
   await bob.sync();
   assert.deepEqual(eventsAbout(bob, aliceId), []);
+});
+
+test('cluster: only a live session’s current resume token takes it over, and only if its node answers in time', async (t) => {
+  // A long node timeout: node A is stopped for longer than a hand-over's deadline, not declared dead.
+  const { nodes } = await startCluster(t, 2, ['--redis-node-timeout-ms', '10000']);
+  const [a, b] = nodes as [ClusterNode, ClusterNode];
+  const alice = await TestClient.connect(t, a.wsUrl);
+  await alice.identify('alice', { token: 'an-auth-token-of-alice' });
+  await alice.join('r');
+  const bob = (await member(t, b, 'bob', 'r')).client;
+  await alice.next('NEW_PEER_IN_ROOM');
+
+  // The auth token is in the bearer index too (GET /api/ice-servers), but it is no resume token.
+  const refused = await TestClient.connect(t, b.wsUrl);
+  refused.send({ type: 'IDENTIFY', username: 'alice', resumeToken: 'an-auth-token-of-alice' });
+  assert.equal((await refused.next('AUTH_ERROR')).code, 'UNAUTHORIZED');
+  bob.send(numbered(alice.peerId, 1));
+  assert.equal((await alice.next('ICE_CANDIDATE')).fromPeerId, bob.peerId, 'alice is still connected');
+  assert.equal(takeovers(a), 0);
+
+  // Node A hangs: the resume on node B gets no answer within the deadline and is refused.
+  const token = lastToken(alice);
+  a.child.kill('SIGSTOP');
+  let late: Received;
+  try {
+    const client = await TestClient.connect(t, b.wsUrl);
+    client.send({ type: 'IDENTIFY', username: 'alice', resumeToken: token, received: 0 });
+    late = await client.waitFor((m) => m.type === 'AUTH_SUCCESS' || m.type === 'AUTH_ERROR', 'AUTH_*');
+  } finally {
+    a.child.kill('SIGCONT');
+  }
+  assert.equal(late.type, 'AUTH_ERROR');
+  assert.equal(late.code, 'UNAUTHORIZED');
+  // Node A carries the request out when it runs again: the connection is taken over and held, so
+  // the token still resumes the session (its one use was not spent).
+  assert.equal(await closeCode(alice), 4003);
+  const { client: alice2, auth } = await resume(t, b.wsUrl, alice);
+  assert.equal(auth.peerId, alice.peerId);
+  assert.equal(auth.resumed, true);
+  bob.send(numbered(alice.peerId, 2));
+  assert.equal((await alice2.next('ICE_CANDIDATE')).fromPeerId, bob.peerId);
+  await bob.sync();
+  assert.deepEqual(eventsAbout(bob, alice.peerId), []);
 });
