@@ -146,7 +146,12 @@ export class SessionResume {
   async takeOver(token: string, received: number | undefined): Promise<TakenOver> {
     const key = resumeTokenKey(token);
     let record = await this.claim(key);
-    if (!record && (await this.backend.holdLive(key))) record = await this.claim(key);
+    if (!record) {
+      // Claimed again whatever the answer: a hold saves its record before its token leaves the
+      // bearer index (session-life.ts), so a hold that raced this lookup has saved it by now.
+      await this.backend.holdLive(key);
+      record = await this.claim(key);
+    }
     if (!record) throw new SignalError('UNAUTHORIZED', 'Unknown, used or expired resume token');
     this.adopting.set(record.peerId, []);
     try {

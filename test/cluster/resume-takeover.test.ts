@@ -236,3 +236,33 @@ test('cluster: only a live session’s current resume token takes it over, and o
   await bob.sync();
   assert.deepEqual(eventsAbout(bob, alice.peerId), []);
 });
+
+test('cluster: a resume on another node racing the old node’s notice of the drop succeeds', async (t) => {
+  const { nodes } = await startCluster(t, 3);
+  let live = await TestClient.connect(t, (nodes[0] as ClusterNode).wsUrl);
+  await live.identify('alice');
+  await live.join('r');
+  const aliceId = live.peerId;
+  const bob = (await member(t, nodes[2] as ClusterNode, 'bob', 'r')).client;
+  await live.next('NEW_PEER_IN_ROOM');
+  // The old node learns of each drop (a reset) just as the resume reaches the next node: its
+  // hold, the bearer index and the resume record change while the resume looks them up.
+  for (let round = 0; round < 6; round++) {
+    bob.send(numbered(aliceId, round));
+    await live.next('ICE_CANDIDATE');
+    const next = nodes[(round + 1) % nodes.length] as ClusterNode;
+    const client = await TestClient.connect(t, next.wsUrl);
+    const token = lastToken(live);
+    const received = framesSinceAuth(live);
+    live.terminate();
+    client.send({ type: 'IDENTIFY', username: 'alice', resumeToken: token, received });
+    const auth = await client.waitFor((m) => m.type === 'AUTH_SUCCESS' || m.type === 'AUTH_ERROR', 'AUTH_*');
+    assert.equal(auth.type, 'AUTH_SUCCESS', `round ${round}: ${JSON.stringify(auth)}`);
+    assert.equal(auth.peerId, aliceId);
+    live = client;
+  }
+  bob.send(numbered(aliceId, 100));
+  assert.equal((await live.next('ICE_CANDIDATE')).fromPeerId, bob.peerId);
+  await bob.sync();
+  assert.deepEqual(eventsAbout(bob, aliceId), []);
+});
