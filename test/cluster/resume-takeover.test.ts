@@ -16,15 +16,7 @@ import {
 } from '../reliability/resume-helpers.js';
 import { startTcpProxy } from '../reliability/tcp-proxy.js';
 import { member, startCluster, until, type ClusterNode } from './cluster.js';
-
-/** Membership events about `peerId` a client received. */
-function eventsAbout(client: TestClient, peerId: string): Received[] {
-  return client.received.filter(
-    (m) =>
-      (m.type === 'PEER_LEFT_ROOM' || m.type === 'NEW_PEER_IN_ROOM') &&
-      (m.peer as { id: string }).id === peerId,
-  );
-}
+import { closeCode, eventsAbout, resumesRacingTheDrop, takeoverRaces, takeovers } from './takeover.js';
 
 /** True when `bytes` (what a server wrote) hold a WebSocket close frame with `code`. */
 function hasCloseFrame(bytes: Buffer, code: number): boolean {
@@ -33,24 +25,6 @@ function hasCloseFrame(bytes: Buffer, code: number): boolean {
     if (bytes[i] === 0x88 && length >= 2 && length < 126 && bytes.readUInt16BE(i + 2) === code) return true;
   }
   return false;
-}
-
-/** The code `client`'s connection closes with; a safety timeout turns a hang into a failure. */
-async function closeCode(client: TestClient): Promise<number> {
-  let timer: NodeJS.Timeout | undefined;
-  const safety = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('the connection was not closed within 10 s')), 10_000);
-  });
-  try {
-    return (await Promise.race([client.closed, safety])).code;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Log lines of `node` saying a live connection was taken over by a resume. */
-function takeovers(node: ClusterNode): number {
-  return node.logs.filter((l) => l.msg === 'taken over by a resuming connection' && l.code === 4003).length;
 }
 
 test('cluster: a resume on another node takes over a connection its node still thinks alive: 4003, nothing lost or twice, room unaware', async (t) => {
@@ -145,53 +119,7 @@ test('cluster: a resume on another node takes over a connection its node still t
 });
 
 test('cluster: resumes racing with the token of a live session, on several nodes: exactly one wins each time', async (t) => {
-  const { nodes } = await startCluster(t, 3);
-  const [a, b, c] = nodes as [ClusterNode, ClusterNode, ClusterNode];
-  let live = await TestClient.connect(t, a.wsUrl);
-  await live.identify('alice');
-  await live.join('r');
-  const aliceId = live.peerId;
-  const bob = (await member(t, c, 'bob', 'r')).client;
-  await live.next('NEW_PEER_IN_ROOM');
-  let owner = a;
-  // Two racers on the other nodes, then one on the owner itself and one elsewhere, then again.
-  const rounds: Array<(owner: ClusterNode) => [ClusterNode, ClusterNode]> = [
-    (o) => nodes.filter((n) => n !== o) as [ClusterNode, ClusterNode],
-    (o) => [o, nodes.find((n) => n !== o) as ClusterNode],
-    (o) => nodes.filter((n) => n !== o) as [ClusterNode, ClusterNode],
-  ];
-  for (const [round, racersOf] of rounds.entries()) {
-    bob.send(numbered(aliceId, round));
-    await live.next('ICE_CANDIDATE');
-    const token = lastToken(live);
-    const received = framesSinceAuth(live);
-    const racers = racersOf(owner);
-    const clients = await Promise.all(racers.map((n) => TestClient.connect(t, n.wsUrl)));
-    for (const x of clients) x.send({ type: 'IDENTIFY', username: 'alice', resumeToken: token, received });
-    const answers = await Promise.all(
-      clients.map((x) => x.waitFor((m) => m.type === 'AUTH_SUCCESS' || m.type === 'AUTH_ERROR', 'AUTH_*')),
-    );
-    const winners = answers.flatMap((m, i) => (m.type === 'AUTH_SUCCESS' ? [i] : []));
-    assert.equal(winners.length, 1, `round ${round}: one winner, got ${JSON.stringify(answers)}`);
-    const w = winners[0] as number;
-    const loser = answers[1 - w] as Received;
-    assert.equal(loser.code, 'UNAUTHORIZED', `round ${round}`);
-    assert.equal(answers[w]?.peerId, aliceId);
-    assert.equal(answers[w]?.resumed, true);
-    assert.equal(await closeCode(live), 4003, `round ${round}: the live connection is taken over`);
-    live = clients[w] as TestClient;
-    owner = racers[w] as ClusterNode;
-    live.peerId = aliceId;
-    live.username = 'alice';
-  }
-  // The session works on the last winner's node, both ways; nobody else is identified as alice.
-  bob.send(numbered(aliceId, 100));
-  assert.equal((await live.next('ICE_CANDIDATE')).fromPeerId, bob.peerId);
-  live.send(numbered(bob.peerId, 7));
-  assert.equal((await bob.next('ICE_CANDIDATE')).fromPeerId, aliceId);
-  assert.equal(takeovers(a) + takeovers(b) + takeovers(c), rounds.length);
-  await bob.sync();
-  assert.deepEqual(eventsAbout(bob, aliceId), []);
+  await takeoverRaces(t, (await startCluster(t, 3)).nodes);
 });
 
 test('cluster: only a live session’s current resume token takes it over, and only if its node answers in time', async (t) => {
@@ -238,31 +166,5 @@ test('cluster: only a live session’s current resume token takes it over, and o
 });
 
 test('cluster: a resume on another node racing the old node’s notice of the drop succeeds', async (t) => {
-  const { nodes } = await startCluster(t, 3);
-  let live = await TestClient.connect(t, (nodes[0] as ClusterNode).wsUrl);
-  await live.identify('alice');
-  await live.join('r');
-  const aliceId = live.peerId;
-  const bob = (await member(t, nodes[2] as ClusterNode, 'bob', 'r')).client;
-  await live.next('NEW_PEER_IN_ROOM');
-  // The old node learns of each drop (a reset) just as the resume reaches the next node: its
-  // hold, the bearer index and the resume record change while the resume looks them up.
-  for (let round = 0; round < 6; round++) {
-    bob.send(numbered(aliceId, round));
-    await live.next('ICE_CANDIDATE');
-    const next = nodes[(round + 1) % nodes.length] as ClusterNode;
-    const client = await TestClient.connect(t, next.wsUrl);
-    const token = lastToken(live);
-    const received = framesSinceAuth(live);
-    live.terminate();
-    client.send({ type: 'IDENTIFY', username: 'alice', resumeToken: token, received });
-    const auth = await client.waitFor((m) => m.type === 'AUTH_SUCCESS' || m.type === 'AUTH_ERROR', 'AUTH_*');
-    assert.equal(auth.type, 'AUTH_SUCCESS', `round ${round}: ${JSON.stringify(auth)}`);
-    assert.equal(auth.peerId, aliceId);
-    live = client;
-  }
-  bob.send(numbered(aliceId, 100));
-  assert.equal((await live.next('ICE_CANDIDATE')).fromPeerId, bob.peerId);
-  await bob.sync();
-  assert.deepEqual(eventsAbout(bob, aliceId), []);
+  await resumesRacingTheDrop(t, (await startCluster(t, 3)).nodes);
 });
