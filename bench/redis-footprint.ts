@@ -29,6 +29,7 @@ try {
     deliverLocal: () => undefined,
     kickLocal: () => false,
     releaseHeld: () => null,
+    holdLive: async () => false,
     evict: () => undefined,
   });
   const before = await usedMemory(inspect);

@@ -18,6 +18,13 @@ export interface LocalDelivery {
    */
   releaseHeld(peerId: string): HeldState | null;
   /**
+   * A resume on another node presents the current resume token (hash `tokenKey`) of `peerId`,
+   * whose connection here still looks alive (the client noticed the drop first): close it with
+   * 4003 and hold the peer, as for a resume here. Resolves once the peer is held and its record
+   * saved (true; also when it was held already), or false when this node has no such session.
+   */
+  holdLive(tokenKey: string, peerId: string): Promise<boolean>;
+  /**
    * Another connection took this peer's username (`--on-duplicate-username replace`): close its
    * connection with 4003, or drop its hold, and remove it from its room.
    */
@@ -96,6 +103,14 @@ export interface ResumeSupport {
    * longer holds it. Frames for the peer that reach this node meanwhile are the core's to buffer.
    */
   fetchHeld(record: ResumeRecord): Promise<HeldState | null>;
+  /**
+   * No record was found under `tokenKey`: if another node has a live session whose current resume
+   * token has that hash, have it hold the peer ({@link LocalDelivery.holdLive}) so that its record
+   * can be taken. True once it is held there; false when no other node has it live, or that node
+   * did not answer within the backend's deadline (the resume is then refused as for an unknown
+   * token). A single node's backend answers false: the core takes its own sessions over.
+   */
+  holdLive(tokenKey: string): Promise<boolean>;
   /**
    * Claim a username key even when another peer holds it (`--on-duplicate-username replace`);
    * the previous holder, if any, is evicted on its node ({@link LocalDelivery.evict}) and returned.

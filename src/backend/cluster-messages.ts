@@ -45,20 +45,32 @@ export interface MoveMessage {
   seq: number;
 }
 
-/** A resuming node asks the holding node for a held peer's state. */
+/**
+ * A resuming node asks the holding node for a held peer's state; or, with `takeover`, asks the
+ * node where the peer is still live (the client noticed the drop first) to close that connection
+ * (4003) and hold the peer, so that the asker can claim its resume record. A takeover names no
+ * `peerId` (''): a node that predates takeovers then answers `state: null` without releasing
+ * anything, and the resume is refused as it was before.
+ */
 export interface FetchMessage {
   t: 'fetch';
   peerId: string;
   reqId: string;
   /** The node to answer (and where the peer now lives). */
   from: string;
+  /** The live session to hold: the hash of its current resume token, and its peer id. */
+  takeover?: { tokenKey: string; peerId: string };
 }
 
-/** The answer to a {@link FetchMessage}: the state, or null when the peer is not held there. */
+/**
+ * The answer to a {@link FetchMessage}: the state, or null when the peer is not held there; for a
+ * takeover, `state: null` and `heldNow: true` once the peer is held and its record saved.
+ */
 export interface HeldMessage {
   t: 'held';
   reqId: string;
   state: HeldState | null;
+  heldNow?: boolean;
 }
 
 /** Another connection took this peer's username: close it (`--on-duplicate-username replace`). */
@@ -126,9 +138,18 @@ export function decodeClusterMessage(text: string): ClusterMessage | null {
       case 'move':
         return isString(m.room) && isPeer(m.peer) && isString(m.node) && typeof m.seq === 'number';
       case 'fetch':
-        return isString(m.peerId) && isString(m.reqId) && isString(m.from);
+        return (
+          isString(m.peerId) &&
+          isString(m.reqId) &&
+          isString(m.from) &&
+          (m.takeover === undefined || isTakeover(m.takeover))
+        );
       case 'held':
-        return isString(m.reqId) && typeof m.state === 'object';
+        return (
+          isString(m.reqId) &&
+          typeof m.state === 'object' &&
+          (m.heldNow === undefined || typeof m.heldNow === 'boolean')
+        );
       case 'evict':
         return isString(m.peerId);
       case 'undelivered':
@@ -146,6 +167,12 @@ export function decodeClusterMessage(text: string): ClusterMessage | null {
 
 function isString(v: unknown): v is string {
   return typeof v === 'string';
+}
+
+function isTakeover(v: unknown): v is FetchMessage['takeover'] {
+  if (typeof v !== 'object' || v === null) return false;
+  const o = v as Record<string, unknown>;
+  return isString(o.tokenKey) && isString(o.peerId);
 }
 
 function isPeer(v: unknown): v is PeerInfo {

@@ -135,6 +135,11 @@ export class MemoryBackend implements Backend, RoomSizeCounter {
     return this.local?.releaseHeld(record.peerId) ?? null;
   }
 
+  async holdLive(): Promise<boolean> {
+    // One process: a live session with the token was taken over by the core itself.
+    return false;
+  }
+
   async replaceUsername(key: string, peer: PeerInfo): Promise<PeerInfo | null> {
     const previousId = this.usernames.get(key);
     this.usernames.set(key, peer.id);

@@ -59,8 +59,14 @@ export class RedisBearers {
 
   /** The live session `key` names: here, or in the hash of a node whose heartbeat is current. */
   async find(key: string): Promise<BearerHolder | null> {
-    const here = this.local.get(key);
-    if (here) return here;
+    return this.local.get(key) ?? (await this.elsewhere(key))?.holder ?? null;
+  }
+
+  /**
+   * The live session `key` names on another node whose heartbeat is current, with that node's id;
+   * `null` when none has it.
+   */
+  async elsewhere(key: string): Promise<{ node: string; holder: BearerHolder } | null> {
     const node = this.node;
     // The nodes whose heartbeat is current (the registry's score is its expiry, on Redis' clock).
     const live = (
@@ -69,10 +75,10 @@ export class RedisBearers {
     const found = await node.run((r) =>
       Promise.all(live.map((id) => r.hget(node.keys.nodeBearers(id), key))),
     );
-    for (const json of found) {
+    for (const [i, json] of found.entries()) {
       if (json === null) continue;
       const { p, u, x } = JSON.parse(json) as { p: string; u: string; x: number };
-      return { peerId: p, username: u, authExpiresAt: x };
+      return { node: live[i] as string, holder: { peerId: p, username: u, authExpiresAt: x } };
     }
     return null;
   }

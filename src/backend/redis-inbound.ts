@@ -110,6 +110,12 @@ function handle(node: RedisNode, resume: ResumeInbound, from: string, msg: Clust
 // A frame for a peer of this node; if the peer resumed on another node, pass it on there.
 function relayIn(node: RedisNode, resume: ResumeInbound, relay: RelayRecord): void {
   const mirror = node.mirrors.get(relay.room);
+  if (mirror?.joining(relay.to)) {
+    // A peer resuming here from another node, whose membership does not name this node yet: the
+    // old node forwards what reached it after the hand-over; it waits for the adoption to complete.
+    node.deliverHere(mirror, relay.to, frameFromText(relay.frame));
+    return;
+  }
   const entry = mirror?.member(relay.to);
   const elsewhere = entry ? (entry.node !== node.nodeId ? entry.node : undefined) : resume.movedTo(relay.to);
   if (elsewhere !== undefined) {

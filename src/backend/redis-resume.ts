@@ -6,6 +6,11 @@
  * free the peer's username); the resuming node then adopts the peer: its record and room
  * membership name the new node, and the room's other nodes are told to route to it (silently: for
  * the room nothing happened). The old node forwards frames that still reach it for a while.
+ *
+ * A resume may reach a node before the node holding the session has noticed that its connection
+ * died (the client noticed first): the resuming node then asks that node (found through the
+ * bearer index) to take the session over as it would for a resume of its own: close the old
+ * connection with 4003 and hold the peer. Its record is then claimed and its state fetched as above.
  */
 import { randomUUID } from 'node:crypto';
 import type { HeldState, ResumeRecord } from './backend.js';
@@ -20,7 +25,7 @@ const FORWARD_MS = 60_000;
 
 /** The resume half of the Redis backend. */
 export class RedisResume {
-  private readonly requests = new Map<string, (state: HeldState | null) => void>();
+  private readonly requests = new Map<string, (answer: HeldMessage) => void>();
   private readonly moved = new Map<string, { node: string; at: number }>();
 
   constructor(
@@ -53,7 +58,7 @@ export class RedisResume {
     mirror?.beginJoin(peer.id);
     let state: HeldState | null;
     try {
-      state = await this.ask(record);
+      state = (await this.ask(record.nodeId, { peerId: record.peerId })).state;
     } catch (err) {
       if (record.roomId !== null) node.mirrors.forgetLocal(record.roomId, peer.id);
       throw err;
@@ -66,9 +71,31 @@ export class RedisResume {
     return state;
   }
 
+  /**
+   * Ask `nodeId`, where the session whose current resume token hashes to `tokenKey` is live, to
+   * take it over for a resume (4003, then held): true once it is held there, its record saved;
+   * false when that node does not have it, predates takeovers, or does not answer in time.
+   */
+  async holdLive(nodeId: string, tokenKey: string, peerId: string): Promise<boolean> {
+    try {
+      return (await this.ask(nodeId, { peerId: '', takeover: { tokenKey, peerId } })).heldNow === true;
+    } catch (err) {
+      if (err instanceof BackendUnavailableError) return false;
+      throw err;
+    }
+  }
+
   /** The node that holds a peer asks for it: release it, forget its record, answer with its state. */
   onFetch(msg: FetchMessage): void {
     const node = this.node;
+    if (msg.takeover) {
+      const { tokenKey, peerId } = msg.takeover;
+      // Held, never released here: the asker claims the record first, then fetches.
+      void (node.delivery()?.holdLive(tokenKey, peerId) ?? Promise.resolve(false))
+        .catch(() => false)
+        .then((heldNow) => node.publish(msg.from, { t: 'held', reqId: msg.reqId, state: null, heldNow }));
+      return;
+    }
     const state = node.delivery()?.releaseHeld(msg.peerId) ?? null;
     if (!state) {
       node.publish(msg.from, { t: 'held', reqId: msg.reqId, state });
@@ -88,7 +115,7 @@ export class RedisResume {
 
   /** The answer to one of this node's fetches. */
   onHeld(msg: HeldMessage): void {
-    this.requests.get(msg.reqId)?.(msg.state);
+    this.requests.get(msg.reqId)?.(msg);
   }
 
   /** Where a peer that resumed elsewhere went (for frames still routed here), or undefined. */
@@ -101,24 +128,19 @@ export class RedisResume {
     return { fetches: this.requests.size, forwards: this.moved.size };
   }
 
-  private ask(record: ResumeRecord): Promise<HeldState | null> {
+  private ask(nodeId: string, what: Pick<FetchMessage, 'peerId' | 'takeover'>): Promise<HeldMessage> {
     const reqId = randomUUID();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.requests.delete(reqId);
         reject(new BackendUnavailableError('The node holding the session did not answer'));
       }, this.answerTimeoutMs);
-      this.requests.set(reqId, (state) => {
+      this.requests.set(reqId, (answer) => {
         clearTimeout(timer);
         this.requests.delete(reqId);
-        resolve(state);
+        resolve(answer);
       });
-      this.node.publish(record.nodeId, {
-        t: 'fetch',
-        peerId: record.peerId,
-        reqId,
-        from: this.node.nodeId,
-      });
+      this.node.publish(nodeId, { t: 'fetch', ...what, reqId, from: this.node.nodeId });
     });
   }
 

@@ -196,6 +196,13 @@ export class RedisBackend implements Backend {
     return this.resume.fetchHeld(record);
   }
 
+  async holdLive(tokenKey: string): Promise<boolean> {
+    // The bearer index says which node has the session live (an auth token's hash is there too:
+    // that node holds only a session whose current resume token it is).
+    const found = await this.bearers.elsewhere(tokenKey);
+    return found !== null && this.resume.holdLive(found.node, tokenKey, found.holder.peerId);
+  }
+
   replaceUsername(key: string, peer: PeerInfo): Promise<PeerInfo | null> {
     return this.usernames.replace(key, peer);
   }

@@ -79,6 +79,11 @@ export class RoomMirror {
     this.pending.set(peerId, []);
   }
 
+  /** True while a local peer's join (or its adoption after a resume) is in flight. */
+  joining(peerId: string): boolean {
+    return this.pending.has(peerId);
+  }
+
   /** A local peer got ROOM_MEMBERS: deliver what was held for it, in arrival order. */
   completeJoin(peerId: string): void {
     const held = this.pending.get(peerId);

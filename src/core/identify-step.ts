@@ -4,7 +4,6 @@
  * comes from (the credentials, or the held peer's record) and in what follows AUTH_SUCCESS.
  */
 import { randomUUID } from 'node:crypto';
-import { CLOSE_CODES } from '../../protocol/close-codes.js';
 import { encodeAuthSuccess } from '../../protocol/encode.js';
 import { normaliseUsername } from '../../protocol/names.js';
 import { usernameKey } from '../../protocol/username-key.js';
@@ -13,6 +12,7 @@ import type { CoreOptions } from './core-options.js';
 import type { CoreObserver } from './core-observer.js';
 import type { MessageLimiter } from './message-limits.js';
 import { sendResumed } from './resume-handshake.js';
+import { resumeTokenKey } from './resume-token.js';
 import type { Session } from './session.js';
 import type { SessionLife } from './session-life.js';
 import type { SessionResume } from './session-resume.js';
@@ -86,14 +86,10 @@ export class IdentifyStep {
   /** IDENTIFY with a resume token: the held peer comes back with its id, name and room. */
   async resumeIdentify(session: Session, token: string, received: number | undefined): Promise<void> {
     this.life.identifying(session);
-    const stale = this.life.byResumeToken(token);
-    if (stale && stale !== session) {
-      // The client noticed the drop before this server did: its old connection is held now.
-      stale.log.info({ code: CLOSE_CODES.REPLACED.code }, 'taken over by a resuming connection');
-      stale.connection.close(CLOSE_CODES.REPLACED.code, CLOSE_CODES.REPLACED.reason);
-      this.life.hold(stale);
-      await this.resume.settled(stale.peerId);
-    }
+    // The client noticed the drop before this server did: its old connection here is held now
+    // (one on another node is, through the backend, when takeOver finds no record).
+    const stale = this.life.replaceLive(resumeTokenKey(token));
+    if (stale) await this.resume.settled(stale.peerId);
     const taken = await this.resume.takeOver(token, received);
     if (session.isClosed()) {
       this.resume.holdAgain(taken, session.info.ipKey ?? session.info.ip, session.log);

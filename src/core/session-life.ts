@@ -129,8 +129,14 @@ export class SessionLife {
    */
   hold(session: Session): void {
     session.state = 'held';
-    this.unindex(session);
+    this.unindex(session, true);
     this.resume.hold(session);
+    // The bearer index names this node for the resume token until the record is saved: a resume
+    // on another node racing this hold then finds the session here and waits for the record
+    // (`LocalDelivery.holdLive`), where it would otherwise find neither.
+    const key = session.resumeTokenKey;
+    if (key !== '')
+      void this.resume.settled(session.peerId).finally(() => this.backend.dropBearer(key, session));
   }
 
   /** Close the connection and release the session now, without waiting for the socket's close event. */
@@ -162,9 +168,19 @@ export class SessionLife {
     return done;
   }
 
-  /** The identified session whose current resume token is `token`, if any. */
-  byResumeToken(token: string): Session | undefined {
-    return this.byResumeKey.get(resumeTokenKey(token));
+  /**
+   * A resume presents the current resume token (hash `key`) of a connection that still looks
+   * alive: the client noticed the drop before this server did. Close that connection with 4003 and
+   * hold its peer, so the resume can take it. Returns the held session, or undefined when no live
+   * session has that token.
+   */
+  replaceLive(key: string): Session | undefined {
+    const stale = this.byResumeKey.get(key);
+    if (!stale) return undefined;
+    stale.log.info({ code: CLOSE_CODES.REPLACED.code }, 'taken over by a resuming connection');
+    stale.connection.close(CLOSE_CODES.REPLACED.code, CLOSE_CODES.REPLACED.reason);
+    this.hold(stale);
+    return stale;
   }
 
   /** Every open connection (a copy, safe to iterate while sessions close). */
@@ -192,19 +208,22 @@ export class SessionLife {
     };
   }
 
-  /** Take `session` out of every index it is still the entry of. */
-  private unindex(session: Session): void {
+  /** Take `session` out of every index it is still the entry of (but for `keepResumeBearer`). */
+  private unindex(session: Session, keepResumeBearer = false): void {
     this.identifyDeadlines.remove(session);
     this.open.delete(session);
     if (this.byPeer.get(session.peerId) === session) this.byPeer.delete(session.peerId);
-    this.forgetResumeToken(session);
+    this.forgetResumeToken(session, keepResumeBearer);
   }
 
-  /** Its tokens no longer name a live connection, here or for the bearer index. */
-  private forgetResumeToken(session: Session): void {
+  /**
+   * Its tokens no longer name a live connection, here or for the bearer index (there the resume
+   * token stays with `keepResumeBearer`: a hold drops it once its record is saved).
+   */
+  private forgetResumeToken(session: Session, keepResumeBearer = false): void {
     const key = session.resumeTokenKey;
     if (key !== '' && this.byResumeKey.get(key) === session) this.byResumeKey.delete(key);
-    if (key !== '') this.backend.dropBearer(key, session);
+    if (key !== '' && !keepResumeBearer) this.backend.dropBearer(key, session);
     if (session.token) this.backend.dropBearer(resumeTokenKey(session.token), session);
   }
 }

@@ -140,9 +140,18 @@ export class SessionResume {
    * Take a held peer back for a connection presenting `token` (having received `received` frames
    * of the old ones; `undefined`: the client does not count, nothing is replayed). Throws
    * `UNAUTHORIZED` for an unknown, used or expired token, or when frames it missed are gone.
+   * A token with no record may still name a session live on another node (the client noticed the
+   * drop first): that node holds it on request (`Backend.holdLive`), then its record is taken.
    */
   async takeOver(token: string, received: number | undefined): Promise<TakenOver> {
-    const record = await this.claim(resumeTokenKey(token));
+    const key = resumeTokenKey(token);
+    let record = await this.claim(key);
+    if (!record) {
+      // Claimed again whatever the answer: a hold saves its record before its token leaves the
+      // bearer index (session-life.ts), so a hold that raced this lookup has saved it by now.
+      await this.backend.holdLive(key);
+      record = await this.claim(key);
+    }
     if (!record) throw new SignalError('UNAUTHORIZED', 'Unknown, used or expired resume token');
     this.adopting.set(record.peerId, []);
     try {
@@ -199,6 +208,11 @@ export class SessionResume {
     };
     const held = this.start(record, taken.replay, ip, taken.queued, log, taken.budgets);
     held.ready = this.save(held, log);
+  }
+
+  /** True when this node holds `peerId` for resume. */
+  holds(peerId: string): boolean {
+    return this.held.get(peerId) !== undefined;
   }
 
   /** Queue a frame for a held or arriving peer; false when this node has no such peer. */

@@ -167,6 +167,15 @@ export class SignalingCore implements LocalDelivery {
     return this.resume.release(peerId);
   }
 
+  /** {@link LocalDelivery}: a resume on another node takes over a peer still live here. */
+  async holdLive(tokenKey: string, peerId: string): Promise<boolean> {
+    if (!this.resume.enabled) return false;
+    const stale = this.life.replaceLive(tokenKey);
+    // Not live here (any more): held already if its drop was noticed meanwhile, then its record is saved.
+    await this.resume.settled(stale?.peerId ?? peerId);
+    return stale !== undefined || this.resume.holds(peerId);
+  }
+
   /** {@link LocalDelivery}: a newer connection took this peer's username. */
   evict(peerId: string): void {
     const session = this.sessions.get(peerId);

@@ -253,4 +253,12 @@ export function backendContract(name: string, make: BackendFactory): void {
     assert.equal(await backend.findBearer('key-a'), null);
     assert.deepEqual(await backend.findBearer('key-b'), other);
   });
+
+  test(`${name}: holdLive asks no other node for a session of this node or an unknown token`, async (t) => {
+    const { backend } = await make(t);
+    // A live session of this node is the core's own to take over: the backend never asks itself.
+    backend.addBearer('key-live', { peerId: randomUUID(), username: 'alice', authExpiresAt: 0 });
+    assert.equal(await backend.holdLive('key-live'), false);
+    assert.equal(await backend.holdLive('key-unknown'), false);
+  });
 }

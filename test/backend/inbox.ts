@@ -26,6 +26,11 @@ export class Inbox implements LocalDelivery {
     return null;
   }
 
+  /** No live session here to take over. */
+  async holdLive(): Promise<boolean> {
+    return false;
+  }
+
   /** Nothing to evict: the peers are only ids here. */
   evict(): void {}
 

@@ -54,7 +54,21 @@ test('cluster messages: round trip, and anything malformed is null', () => {
     to: ['b'],
   } as const;
   assert.deepEqual(decodeClusterMessage(encodeClusterMessage({ ...join, to: ['b'] })), join);
+  // A takeover rides on a fetch (peer id '', so older nodes release nothing) and its answer.
+  const takeover = {
+    t: 'fetch',
+    peerId: '',
+    reqId: 'q',
+    from: 'n2',
+    takeover: { tokenKey: 'k', peerId: 'a' },
+  } as const;
+  assert.deepEqual(decodeClusterMessage(encodeClusterMessage(takeover)), takeover);
+  const answer = { t: 'held', reqId: 'q', state: null, heldNow: true } as const;
+  assert.deepEqual(decodeClusterMessage(encodeClusterMessage(answer)), answer);
   for (const bad of [
+    '{"t":"fetch","peerId":"","reqId":"q","from":"n","takeover":{"tokenKey":"k"}}',
+    '{"t":"fetch","peerId":"","reqId":"q","from":"n","takeover":"k"}',
+    '{"t":"held","reqId":"q","state":null,"heldNow":"yes"}',
     'not json',
     'null',
     '{"t":"relay","room":"r","to":"b"}',
@@ -72,7 +86,9 @@ test('mirrors: a room is mirrored while this node has a peer in it; a move rerou
   const mirror = mirrors.ensure('r');
   assert.equal(mirrors.ensure('r'), mirror);
   mirror.beginJoin('a');
+  assert.equal(mirror.joining('a'), true);
   mirror.completeJoin('a');
+  assert.equal(mirror.joining('a'), false);
   mirror.add('a', m('n1', 1));
   mirror.beginJoin('b');
   mirrors.forgetLocal('r', 'b'); // a's membership keeps the room

@@ -14,6 +14,15 @@ export interface TcpProxy {
    * towards the server: the client sees its socket closing before it is closed.
    */
   finAll(): number;
+  /**
+   * Stop carrying anything either way and close nothing, as when a phone leaves a Wi-Fi network:
+   * the server sees neither a FIN nor a reset (its connection looks alive until its heartbeat gives
+   * up) and the client may give its side up. What the server writes from now on is kept in
+   * {@link swallowed}.
+   */
+  blackholeAll(): number;
+  /** The bytes servers wrote into blackholed connections, in order. */
+  readonly swallowed: Buffer[];
   close(): Promise<void>;
 }
 
@@ -23,6 +32,8 @@ export interface TcpProxy {
  */
 export async function startTcpProxy(t: TestContext, targetPort: number, latencyMs = 0): Promise<TcpProxy> {
   const pairs = new Set<[net.Socket, net.Socket]>();
+  const blackholed = new Set<net.Socket>();
+  const swallowed: Buffer[] = [];
   let cuts = 0;
   const server = net.createServer((client) => {
     const upstream = net.connect(targetPort, '127.0.0.1');
@@ -71,8 +82,31 @@ export async function startTcpProxy(t: TestContext, targetPort: number, latencyM
       cuts += n;
       return n;
     },
+    blackholeAll() {
+      const n = pairs.size;
+      for (const pair of [...pairs]) {
+        pairs.delete(pair);
+        const [client, upstream] = pair;
+        client.unpipe(upstream);
+        upstream.unpipe(client);
+        for (const socket of pair)
+          socket
+            .removeAllListeners('close')
+            .removeAllListeners('error')
+            .removeAllListeners('data')
+            .on('error', () => {});
+        // Read and drop what the client sends; keep what the server sends, so no buffer fills up.
+        client.on('data', () => undefined).resume();
+        upstream.on('data', (chunk: Buffer) => swallowed.push(chunk)).resume();
+        blackholed.add(client).add(upstream);
+      }
+      cuts += n;
+      return n;
+    },
+    swallowed,
     close() {
       proxy.dropAll();
+      for (const socket of blackholed) socket.destroy();
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };
