@@ -115,7 +115,7 @@ ${table.join('\n')}
 
 ![One-way relay latency against offered rate](performance-latency.svg)
 
-## Targets (issue 16)
+## Targets
 | target | measured | met |
 | --- | --- | --- |
 ${result.verdicts.map((v) => `| ${v.target} | ${v.measured} | ${v.met === null ? 'not measured' : v.met ? 'yes' : '**no**'} |`).join('\n')}
