@@ -108,9 +108,11 @@ export async function joinThroughUi(page: Page, username: string, room?: string)
   await page.getByTestId('room-name').waitFor({ state: 'visible' });
 }
 
-/** Wait until `page` shows an open chat channel to `username`. */
-export async function waitForChannel(page: Page, username: string): Promise<void> {
-  await page.locator(`[data-testid="peer-item"][data-username="${username}"][data-channel="open"]`).waitFor();
+/** Wait until `page` shows an open chat channel to `username` (within `timeoutMs`, default 30 s). */
+export async function waitForChannel(page: Page, username: string, timeoutMs = 30_000): Promise<void> {
+  await page
+    .locator(`[data-testid="peer-item"][data-username="${username}"][data-channel="open"]`)
+    .waitFor({ timeout: timeoutMs });
 }
 
 /** Send a chat message through the composer. */
