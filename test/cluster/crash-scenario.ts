@@ -40,7 +40,16 @@ export async function relaysAcrossACrash(t: TestContext, nodes: readonly Cluster
 
   // Delivered while node 3 is well.
   for (let n = 0; n < 20; n++) a.client.send(numbered(carol, n));
-  await until(() => numbersReceived(c.client).length === 20, 'the first 20 relays arrive');
+  await until(() => numbersReceived(c.client).length === 20, 'the first 20 relays arrive').catch(
+    (err: Error) => {
+      // Say what each side saw (seen once in CI under load: none of the 20 arrived).
+      const seen = (x: TestClient) => x.received.filter((m) => m.type !== 'ICE_CANDIDATE').map((m) => m.type);
+      err.message += `; carol got ${numbersReceived(c.client).length}: ${numbersReceived(c.client).join(',')}`;
+      err.message += `; alice saw ${JSON.stringify(a.client.received.filter((m) => m.type === 'ERROR'))}`;
+      err.message += `; carol's other frames ${seen(c.client).join(',')}`;
+      throw err;
+    },
+  );
 
   // Hung: its subscriber connection stays open, so Redis takes each batch and counts a receiver.
   n3.child.kill('SIGSTOP');
