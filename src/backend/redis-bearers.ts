@@ -6,7 +6,7 @@
  * the node's slot, so the index spreads over a Redis Cluster's shards by node), and keeps a copy
  * in memory. The hash has a TTL of a few node timeouts that the node renews, so the entries of a
  * node that dies disappear with it, without a reaper; a lookup asks only the nodes whose heartbeat
- * is current, one HGET each. An add or drop is one command sent at once and not waited for: a
+ * is current, one HGET each. An add or drop is one transaction sent at once and not waited for: a
  * request to another node made after the client read its AUTH_SUCCESS finds the token. When a write
  * fails, or Redis lost the hash, the node writes the whole hash again from its copy.
  */
@@ -50,11 +50,11 @@ export class RedisBearers {
   add(key: string, holder: BearerHolder): void {
     this.local.add(key, holder);
     const value = JSON.stringify({ p: holder.peerId, u: holder.username, x: holder.authExpiresAt });
-    this.write((r) => Promise.all([r.hset(this.key(), key, value), r.pexpire(this.key(), this.ttlMs)]));
+    this.write((r) => r.multi().hset(this.key(), key, value).pexpire(this.key(), this.ttlMs).exec());
   }
 
   drop(key: string, holder: BearerHolder): void {
-    if (this.local.drop(key, holder)) this.write((r) => r.hdel(this.key(), key));
+    if (this.local.drop(key, holder)) this.write((r) => r.multi().hdel(this.key(), key).exec());
   }
 
   /** The live session `key` names: here, or in the hash of a node whose heartbeat is current. */
@@ -91,6 +91,12 @@ export class RedisBearers {
     return this.node.keys.nodeBearers(this.node.nodeId);
   }
 
+  /**
+   * One write of the index, as a MULTI: a transaction is sent in the tick that makes it, where
+   * auto-pipelined commands wait for setImmediate, so the write of a session's tokens reaches
+   * Redis before its AUTH_SUCCESS reaches the client (a client quick to ask another node for ICE
+   * servers got 401 from a descheduled node), and the index's writes stay in the order made.
+   */
   private write(call: Parameters<RedisNode['run']>[0]): void {
     this.node.run(call).catch(() => {
       this.dirty = true;
@@ -116,12 +122,13 @@ export class RedisBearers {
     );
     const hash = this.key();
     try {
-      await this.node.run((r) => {
-        const steps: Promise<unknown>[] = [r.del(hash)];
+      await this.node.run(async (r) => {
+        const tx = r.multi().del(hash);
         for (let i = 0; i < entries.length; i += CHUNK)
-          steps.push(r.hset(hash, Object.fromEntries(entries.slice(i, i + CHUNK))));
-        steps.push(r.pexpire(hash, this.ttlMs));
-        return Promise.all(steps);
+          tx.hset(hash, Object.fromEntries(entries.slice(i, i + CHUNK)));
+        const replies = await tx.pexpire(hash, this.ttlMs).exec();
+        const failed = replies?.find(([err]) => err !== null)?.[0];
+        if (failed) throw failed;
       });
       this.log.info({ bearers: entries.length }, 'bearer index written again');
     } catch (err) {

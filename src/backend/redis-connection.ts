@@ -65,11 +65,7 @@ export interface RedisLink {
 
 const AUTO_PIPELINING = {
   enableAutoPipelining: true,
-  // Auto-pipelined commands wait for setImmediate. These go out in the tick that makes them:
-  // publishes (their own batching), and the hash writes of the bearer index, which must reach
-  // Redis before the AUTH_SUCCESS written at the end of the same tick reaches the client — else a
-  // client quick to ask another node for ICE servers, while this process is descheduled, gets 401.
-  autoPipeliningIgnoredCommands: ['publish', 'spublish', 'hset', 'hdel', 'pexpire'],
+  autoPipeliningIgnoredCommands: ['publish', 'spublish'],
 };
 
 /** Replies that mean "not the primary (any more)" or "not ready yet": reconnect, answer UNAVAILABLE. */
