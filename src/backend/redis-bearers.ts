@@ -18,6 +18,11 @@ import type { RedisNode } from './redis-node.js';
 /** Fields written per HSET when the hash is written again. */
 const CHUNK = 1000;
 
+/** A holder as its hash field's value (short names: one per live token in Redis). */
+function holderJson(h: BearerHolder): string {
+  return JSON.stringify({ p: h.peerId, u: h.username, x: h.authExpiresAt });
+}
+
 /** This node's part of the bearer index, and lookups across every node. */
 export class RedisBearers {
   private readonly local = new LocalBearers();
@@ -49,7 +54,7 @@ export class RedisBearers {
 
   add(key: string, holder: BearerHolder): void {
     this.local.add(key, holder);
-    const value = JSON.stringify({ p: holder.peerId, u: holder.username, x: holder.authExpiresAt });
+    const value = holderJson(holder);
     this.write((r) => r.multi().hset(this.key(), key, value).pexpire(this.key(), this.ttlMs).exec());
   }
 
@@ -117,9 +122,7 @@ export class RedisBearers {
   /** Write the hash again from the copy, in one go, so no add or drop of meanwhile is lost. */
   private async rewrite(): Promise<void> {
     this.dirty = false;
-    const entries = [...this.local.entries()].map(
-      ([key, h]) => [key, JSON.stringify({ p: h.peerId, u: h.username, x: h.authExpiresAt })] as const,
-    );
+    const entries = [...this.local.entries()].map(([key, h]) => [key, holderJson(h)] as const);
     const hash = this.key();
     try {
       await this.node.run(async (r) => {
