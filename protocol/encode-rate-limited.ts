@@ -16,6 +16,13 @@ export interface RateLimitedFields {
   retryAfterMs: number;
   /** The refused frame's number (1 = the first frame after IDENTIFY); absent before identification. */
   frame?: number;
+  /**
+   * For a refused signal: how many signals the client may send at once after `retryAfterMs`, and
+   * how many a second after those, so a client with many held signals paces them instead of being
+   * refused again (and closed for it) by sending them all at once.
+   */
+  retryBurst?: number;
+  retryPerSecond?: number;
 }
 
 /** An `ERROR` frame with code `RATE_LIMITED`; optional fields only when present. */
@@ -28,5 +35,7 @@ export function encodeRateLimited(fields: RateLimitedFields): OutFrame {
   if (fields.ref !== undefined) out.ref = fields.ref;
   out.retryAfterMs = Math.max(0, Math.ceil(fields.retryAfterMs));
   if (fields.frame !== undefined) out.frame = fields.frame;
+  if (fields.retryBurst !== undefined) out.retryBurst = Math.max(1, Math.floor(fields.retryBurst));
+  if (fields.retryPerSecond !== undefined) out.retryPerSecond = fields.retryPerSecond;
   return new OutFrame('ERROR', JSON.stringify(out));
 }

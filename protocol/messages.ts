@@ -210,6 +210,18 @@ export const ErrorMessage = Type.Object(
         description: "with RATE_LIMITED: the refused frame's number among the client's frames after IDENTIFY",
       }),
     ),
+    retryBurst: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description: 'with RATE_LIMITED for a signal: how many signals may go at once after retryAfterMs',
+      }),
+    ),
+    retryPerSecond: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 0,
+        description: 'with RATE_LIMITED for a signal: how many signals a second may follow them',
+      }),
+    ),
   },
   { $id: 'ErrorMessage', additionalProperties: false },
 );

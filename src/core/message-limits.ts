@@ -20,7 +20,14 @@ import {
   takeRoomChangeToken,
   type RateLimits,
 } from './rate-limit.js';
-import { noteDelivered, retryAfterMs, takeRelayToken, type RelayLimits } from './relay-budget.js';
+import {
+  noteDelivered,
+  relayBurst,
+  relayRate,
+  retryAfterMs,
+  takeRelayToken,
+  type RelayLimits,
+} from './relay-budget.js';
 import type { Session } from './session.js';
 import { restoreBudgets } from './session-budgets.js';
 
@@ -126,7 +133,8 @@ export class MessageLimiter {
   private admitSignal(session: Session, type: string, limits: RateLimits): boolean {
     refundMessageToken(session, limits);
     const now = this.now();
-    const verdict = takeRelayToken(session, now, this.relays as RelayLimits);
+    const relays = this.relays as RelayLimits;
+    const verdict = takeRelayToken(session, now, relays);
     if (verdict === 'accept') return true;
     this.observer.rateLimited();
     const frame = frameNumber(session);
@@ -143,10 +151,15 @@ export class MessageLimiter {
       return false;
     }
     const message = `Too many signals; send this one and those after it again in ${Math.ceil(retry)} ms`;
+    // The hold ends with the bucket at least half full (relay-budget.ts): that much may go at once,
+    // then the refill rate. A client holding more than that paces them instead of sending them all
+    // at once, which would be refused again and, past four buckets' worth, closed as a flood.
+    const retryBurst = relayBurst(relays, session.roomPeers) / 2;
+    const retryPerSecond = relayRate(relays, session.roomPeers);
     this.actions.refuse(
       session,
       'RATE_LIMITED',
-      encodeRateLimited({ message, ref: type, retryAfterMs: retry, frame }),
+      encodeRateLimited({ message, ref: type, retryAfterMs: retry, frame, retryBurst, retryPerSecond }),
     );
     return false;
   }
