@@ -70,7 +70,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
     this.replies = new PendingReplies(options.requestTimeoutMs ?? 10_000);
     this.resume = new ResumeLedger(maxQueued);
     this.queue = new SignalQueue(maxQueued);
-    this.throttle = new SignalThrottle(maxQueued, () => this.releaseThrottled());
+    this.throttle = new SignalThrottle(maxQueued, (frame) => this.writeHeldSignal(frame));
     this.socket = new SignalingSocket(options.url, impl, options.keepaliveIntervalMs ?? 20_000, {
       onMessage: (message) => this.onMessage(message),
       onLost: (code) => this.onSocketLost(code),
@@ -268,8 +268,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
   private sendSignal(message: ClientMessage): void {
     if (this.current === 'connected' && this.socket.writable) {
       // Behind signals the server refused, a new one waits its turn (the order per target).
-      if (this.throttle.holding) this.throttle.hold(JSON.stringify(message));
-      else this.write(message);
+      this.throttle.submit(JSON.stringify(message));
     } else if (this.current === 'reconnecting' || (this.current === 'connected' && this.socket.attached)) {
       // Reconnecting, or the socket is closing and its close event (which starts the reconnection)
       // is on its way: held, and sent after a resume (dropped if the session must be re-created).
@@ -296,12 +295,12 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
     if (isSignalFrame(frame)) this.throttle.sent(this.resume.framesSent, frame);
   }
 
-  /** The retry time of refused signals has come: send them and those behind them, in order. */
-  private releaseThrottled(): void {
-    // While the connection is down they stay held: the resume sends them in their place.
-    if (this.current !== 'connected' || !this.socket.writable) return;
-    const { refused, waiting } = this.throttle.take();
-    for (const frame of [...refused, ...waiting]) this.writeRaw(frame);
+  /** A held signal's turn has come (its retry time, its pace): written unless the connection is down. */
+  private writeHeldSignal(frame: string): boolean {
+    // While the connection is down it stays held: the resume sends it in its place.
+    if (this.current !== 'connected' || !this.socket.writable) return false;
+    this.writeRaw(frame);
+    return true;
   }
 
   /** A fresh socket for identifying again after a refusal; the client is closed if none can be had. */
@@ -356,7 +355,11 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
   private heldForRetry(message: ServerMessageOf<'ERROR'>): boolean {
     if (message.code !== 'RATE_LIMITED' || message.frame === undefined) return false;
     const retryAfterMs = message.retryAfterMs ?? 1000;
-    if (!this.throttle.refuse(message.frame, retryAfterMs)) return false;
+    const pace =
+      message.retryBurst !== undefined && message.retryPerSecond !== undefined
+        ? { atOnce: message.retryBurst, perSecond: message.retryPerSecond }
+        : undefined;
+    if (!this.throttle.refuse(message.frame, retryAfterMs, pace)) return false;
     this.emit('throttled', { held: this.throttle.held, retryAfterMs });
     return true;
   }

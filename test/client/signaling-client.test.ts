@@ -332,3 +332,47 @@ test('signals the server refuses for its rate limit are held and sent again in o
   assert.ok(throttled.length > 0);
   assert.equal(alice.state, 'connected');
 });
+
+test('a backlog of held signals far over the budget is paced as the refusal says: none lost, the connection never closed', async (t) => {
+  // 10 signals at once, then 20 a second. Sent all at once after the retry time, 120 held signals
+  // would be refused again past four buckets' worth, and the server closes such a sender (1008).
+  const { wsUrl } = await startServer(t, {
+    messageBurst: 10,
+    maxMessagesPerSecond: 20,
+    relayBurstPerPeer: 0,
+    relaysPerSecondPerPeer: 0,
+  });
+  const alice = await identified(t, wsUrl, 'alice', 'backlog');
+  const bob = await identified(t, wsUrl, 'bob', 'backlog');
+  const errors = record(alice, 'error');
+  const states = record(alice, 'state');
+  const got: number[] = [];
+  const total = 140;
+  const all = new Promise<void>((resolve) => {
+    bob.on('signal', (m) => {
+      if (m.type !== 'ICE_CANDIDATE') return;
+      got.push(Number(/^candidate:(\d+)/.exec(m.iceCandidate.candidate)?.[1]));
+      if (got.length === total) resolve();
+    });
+  });
+  const send = (i: number) =>
+    alice.sendCandidate(bob.peerId as string, { candidate: `candidate:${i} 1 udp 1 127.0.0.1 9 typ host` });
+  for (let i = 0; i < 20; i++) send(i);
+  await nextEvent(alice, 'throttled');
+  for (let i = 20; i < total; i++) send(i);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    all,
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, 30_000);
+    }),
+  ]);
+  clearTimeout(timer);
+  assert.deepEqual(
+    got,
+    Array.from({ length: total }, (_, i) => i),
+  );
+  assert.deepEqual(errors, []);
+  assert.deepEqual(states, [], 'the connection stayed up throughout');
+  assert.equal(alice.state, 'connected');
+});
