@@ -5,7 +5,7 @@ import { memberJson, parseMember, parseRecord, recordJson } from '../../src/back
 import { reregister } from '../../src/backend/redis-reregister.js';
 import { RedisServer } from '../helpers/redis-server.js';
 import { newPeer } from './contract.js';
-import { openNodes, type OpenNode } from './redis-node-helpers.js';
+import { duringRecordsWrite, openNodes } from './redis-node-helpers.js';
 
 let redis: RedisServer;
 before(async () => {
@@ -76,30 +76,6 @@ test('reregister after Redis lost its data lists the live peers’ rooms again; 
   for (let i = 0; i < 100 && (await listed()).length > 1; i++) await new Promise((r) => setTimeout(r, 10));
   assert.deepEqual(await listed(), ['kept']);
 });
-
-// Run `change` right after the node issues the next HSET of its peers' records (reregister's),
-// before that HSET's reply: a release or leave arriving while the records are in flight.
-function duringRecordsWrite(n: OpenNode, change: () => Promise<void>): { done: () => Promise<void> } {
-  const command = n.node.command();
-  const records = n.node.keys.nodePeers(n.node.nodeId);
-  const hset = command.hset;
-  let changed: Promise<void> | null = null;
-  command.hset = function (this: typeof command, ...args: unknown[]) {
-    const reply = (hset as (...a: unknown[]) => Promise<number>).apply(this, args);
-    if (args[0] === records && changed === null) {
-      command.hset = hset;
-      changed = change();
-    }
-    return reply;
-  } as typeof hset;
-  return {
-    done: () => {
-      command.hset = hset;
-      assert.ok(changed, 'the records were written');
-      return changed;
-    },
-  };
-}
 
 test('reregister: a username released while the records are written is not claimed again', async (t) => {
   const {
