@@ -22,7 +22,7 @@ export type ReregisterMode =
 
 const CHUNK = 500;
 
-/** Re-register this node's peers; resolves with how many live peers were written back. */
+/** Re-register this node's peers; resolves with how many live peers were written back (those still held). */
 export async function reregister(node: RedisNode, mode: ReregisterMode, log: Logger): Promise<number> {
   const records = await ownRecords(node);
   const gone: RecordedPeer[] = [...records].filter(([id]) => !node.peers.has(id));
@@ -33,7 +33,7 @@ export async function reregister(node: RedisNode, mode: ReregisterMode, log: Log
     const chunk: Array<[string, LocalPeer]> = [];
     for (const id of ids.slice(i, i + CHUNK)) {
       const live = node.peers.get(id);
-      if (live) chunk.push([id, { ...live }]); // as written: the peer may change meanwhile
+      if (live) chunk.push([id, { ...live }]); // as written now (ensure reads the peer again)
     }
     if (chunk.length === 0) continue;
     // The records first, as for a claim or a join: then the keys they name (one chunk in flight).
@@ -46,7 +46,16 @@ export async function reregister(node: RedisNode, mode: ReregisterMode, log: Log
       ),
     );
     await Promise.all(
-      chunk.map(async ([id, peer]) => {
+      chunk.map(async ([id]) => {
+        // The peer as it is now, not as written: a release, leave or move away while the records
+        // were in flight issued its own commands after them, and ensure's go after those, so a
+        // stale snapshot would claim a freed username again (named by no record: held for good)
+        // or re-add a left membership. Gone: its own steps cleaned up (its record's HDEL too, issued
+        // after the HSET above). Read and issued in one tick (ensure issues before awaiting), so a
+        // change after this read issues its commands after ensure's, on the same keys.
+        const live = node.peers.get(id);
+        if (!live) return;
+        const peer = { ...live };
         written++;
         const conflict = await ensure(node, id, peer, records.get(id), mode);
         node.peers.leaveReported(id, peer.leftRoom);

@@ -7,10 +7,14 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { Cluster } from 'ioredis';
+import { pino } from 'pino';
 import { RedisKeys } from '../../src/backend/redis-keys.js';
+import { reregister } from '../../src/backend/redis-reregister.js';
 import { RedisCluster } from '../helpers/redis-cluster.js';
 import { joinAndAnnounce, newPeer } from './contract.js';
 import { redisCases, startBackend } from './redis-cases.js';
+import { duringRecordsWrite, openNode } from './redis-node-helpers.js';
 
 let cluster: RedisCluster;
 before(async () => {
@@ -65,4 +69,31 @@ test('redis cluster: the keys of users, rooms and nodes spread over every shard'
       .size,
     1,
   );
+});
+
+test('redis cluster: reregister neither re-claims a username released nor re-adds a room left while the records are written', async (t) => {
+  // On a cluster the steps of a release are awaited one by one, not written together.
+  const nodes = cluster.addresses.map((a) => ({ host: '127.0.0.1', port: Number(a.split(':')[1]) }));
+  const target = { kind: 'cluster' as const, nodes, auth: { tls: false, db: 0 } };
+  const prefix = `test-${randomUUID()}:`;
+  const n1 = await openNode(t, target, prefix, 'n1');
+  const n2 = await openNode(t, target, prefix, 'n2');
+  const client = new Cluster(nodes);
+  t.after(() => client.disconnect());
+  assert.equal(n1.node.connection().ordered, false);
+  const [p, q, r] = [newPeer('p'), newPeer('q'), newPeer('r')];
+  assert.equal(await n1.usernames.claim('p', p), true);
+  await n1.enter('room', q);
+  await n2.enter('room', r);
+  const change = duringRecordsWrite(n1, async () => {
+    await Promise.all([n1.usernames.release('p', p.id), n1.rooms.leaveRoom('room', q)]);
+  });
+
+  await reregister(n1.node, 'reaped', pino({ level: 'silent' }));
+  await change.done();
+
+  const keys = n1.node.keys;
+  assert.equal(await client.exists(keys.user('p')), 0);
+  assert.deepEqual(Object.keys(await client.hgetall(keys.room('room'))), [r.id]);
+  assert.equal(await n2.usernames.claim('p', newPeer('p')), true);
 });

@@ -67,3 +67,29 @@ export function rawClient(t: TestContext, url: string): Redis & ScriptCommands {
   t.after(() => client.disconnect());
   return client;
 }
+
+/**
+ * Run `change` right after `n` issues the next HSET of its peers' records (reregister's), before
+ * that HSET's reply: a release or leave arriving while the records are in flight. `done` restores
+ * the command and waits for the change (it fails when no such HSET was issued).
+ */
+export function duringRecordsWrite(n: OpenNode, change: () => Promise<void>): { done: () => Promise<void> } {
+  const command = n.node.command();
+  const records = n.node.keys.nodePeers(n.node.nodeId);
+  const hset = command.hset;
+  let changed: Promise<void> | null = null;
+  command.hset = function (this: typeof command, ...args: unknown[]) {
+    const reply = (hset as (...a: unknown[]) => Promise<number>).apply(this, args);
+    if (args[0] === records && changed === null) {
+      command.hset = hset;
+      changed = change();
+    }
+    return reply;
+  } as typeof hset;
+  return {
+    done: () => {
+      command.hset = hset;
+      return changed ?? Promise.reject(new Error('the records were not written'));
+    },
+  };
+}

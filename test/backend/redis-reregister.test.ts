@@ -5,7 +5,7 @@ import { memberJson, parseMember, parseRecord, recordJson } from '../../src/back
 import { reregister } from '../../src/backend/redis-reregister.js';
 import { RedisServer } from '../helpers/redis-server.js';
 import { newPeer } from './contract.js';
-import { openNodes } from './redis-node-helpers.js';
+import { duringRecordsWrite, openNodes } from './redis-node-helpers.js';
 
 let redis: RedisServer;
 before(async () => {
@@ -75,4 +75,44 @@ test('reregister after Redis lost its data lists the live peers’ rooms again; 
   await n1.rooms.leaveRoom('emptied', q);
   for (let i = 0; i < 100 && (await listed()).length > 1; i++) await new Promise((r) => setTimeout(r, 10));
   assert.deepEqual(await listed(), ['kept']);
+});
+
+test('reregister: a username released while the records are written is not claimed again', async (t) => {
+  const {
+    nodes: [n1, n2],
+    client,
+  } = await openNodes(t, redis.url, 'n1', 'n2');
+  const [p, q] = [newPeer('p'), newPeer('q')];
+  assert.ok(await n1.usernames.claim('p', p));
+  assert.ok(await n1.usernames.claim('q', q));
+  const keys = n1.node.keys;
+  const release = duringRecordsWrite(n1, () => n1.usernames.release('p', p.id));
+
+  const written = await reregister(n1.node, 'reaped', log);
+  await release.done();
+
+  assert.equal(await client.exists(keys.user('p')), 0);
+  assert.equal(await client.hexists(keys.nodePeers('n1'), p.id), 0);
+  assert.ok(await n2.usernames.claim('p', newPeer('p')), 'another peer can claim the released username');
+  assert.equal(await client.get(keys.user('q')), q.id);
+  assert.equal(written, 1); // q only
+});
+
+test('reregister: a membership left while the records are written is not added again', async (t) => {
+  const {
+    nodes: [n1, n2],
+    client,
+  } = await openNodes(t, redis.url, 'n1', 'n2');
+  const [p, other] = [newPeer('p'), newPeer('other')];
+  await n1.enter('room', p);
+  await n2.enter('room', other);
+  const keys = n1.node.keys;
+  const leave = duringRecordsWrite(n1, () => n1.rooms.leaveRoom('room', p));
+
+  assert.equal(await reregister(n1.node, 'reconnect', log), 1);
+  await leave.done();
+
+  assert.deepEqual(Object.keys(await client.hgetall(keys.room('room'))), [other.id]);
+  assert.equal(n1.node.peers.get(p.id)?.room, null);
+  assert.equal(await client.get(keys.user('p')), p.id); // still held: only the room was left
 });
