@@ -25,6 +25,28 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** True when `port` can be bound on 127.0.0.1 right now. */
+async function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A free port for a Redis Cluster process, which also binds its port + 10000 (the cluster bus).
+ * Both are taken below the kernel's ephemeral range (32768 and up), so neither is handed out as
+ * another test's free port or a client socket's source port between this check and the bind.
+ */
+async function freeClusterPort(): Promise<number> {
+  for (let tries = 0; tries < 100; tries++) {
+    const port = 20_000 + Math.floor(Math.random() * 2_700);
+    if ((await canBind(port)) && (await canBind(port + 10_000))) return port;
+  }
+  throw new Error('no free port pair for a Redis Cluster process');
+}
+
 /** One redis-server process; `url` stays the same across restarts. */
 export class RedisServer {
   private child: ChildProcess | null = null;
@@ -50,14 +72,24 @@ export class RedisServer {
 
   /** Start a server on a free port. Call {@link destroy} when done (e.g. in `after`). */
   static async start(extraArgs: readonly string[] = [], configText?: string): Promise<RedisServer> {
-    const server = new RedisServer(
-      await freePort(),
-      extraArgs,
-      configText === undefined ? null : 'redis.conf',
-    );
-    if (configText !== undefined) writeFileSync(join(server.dir, 'redis.conf'), configText);
-    await server.spawn();
-    return server;
+    const cluster = extraArgs.includes('--cluster-enabled');
+    // Another process may bind the port between the check and redis-server's bind (test files
+    // run side by side): then it is tried again on another port.
+    for (let attempt = 1; ; attempt++) {
+      const server = new RedisServer(
+        cluster ? await freeClusterPort() : await freePort(),
+        extraArgs,
+        configText === undefined ? null : 'redis.conf',
+      );
+      if (configText !== undefined) writeFileSync(join(server.dir, 'redis.conf'), configText);
+      try {
+        await server.spawn();
+        return server;
+      } catch (err) {
+        rmSync(server.dir, { recursive: true, force: true });
+        if (attempt >= 5 || !/Address already in use/.test((err as Error).message)) throw err;
+      }
+    }
   }
 
   /** A plain client of this server (offline queue on), for inspecting and controlling it. */
