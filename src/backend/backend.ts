@@ -217,6 +217,14 @@ export class BackendUnavailableError extends Error {
   }
 }
 
+/** A kick asked of another node that did not take effect in time; its message is for the operator. */
+export class KickUnconfirmedError extends BackendUnavailableError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KickUnconfirmedError';
+  }
+}
+
 /** What a backend reports about itself, for `/metrics` and logs. */
 export interface BackendHealth {
   /** Same as `isReady()`. */

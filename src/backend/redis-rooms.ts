@@ -9,7 +9,7 @@
  * node's repair then tries a room the peer is no longer in, which changes nothing.
  */
 import type { JoinOutcome } from './backend.js';
-import { BackendUnavailableError } from './backend.js';
+import { BackendUnavailableError, KickUnconfirmedError } from './backend.js';
 import type { PeerInfo } from '../../protocol/messages.js';
 import { memberJson, parseMember, parseMembers, recordJson, type StoredMember } from './redis-members.js';
 import type { MemberRef, RedisNode } from './redis-node.js';
@@ -17,7 +17,11 @@ import { indexRoom, unindexIfEmptied } from './redis-room-index.js';
 
 /** Room operations of one node. */
 export class RedisRooms {
-  constructor(private readonly node: RedisNode) {}
+  constructor(
+    private readonly node: RedisNode,
+    /** How long a kick waits for the node holding the peer to act (ms). */
+    private readonly kickConfirmMs = 3000,
+  ) {}
 
   /** Atomically join `roomId` unless it holds `maxPeers`; the members before the join. */
   async joinRoom(roomId: string, peer: PeerInfo, maxPeers: number): Promise<JoinOutcome> {
@@ -126,9 +130,28 @@ export class RedisRooms {
     if (holder === node.nodeId) return node.delivery()?.kickLocal(peerId, roomId) ?? false;
     // The peer's node closes it and leaves the room, which tells the members as any leave does.
     if (holder) node.publish(holder, { t: 'kick', room: roomId, to: peerId });
+    await this.leftWithin(roomId, peerId, this.kickConfirmMs);
     return true;
   }
+
+  // Resolves once `peerId` is no longer a member of `roomId`: a kick is answered when it has taken
+  // effect, not when it was asked for. A holder that does not act in time (hung, or dead and not
+  // yet reaped) makes the kick fail as unavailable: the caller may try again, nobody is misled.
+  private async leftWithin(roomId: string, peerId: string, withinMs: number): Promise<void> {
+    const node = this.node;
+    const deadline = Date.now() + withinMs;
+    while ((await node.run((r) => r.hexists(node.keys.room(roomId), peerId))) === 1) {
+      if (Date.now() >= deadline)
+        throw new KickUnconfirmedError(
+          `The node holding peer '${peerId}' did not act on the kick within ${withinMs / 1000} s (it may be hung or down); try again`,
+        );
+      await new Promise((resolve) => setTimeout(resolve, KICK_POLL_MS));
+    }
+  }
 }
+
+/** How often a kick looks whether the node holding the peer has acted. */
+const KICK_POLL_MS = 20;
 
 // Members here other than the leaver, as the mirror knows them (Redis could not say).
 function localMembers(ids: readonly string[], nodeId: string, except: string): StoredMember[] {

@@ -101,7 +101,9 @@ export class RedisBackend implements Backend {
     });
     this.nodeId = this.node.nodeId;
     this.usernames = new RedisUsernames(this.node);
-    this.rooms = new RedisRooms(this.node);
+    // A kick waits for the holder at most half the node timeout: a holder silent for longer may be
+    // dead, and is reaped (its peers removed) soon after; the kick says it did not take effect.
+    this.rooms = new RedisRooms(this.node, Math.min(3000, options.nodeTimeoutMs / 2));
     this.resume = new RedisResume(this.node, Math.max(1000, 2 * options.commandTimeoutMs));
     this.bearers = new RedisBearers(this.node, options.nodeTimeoutMs, this.log);
   }

@@ -4,7 +4,7 @@
  * backend, so with Redis they cover every node; a kick reaches the node holding the peer.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { BackendUnavailableError, type Backend } from '../backend/backend.js';
+import { BackendUnavailableError, KickUnconfirmedError, type Backend } from '../backend/backend.js';
 import { bearerMatches } from './bearer.js';
 
 /** What the admin routes read and act on. */
@@ -31,6 +31,7 @@ export function registerAdminRoutes(app: FastifyInstance, source: AdminSource, t
       }
     });
     api.setErrorHandler(async (err, _request, reply) => {
+      if (err instanceof KickUnconfirmedError) return unavailable(reply, err.message);
       if (err instanceof BackendUnavailableError) return unavailable(reply);
       if ((err as { validation?: unknown }).validation) {
         return reply.code(400).send({ error: 'BAD_REQUEST', message: (err as Error).message });
@@ -93,8 +94,9 @@ function notFound(reply: FastifyReply, message: string): FastifyReply {
   return reply.code(404).send({ error: 'NOT_FOUND', message });
 }
 
-function unavailable(reply: FastifyReply): FastifyReply {
-  return reply
-    .code(503)
-    .send({ error: 'UNAVAILABLE', message: 'The backend cannot answer right now; try again shortly' });
+function unavailable(
+  reply: FastifyReply,
+  message = 'The backend cannot answer right now; try again shortly',
+): FastifyReply {
+  return reply.code(503).send({ error: 'UNAVAILABLE', message });
 }

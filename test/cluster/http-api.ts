@@ -195,13 +195,14 @@ export async function adminAcrossNodes(
     headers: admin,
   });
   assert.equal(kick.status, 204, 'node 1 kicks a peer connected to node 3');
+  // Answered once it has taken effect: every node's room details already lack the peer.
+  const after = await adminGet<{ members: Array<{ username: string }> }>(n2, '/api/rooms/adm-room');
+  assert.deepEqual(after.members.map((m) => m.username).sort(), ['adm-alice', 'adm-bob']);
   assert.equal((await carol.closed).code, 4004);
   for (const member of [alice, bob]) {
     const left = await member.next('PEER_LEFT_ROOM');
     assert.deepEqual(left.peer, { id: carol.peerId, username: 'adm-carol' });
   }
-  const after = await adminGet<{ members: Array<{ username: string }> }>(n2, '/api/rooms/adm-room');
-  assert.deepEqual(after.members.map((m) => m.username).sort(), ['adm-alice', 'adm-bob']);
   const again = await fetch(`${n2.httpUrl}/api/rooms/adm-room/peers/${carol.peerId}`, {
     method: 'DELETE',
     headers: admin,
@@ -229,6 +230,31 @@ export async function adminAcrossNodes(
   }
   const back = await tryResume(t, n1.wsUrl, lastToken(dave));
   assert.equal(back.type, 'AUTH_ERROR', 'a kicked peer cannot resume');
+
+  // Node 3 hung: the kick cannot take effect and says so (503), well before node 3 could be
+  // declared dead; woken, node 3 acts on the kick it was sent, and the room is told.
+  const erin = await login(t, n3, 'adm-erin', tokenFor);
+  await erin.join('adm-room');
+  for (const member of [alice, bob]) await member.next('NEW_PEER_IN_ROOM');
+  n3.child.kill('SIGSTOP');
+  let hung: Response;
+  try {
+    hung = await fetch(`${n1.httpUrl}/api/rooms/adm-room/peers/${erin.peerId}`, {
+      method: 'DELETE',
+      headers: admin,
+    });
+  } finally {
+    n3.child.kill('SIGCONT');
+  }
+  assert.equal(hung.status, 503, 'a kick the holder did not act on is not a success');
+  const refusal = (await hung.json()) as { error: string; message: string };
+  assert.equal(refusal.error, 'UNAVAILABLE');
+  assert.match(refusal.message, /did not act on the kick/);
+  assert.equal((await erin.closed).code, 4004);
+  for (const member of [alice, bob]) {
+    const left = await member.next('PEER_LEFT_ROOM');
+    assert.deepEqual(left.peer, { id: erin.peerId, username: 'adm-erin' });
+  }
   for (const client of [alice, bob]) await client.close();
 }
 
