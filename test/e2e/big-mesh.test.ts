@@ -65,4 +65,7 @@ test('eight pages with a small signal budget: signals are refused, re-sent by th
   const refused = Number(/^signalroom_rate_limited_total (\d+)/m.exec(metrics)?.[1] ?? 0);
   t.diagnostic(`${refused} signals refused with RATE_LIMITED and sent again`);
   assert.ok(refused > 0, 'the small budget refused signals');
+  // Refused signals are paced as the refusals say, never sent so fast that the server closes the
+  // page as a flooder (1008, which the SDK does not reconnect after): every page is still connected.
+  assert.equal(Number(/^signalroom_connections (\d+)/m.exec(metrics)?.[1]), NAMES.length);
 });
