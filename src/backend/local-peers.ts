@@ -14,6 +14,11 @@ export interface LocalPeer {
   readonly seq: number;
   /** A room it left while Redis was unreachable (its members elsewhere are told on repair). */
   readonly leftRoom?: string;
+  /**
+   * A room whose join is in flight: the peer's record may name it already and Redis may list the
+   * membership, while `room` and `seq` change only with the join's reply.
+   */
+  readonly joining?: string;
 }
 
 type Entry = { -readonly [K in keyof LocalPeer]: LocalPeer[K] };
@@ -44,12 +49,25 @@ export class LocalPeers {
     return this.byId.get(peerId);
   }
 
+  /** The peer's join of a room started (its record is about to name the room). */
+  joinStarted(peerId: string, roomId: string): void {
+    const entry = this.byId.get(peerId);
+    if (entry) entry.joining = roomId;
+  }
+
   /** The peer joined a room under membership `seq`. */
   joined(peerId: string, roomId: string, seq: number): void {
     const entry = this.byId.get(peerId);
     if (!entry) return;
     entry.room = roomId;
     entry.seq = seq;
+    if (entry.joining === roomId) delete entry.joining;
+  }
+
+  /** The peer's join of a room ended without it joining (refused, failed, or taken back). */
+  joinFailed(peerId: string, roomId: string): void {
+    const entry = this.byId.get(peerId);
+    if (entry?.joining === roomId) delete entry.joining;
   }
 
   /** The peer is leaving a room. */

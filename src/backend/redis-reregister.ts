@@ -29,11 +29,21 @@ export async function reregister(node: RedisNode, mode: ReregisterMode, log: Log
   for (let i = 0; i < gone.length; i += CHUNK) await purgePeers(node, gone.slice(i, i + CHUNK));
   const ids = node.peers.ids();
   let written = 0;
+  let deferred = 0;
   for (let i = 0; i < ids.length; i += CHUNK) {
     const chunk: Array<[string, LocalPeer]> = [];
     for (const id of ids.slice(i, i + CHUNK)) {
       const live = node.peers.get(id);
-      if (live) chunk.push([id, { ...live }]); // as written now (ensure reads the peer again)
+      if (!live) continue;
+      // A join in flight wrote (or is writing) its record before this HSET, naming a room the
+      // peer is not in yet here: writing the peer as it is now would take that name away from the
+      // membership the join makes (a ghost if this node dies), and ensure would leave that room
+      // as stale, maybe after the join's script added the membership. The next heartbeat repairs
+      // the peer as the join left it (in 'reconnect' mode: a join announces the peer itself). A
+      // join starting after this read writes its record after this HSET (same key, issued later):
+      // no deferral is needed then.
+      if (live.joining !== undefined) deferred++;
+      else chunk.push([id, { ...live }]); // as written now (ensure reads the peer again)
     }
     if (chunk.length === 0) continue;
     // The records first, as for a claim or a join: then the keys they name (one chunk in flight).
@@ -65,6 +75,10 @@ export async function reregister(node: RedisNode, mode: ReregisterMode, log: Log
     );
   }
   if (gone.length > 0) log.info({ peers: gone.length }, 'purged peers that left while Redis was unreachable');
+  if (deferred > 0) {
+    node.markDirty();
+    log.info({ peers: deferred }, 'peers joining a room are re-registered at the next heartbeat');
+  }
   return written;
 }
 

@@ -31,6 +31,13 @@ export class RedisRooms {
     const mirror = node.mirrors.ensure(roomId);
     mirror.beginJoin(peer.id);
     const usernameKey = node.peers.get(peer.id)?.usernameKey ?? '';
+    // Until the reply, the record names the room while the peer's state here does not: a
+    // re-registration meanwhile leaves the peer alone (redis-reregister.ts).
+    node.peers.joinStarted(peer.id, roomId);
+    const forget = () => {
+      node.mirrors.forgetLocal(roomId, peer.id);
+      node.peers.joinFailed(peer.id, roomId);
+    };
     let recovering: number;
     let reply: [number, string[]?];
     try {
@@ -41,13 +48,13 @@ export class RedisRooms {
         (r) => r.srJoin(keys.room(roomId), peer.id, memberJson(peer.username, node.nodeId, seq), maxPeers),
       );
     } catch (err) {
-      node.mirrors.forgetLocal(roomId, peer.id);
+      forget();
       node.markDirty();
       throw err;
     }
     if (recovering === 1) {
       // The cluster re-registers after a data loss: the room may not list everyone yet.
-      node.mirrors.forgetLocal(roomId, peer.id);
+      forget();
       await node
         .run((r) => r.srLeave(keys.room(roomId), peer.id))
         .then((left) => unindexIfEmptied(node, roomId, left))
@@ -55,7 +62,7 @@ export class RedisRooms {
       throw new BackendUnavailableError('The cluster is re-registering after a Redis restart');
     }
     if (reply[0] !== 1) {
-      node.mirrors.forgetLocal(roomId, peer.id);
+      forget();
       return { ok: false, reason: 'full' };
     }
     const members = parseMembers(reply[1] ?? []).filter((m) => m.id !== peer.id);

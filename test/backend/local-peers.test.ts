@@ -32,3 +32,24 @@ test('local peers: an unreported leave is forgotten only once the same leave was
   peers.leaveReported('a', 'r2');
   assert.equal(peers.get('a')?.leftRoom, undefined);
 });
+
+test('local peers: a join is in flight from its start until it joined or failed', () => {
+  const peers = new LocalPeers();
+  peers.add('a', 'Alice', 'alice', 'r1', 1);
+  peers.joinStarted('a', 'r2');
+  assert.deepEqual(peers.get('a'), {
+    username: 'Alice',
+    usernameKey: 'alice',
+    room: 'r1',
+    seq: 1,
+    joining: 'r2',
+  });
+  peers.joined('a', 'r2', 2);
+  assert.deepEqual(peers.get('a'), { username: 'Alice', usernameKey: 'alice', room: 'r2', seq: 2 });
+  peers.joinStarted('a', 'r3');
+  peers.joinFailed('a', 'other'); // not the join in flight: nothing changes
+  assert.equal(peers.get('a')?.joining, 'r3');
+  peers.joinFailed('a', 'r3');
+  assert.equal(peers.get('a')?.joining, undefined);
+  assert.equal(peers.get('a')?.room, 'r2');
+});

@@ -4,17 +4,18 @@
  * Redis, which Redis itself would refuse if any step touched keys of two slots; plus the layout
  * that makes the cluster worth having: users, rooms and nodes spread over every shard.
  */
-import { after, before, test } from 'node:test';
+import { after, before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Cluster } from 'ioredis';
 import { pino } from 'pino';
+import { parseRecord } from '../../src/backend/redis-members.js';
 import { RedisKeys } from '../../src/backend/redis-keys.js';
 import { reregister } from '../../src/backend/redis-reregister.js';
 import { RedisCluster } from '../helpers/redis-cluster.js';
 import { joinAndAnnounce, newPeer } from './contract.js';
 import { redisCases, startBackend } from './redis-cases.js';
-import { duringRecordsWrite, openNode } from './redis-node-helpers.js';
+import { duringRecordsWrite, holdJoin, openNode } from './redis-node-helpers.js';
 
 let cluster: RedisCluster;
 before(async () => {
@@ -71,8 +72,8 @@ test('redis cluster: the keys of users, rooms and nodes spread over every shard'
   );
 });
 
-test('redis cluster: reregister neither re-claims a username released nor re-adds a room left while the records are written', async (t) => {
-  // On a cluster the steps of a release are awaited one by one, not written together.
+// Nodes n1 and n2 below their facade, and a plain client, on the cluster.
+async function openNodePair(t: TestContext) {
   const nodes = cluster.addresses.map((a) => ({ host: '127.0.0.1', port: Number(a.split(':')[1]) }));
   const target = { kind: 'cluster' as const, nodes, auth: { tls: false, db: 0 } };
   const prefix = `test-${randomUUID()}:`;
@@ -80,6 +81,12 @@ test('redis cluster: reregister neither re-claims a username released nor re-add
   const n2 = await openNode(t, target, prefix, 'n2');
   const client = new Cluster(nodes);
   t.after(() => client.disconnect());
+  return { n1, n2, client };
+}
+
+test('redis cluster: reregister neither re-claims a username released nor re-adds a room left while the records are written', async (t) => {
+  // On a cluster the steps of a release are awaited one by one, not written together.
+  const { n1, n2, client } = await openNodePair(t);
   assert.equal(n1.node.connection().ordered, false);
   const [p, q, r] = [newPeer('p'), newPeer('q'), newPeer('r')];
   assert.equal(await n1.usernames.claim('p', p), true);
@@ -96,4 +103,32 @@ test('redis cluster: reregister neither re-claims a username released nor re-add
   assert.equal(await client.exists(keys.user('p')), 0);
   assert.deepEqual(Object.keys(await client.hgetall(keys.room('room'))), [r.id]);
   assert.equal(await n2.usernames.claim('p', newPeer('p')), true);
+});
+
+test('redis cluster: reregister neither leaves nor unnames the room of a join in flight', async (t) => {
+  // On a cluster a join's steps are awaited one by one: reregister reads the record naming the
+  // room while the node does not know the join yet.
+  const { n1, n2, client } = await openNodePair(t);
+  await n2.enter('room', newPeer('other'));
+  // p's script waits for reregister (record written, not joined); q's ran, its reply waits.
+  const [p, q] = [newPeer('p'), newPeer('q')];
+  assert.equal(await n1.usernames.claim('p', p), true);
+  assert.equal(await n1.usernames.claim('q', q), true);
+  const holds = [holdJoin(n1, p.id, 'script'), holdJoin(n1, q.id, 'reply')];
+  const joins = [n1.rooms.joinRoom('room', p, 50), n1.rooms.joinRoom('room', q, 50)];
+  await Promise.all(holds.map((h) => h.reached));
+
+  await reregister(n1.node, 'reconnect', pino({ level: 'silent' }));
+  for (const h of holds) h.release();
+  for (const outcome of await Promise.all(joins)) assert.ok(outcome.ok);
+
+  const keys = n1.node.keys;
+  // Without the deferral q's membership was left as stale after its script added it, and both
+  // records were written back naming no room.
+  for (const peer of [q, p])
+    assert.equal(await client.hexists(keys.room('room'), peer.id), 1, `${peer.username} is a member`);
+  for (const peer of [p, q]) {
+    const record = parseRecord((await client.hget(keys.nodePeers('n1'), peer.id)) as string);
+    assert.equal(record.r, 'room', `${peer.username}'s record names the room`);
+  }
 });

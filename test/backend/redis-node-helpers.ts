@@ -93,3 +93,29 @@ export function duringRecordsWrite(n: OpenNode, change: () => Promise<void>): { 
     },
   };
 }
+
+/**
+ * Hold the join of `peerId` on `n` at its script (srJoin), after its record was written:
+ * `script` sends the script only at `release` (the join paused between its record and its
+ * script); `reply` sends it at once and holds only its reply (Redis lists the membership, the node
+ * does not know yet). `reached` resolves once the join got there.
+ */
+export function holdJoin(n: OpenNode, peerId: string, what: 'script' | 'reply') {
+  const command = n.node.command();
+  const srJoin = command.srJoin;
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  let arrived!: () => void;
+  const reached = new Promise<void>((resolve) => (arrived = resolve));
+  let held = false;
+  // Left in place afterwards (passing calls through), so holds of several peers can be chained.
+  command.srJoin = function (this: typeof command, ...args: Parameters<typeof srJoin>) {
+    if (held || args[1] !== peerId) return srJoin.apply(this, args);
+    held = true;
+    arrived();
+    if (what === 'script') return gate.then(() => srJoin.apply(this, args));
+    const reply = srJoin.apply(this, args);
+    return gate.then(() => reply);
+  } as typeof srJoin;
+  return { reached, release: () => open() };
+}

@@ -1,11 +1,11 @@
-import { after, before, test } from 'node:test';
+import { after, before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { memberJson, parseMember, parseRecord, recordJson } from '../../src/backend/redis-members.js';
 import { reregister } from '../../src/backend/redis-reregister.js';
 import { RedisServer } from '../helpers/redis-server.js';
 import { newPeer } from './contract.js';
-import { duringRecordsWrite, openNodes } from './redis-node-helpers.js';
+import { duringRecordsWrite, holdJoin, openNodes } from './redis-node-helpers.js';
 
 let redis: RedisServer;
 before(async () => {
@@ -115,4 +115,47 @@ test('reregister: a membership left while the records are written is not added a
   assert.deepEqual(Object.keys(await client.hgetall(keys.room('room'))), [other.id]);
   assert.equal(n1.node.peers.get(p.id)?.room, null);
   assert.equal(await client.get(keys.user('p')), p.id); // still held: only the room was left
+});
+
+// A join in flight while n1 re-registers: p's record already names the room (where a peer of n2
+// is), its script is held as `what` says; the join completes once reregister returned.
+async function joinDuringReregister(t: TestContext, what: 'script' | 'reply') {
+  const {
+    nodes: [n1, n2],
+    client,
+  } = await openNodes(t, redis.url, 'n1', 'n2');
+  await n2.enter('room', newPeer('other'));
+  const p = newPeer('p');
+  assert.ok(await n1.usernames.claim('p', p));
+  const hold = holdJoin(n1, p.id, what);
+  const joining = n1.rooms.joinRoom('room', p, 50);
+  await hold.reached;
+  await reregister(n1.node, 'reconnect', log);
+  hold.release();
+  const outcome = await joining;
+  assert.ok(outcome.ok);
+  n1.rooms.announceJoin('room', p, outcome.members);
+  const keys = n1.node.keys;
+  return {
+    n1,
+    member: async () => client.hexists(keys.room('room'), p.id),
+    recordedRoom: async () => parseRecord((await client.hget(keys.nodePeers('n1'), p.id)) as string).r,
+    room: () => n1.node.peers.get(p.id)?.room,
+  };
+}
+
+test('reregister: a join paused between its record and its script keeps its record naming the room', async (t) => {
+  const p = await joinDuringReregister(t, 'script');
+  // The membership is named by p's record, so the reaper finds it if n1 dies.
+  assert.equal(await p.recordedRoom(), 'room');
+  assert.equal(await p.member(), 1);
+  assert.equal(p.room(), 'room');
+  assert.equal(p.n1.node.takeDirty(), true, 'p is re-registered at the next heartbeat');
+});
+
+test('reregister: a membership Redis lists before the join’s reply arrived is kept', async (t) => {
+  const p = await joinDuringReregister(t, 'reply');
+  assert.equal(await p.member(), 1, 'the membership the join made is still there');
+  assert.equal(await p.recordedRoom(), 'room');
+  assert.equal(p.room(), 'room');
 });
