@@ -32,7 +32,13 @@ async function fullMesh(
   const pages = await pagesInRoom(browser, httpUrl, room, NAMES);
   const byName = new Map(NAMES.map((n, i) => [n, pages[i] as Page]));
   for (const [name, page] of byName) {
-    for (const other of NAMES) if (other !== name) await waitForChannel(page, other, channelTimeoutMs);
+    for (const other of NAMES) {
+      if (other === name) continue;
+      await waitForChannel(page, other, channelTimeoutMs).catch(async (err: Error) => {
+        err.message += `\n${name} has no open channel to ${other}; what every page shows:\n${await describePages(byName)}`;
+        throw err;
+      });
+    }
     assert.equal(await page.getByTestId('peer-count').textContent(), String(NAMES.length));
   }
   for (const [name, page] of byName) await sendChat(page, `hello from ${name}`);
@@ -44,6 +50,27 @@ async function fullMesh(
   }
   await screenshot(byName.get('hal') as Page, `big-mesh-${room}`);
   return { metrics: (await server.metrics?.render())?.body ?? '' };
+}
+
+/** Each page's connection state, error text and peer list (peer state and channel), for a failure. */
+async function describePages(byName: Map<string, Page>): Promise<string> {
+  const lines: string[] = [];
+  for (const [name, page] of byName) {
+    const connection = await page.getByTestId('connection-status').getAttribute('data-state');
+    const error = (await page.getByTestId('error-banner').isHidden())
+      ? ''
+      : ` error "${await page.getByTestId('error-text').textContent()}"`;
+    const peers = await page
+      .locator('[data-testid="peer-item"]')
+      .evaluateAll((items) =>
+        items.map(
+          (i) =>
+            `${i.getAttribute('data-username')}:${i.getAttribute('data-state')}/${i.getAttribute('data-channel')}`,
+        ),
+      );
+    lines.push(`  ${name} (${connection})${error}: ${peers.join(' ')}`);
+  }
+  return lines.join('\n');
 }
 
 test('eight pages in one room: every pair connected, chat reaches everyone', async (t) => {
