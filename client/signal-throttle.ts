@@ -72,10 +72,7 @@ export class SignalThrottle {
    * that wait (or beyond the pace of the latest refusal) and written in its turn.
    */
   submit(frame: string): void {
-    if (!this.holding && this.takeToken()) {
-      this.write(frame);
-      return;
-    }
+    if (!this.holding && this.takeToken() && this.write(frame)) return;
     this.queue.push(frame);
     if (this.queue.length > this.maxKept) this.queue.shift();
     this.schedule();
