@@ -50,9 +50,13 @@ export function useDataChannel(
   label: string,
   onMessage?: (message: { peer: PeerView; data: unknown }) => void,
 ): DataChannelHandle {
+  const store = useSignalroomStore();
   const peers = usePeers();
   const latest = useRef(onMessage);
   latest.current = onMessage;
+  // Through the store, which listens on every channel from its creation: a listener attached to
+  // each channel after a render would miss what arrives between the channel opening and the effect.
+  useEffect(() => store.onChannelMessage(label, (message) => latest.current?.(message)), [store, label]);
   const all = useMemo(
     () =>
       peers.flatMap((peer) => {
@@ -61,14 +65,6 @@ export function useDataChannel(
       }),
     [peers, label],
   );
-  useEffect(() => {
-    const offs = all.map(({ peer, channel }) => {
-      const listener = (event: MessageEvent) => latest.current?.({ peer, data: event.data });
-      channel.addEventListener('message', listener);
-      return () => channel.removeEventListener('message', listener);
-    });
-    return () => offs.forEach((off) => off());
-  }, [all]);
   return useMemo(() => {
     const open = all.filter(({ channel }) => channel.readyState === 'open');
     return {

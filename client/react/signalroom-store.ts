@@ -49,10 +49,14 @@ interface LinkMedia {
   tracks: RemoteTrack[];
 }
 
+/** Called with a message on a data channel and the peer it came from. */
+export type ChannelMessageListener = (message: { peer: PeerView; data: unknown }) => void;
+
 /** The state of one client and its mesh, for `useSyncExternalStore`. */
 export class SignalroomStore {
   private readonly media = new Map<PeerLink, LinkMedia>();
   private readonly listeners = new Set<() => void>();
+  private readonly messageListeners = new Map<string, Set<ChannelMessageListener>>();
   private readonly unsubscribe: Array<() => void>;
   private signaling: SignalingSnapshot;
   private peerViews: readonly PeerView[] | null = null;
@@ -125,10 +129,37 @@ export class SignalroomStore {
     return media;
   }
 
+  /**
+   * Call `listener` with every message on a data channel labelled `label`, to any peer; returns
+   * the function that stops it. The store listens on each channel from the moment the mesh makes
+   * it, so a subscriber misses no message that arrives before a render could attach its own.
+   */
+  onChannelMessage(label: string, listener: ChannelMessageListener): () => void {
+    let listeners = this.messageListeners.get(label);
+    if (!listeners) {
+      listeners = new Set();
+      this.messageListeners.set(label, listeners);
+    }
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+      if (listeners.size === 0) this.messageListeners.delete(label);
+    };
+  }
+
   private addChannel(peer: PeerInfo, channel: RTCDataChannel): void {
     const media = this.mediaOf(peer);
     if (!media) return;
     media.channels.set(channel.label, channel);
+    const link = this.mesh.get(peer.id);
+    channel.addEventListener('message', (event: MessageEvent) => {
+      const listeners = this.messageListeners.get(channel.label);
+      if (!listeners) return;
+      // The peer as the hooks show it now (its id may have changed since: a re-keyed peer).
+      const view = this.getPeers().find((p) => p.link === link);
+      if (!view) return;
+      for (const listener of listeners) listener({ peer: view, data: event.data });
+    });
     // Listeners, not on… handlers: those belong to the app.
     channel.addEventListener('open', () => this.changed());
     channel.addEventListener('close', () => {

@@ -13,7 +13,8 @@ let nextId = 1;
 type Handler<E> = ((event: E) => void) | null;
 
 /** A data channel of a {@link FakePeerConnection}. */
-export class FakeDataChannel {
+/** Fires its events both to its on… handler and to listeners (as a browser's channel does). */
+export class FakeDataChannel extends EventTarget {
   readyState: RTCDataChannelState = 'connecting';
   onopen: Handler<Event> = null;
   onmessage: Handler<MessageEvent> = null;
@@ -25,14 +26,18 @@ export class FakeDataChannel {
     readonly label: string,
     /** The negotiated stream id, or null for a channel announced in band. */
     readonly id: number | null,
-  ) {}
+  ) {
+    super();
+  }
 
   send(data: string): void {
     if (this.readyState !== 'open')
       throw new Error(`InvalidStateError: channel ${this.label} is ${this.readyState}`);
     const other = this.other;
     setImmediate(() => {
-      if (other?.readyState === 'open') other.onmessage?.({ data } as MessageEvent);
+      if (other?.readyState !== 'open') return;
+      other.onmessage?.({ data } as MessageEvent);
+      other.dispatchEvent(new MessageEvent('message', { data }));
     });
   }
 
@@ -40,6 +45,7 @@ export class FakeDataChannel {
     if (this.readyState === 'closed') return;
     this.readyState = 'closed';
     this.onclose?.({} as Event);
+    this.dispatchEvent(new Event('close'));
     this.other?.close();
   }
 
@@ -52,6 +58,7 @@ export class FakeDataChannel {
         if (channel.readyState !== 'connecting') return;
         channel.readyState = 'open';
         channel.onopen?.({} as Event);
+        channel.dispatchEvent(new Event('open'));
       });
     }
   }
