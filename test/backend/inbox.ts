@@ -34,8 +34,12 @@ export class Inbox implements LocalDelivery {
   /** Nothing to evict: the peers are only ids here. */
   evict(): void {}
 
+  /** What the core would do with a kicked peer (close it and leave the room); nothing by default. */
+  onKick: ((peerId: string, roomId: string) => void) | null = null;
+
   kickLocal(peerId: string, roomId: string): boolean {
     this.kicks.push(`${roomId}/${peerId}`);
+    this.onKick?.(peerId, roomId);
     const waiters = this.waiters;
     this.waiters = [];
     for (const w of waiters) w();

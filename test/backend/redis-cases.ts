@@ -124,7 +124,14 @@ export function redisCases(name: string, deployment: () => Deployment): void {
         { id: 'shared', members: 2 },
       ],
     );
+    // The core of n1 leaves the room with the kicked peer; the kick is answered once it has.
+    n1.inbox.onKick = (_peerId, roomId) => void n1.backend.leaveRoom(roomId, a);
     assert.equal(await n2.backend.kick('shared', a.id), true);
+    assert.deepEqual(
+      (await n2.backend.roomMembers('shared')).map((m) => m.id),
+      [b.id],
+      'gone from the room when the kick answers',
+    );
     assert.deepEqual(await n1.inbox.waitKicks(1), [`shared/${a.id}`]);
     assert.deepEqual(n2.inbox.kicks, []);
   });
