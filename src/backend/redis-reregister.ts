@@ -42,8 +42,12 @@ export async function reregister(node: RedisNode, mode: ReregisterMode, log: Log
       // the peer as the join left it (in 'reconnect' mode: a join announces the peer itself). A
       // join starting after this read writes its record after this HSET (same key, issued later):
       // no deferral is needed then.
-      if (live.joining !== undefined) deferred++;
-      else chunk.push([id, { ...live }]); // as written now (ensure reads the peer again)
+      if (live.joining !== undefined) {
+        deferred++;
+        continue;
+      }
+      if (mode === 'reaped') renumber(node, id, live);
+      chunk.push([id, { ...live }]); // as written now (ensure reads the peer again)
     }
     if (chunk.length === 0) continue;
     // The records first, as for a claim or a join: then the keys they name (one chunk in flight).
@@ -80,6 +84,20 @@ export async function reregister(node: RedisNode, mode: ReregisterMode, log: Log
     log.info({ peers: deferred }, 'peers joining a room are re-registered at the next heartbeat');
   }
   return written;
+}
+
+// The reaper told the other nodes that the peer's membership ended, under its seq: their mirrors
+// keep that leave and ignore a join under the same seq (room-mirror.ts), so the membership written
+// back, its record and its announcement carry a new one, or the other nodes would refuse relays to
+// the peer as to a stranger while their clients had heard it join again. This node's mirror
+// follows, so the peer's next leave carries the new seq too (a leave under the old one would not
+// remove it elsewhere). A membership the reaper had not removed yet gets the new seq as well: the
+// other nodes keep the old one until its leave, which is newer than both.
+function renumber(node: RedisNode, id: string, peer: LocalPeer): void {
+  if (!peer.room) return;
+  const seq = node.nextSeq();
+  node.peers.renumbered(id, peer.room, seq);
+  node.mirrors.get(peer.room)?.add(id, { username: peer.username, node: node.nodeId, seq });
 }
 
 // Write one live peer's username and membership back as they are; true when another peer holds
