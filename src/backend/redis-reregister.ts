@@ -136,9 +136,30 @@ async function ensure(
     const told = parseMembers(flat).filter((m) => m.node !== node.nodeId && (all || m.seq > seq));
     node.tellMembers({ t: 'leave', room: leftRoom, peer: self, seq }, told);
   });
-  if (member && member[0] === 1 && mode === 'reaped')
-    reannounce(node, room, self, peer.seq, parseMembers(member[1]));
+  if (member && member[0] === 1 && mode === 'reaped') {
+    const members = parseMembers(member[1]);
+    catchUp(node, room, members);
+    reannounce(node, room, self, peer.seq, members);
+  }
   return holder !== '';
+}
+
+// While this node was counted dead, the joins on other nodes were told to the members Redis
+// listed, none of this node's: its members in the room hear of them now (before those hear of
+// them, so none hears from a stranger), from the members the re-add returned. That list is a
+// snapshot, so it only adds, as a join's reply does (room-mirror.ts): a member the mirror knows
+// already is not told twice, one whose leave it has is not brought back. The first re-added peer
+// of the room tells every local member, the others find nothing new. Leaves meanwhile cannot be
+// told from a snapshot (a member missing from it may have joined after it): relays to such a
+// member are dropped by its node.
+function catchUp(node: RedisNode, room: string, members: StoredMember[]): void {
+  const mirror = node.mirrors.get(room);
+  if (!mirror) return;
+  for (const m of members) {
+    if (m.node === node.nodeId || mirror.member(m.id) || !mirror.add(m.id, m)) continue;
+    const peer = { id: m.id, username: m.username };
+    node.receiveRoomEvent({ t: 'join', room, peer, node: m.node, seq: m.seq }, mirror.localMembers());
+  }
 }
 
 // A membership re-added after this node was declared dead: its members on other nodes were told
