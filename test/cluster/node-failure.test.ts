@@ -1,7 +1,7 @@
 /** A node killed (kill -9), stopped (SIGTERM), or hung past its timeout and back: what its rooms and Redis see. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestClient } from '../helpers/test-client.js';
+import { TestClient, type Received } from '../helpers/test-client.js';
 import { member, startCluster, until } from './cluster.js';
 
 test('cluster: a killed node’s peers leave their rooms once, and their usernames are freed', async (t) => {
@@ -81,23 +81,40 @@ test('cluster: a node hung past its timeout and back: its peers rejoin the room 
   const a = await member(t, n1, 'alice', 'room');
   const a2 = await member(t, n1, 'amy', 'room');
   const b = await member(t, n2, 'bob', 'room');
-  for (const x of [a, a2]) await x.client.next('NEW_PEER_IN_ROOM'); // bob (alice heard amy before)
+  type Member = typeof a;
+  const idOf = (m: Received) => (m.peer as { id: string }).id;
+  const joinedBy = (x: Member, id: string) =>
+    x.client.waitFor(
+      (m) => m.type === 'NEW_PEER_IN_ROOM' && idOf(m) === id,
+      `${x.client.username}: ${id} joined`,
+    );
+  for (const x of [a, a2]) await joinedBy(x, b.client.peerId);
   const ofN1 = [a.client.peerId, a2.client.peerId].sort();
-  const heard = async (type: string) => {
+  // The events of type `type` about node 1's two peers that `x` gets next.
+  const heard = async (x: Member, type: string) => {
     const ids: string[] = [];
-    for (let i = 0; i < 2; i++) ids.push(((await b.client.next(type)).peer as { id: string }).id);
+    while (ids.length < 2)
+      ids.push(idOf(await x.client.waitFor((m) => m.type === type && ofN1.includes(idOf(m)))));
     return ids.sort();
   };
 
-  // Hung long enough for node 2 to declare it dead and reap its peers; then it continues.
+  // Hung long enough for node 2 to declare it dead and reap its peers; carl joins meanwhile (told
+  // to bob only); then node 1 continues.
   n1.child.kill('SIGSTOP');
+  let c: Member;
   try {
-    assert.deepEqual(await heard('PEER_LEFT_ROOM'), ofN1);
+    assert.deepEqual(await heard(b, 'PEER_LEFT_ROOM'), ofN1);
+    c = await member(t, n2, 'carl', 'room');
+    assert.deepEqual(
+      c.members.map((m) => m.id),
+      [b.client.peerId],
+    );
   } finally {
     n1.child.kill('SIGCONT');
   }
-  // It notices, writes its peers back and announces them.
-  assert.deepEqual(await heard('NEW_PEER_IN_ROOM'), ofN1);
+  // Node 1 notices, writes its peers back and announces them; its peers hear of carl.
+  for (const x of [b, c]) assert.deepEqual(await heard(x, 'NEW_PEER_IN_ROOM'), ofN1);
+  for (const x of [a, a2]) await joinedBy(x, c.client.peerId);
 
   // Each relay is delivered; until each node has seen the other's heartbeat again it may be
   // refused as UNAVAILABLE (sent again then), never as UNKNOWN_PEER.
@@ -122,6 +139,8 @@ test('cluster: a node hung past its timeout and back: its peers rejoin the room 
   await deliver(b, a2);
   await deliver(a, b);
   await deliver(a2, a);
+  await deliver(a, c);
+  await deliver(c, a2);
   // Alice and amy, on the node itself, heard nothing of it.
   for (const x of [a, a2]) {
     await x.client.sync();
