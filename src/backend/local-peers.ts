@@ -64,6 +64,15 @@ export class LocalPeers {
     if (entry.joining === roomId) delete entry.joining;
   }
 
+  /**
+   * The peer's membership of `roomId` is written back under a new `seq` (the other nodes declared
+   * this node dead and removed it; redis-reregister.ts).
+   */
+  renumbered(peerId: string, roomId: string, seq: number): void {
+    const entry = this.byId.get(peerId);
+    if (entry?.room === roomId) entry.seq = seq;
+  }
+
   /** The peer's join of a room ended without it joining (refused, failed, or taken back). */
   joinFailed(peerId: string, roomId: string): void {
     const entry = this.byId.get(peerId);

@@ -18,17 +18,21 @@ import { parseMembers, parseRecord, type PeerRecord } from './redis-members.js';
 import type { RedisNode } from './redis-node.js';
 import { unindexIfEmptied } from './redis-room-index.js';
 
-/** `reap`: the owner is dead, every member is told. `purge`: the owner is this node, whose members were told already. */
-export type RemovalMode = 'reap' | 'purge';
-
 /** A peer id with its record. */
 export type RecordedPeer = [string, PeerRecord];
 
-/** Remove `peers` from their username and room keys and tell their rooms; how many left a room. */
+/**
+ * Remove `peers` of node `owner` from their username and room keys and tell their rooms; how many
+ * left a room. Members on `owner` itself are not told: when it is this node (a purge), they were
+ * told when the peer left; when it is a dead node, they are dead with it, or, when it was only
+ * stalled past its timeout, still there with the peer, and it writes the membership back
+ * (redis-reregister.ts): a leave would make its mirror refuse relays between them, and its
+ * re-announcement goes to the other nodes only.
+ */
 export async function removePeers(
   node: RedisNode,
+  owner: string,
   peers: readonly RecordedPeer[],
-  mode: RemovalMode,
 ): Promise<number> {
   if (peers.length === 0) return 0;
   const keys = node.keys;
@@ -49,7 +53,7 @@ export async function removePeers(
     if (flat === null || flat === undefined) return;
     unindexIfEmptied(node, rec.r, flat);
     left++;
-    const members = parseMembers(flat).filter((m) => mode === 'reap' || m.node !== node.nodeId);
+    const members = parseMembers(flat).filter((m) => m.node !== owner);
     if (members.length === 0) return;
     node.tellMembers({ t: 'leave', room: rec.r, peer: { id, username: rec.u }, seq: rec.s }, members);
   });
@@ -59,7 +63,7 @@ export async function removePeers(
 /** Purge this node's records of peers it no longer holds (as read from its hash). */
 export async function purgePeers(node: RedisNode, peers: readonly RecordedPeer[]): Promise<void> {
   if (peers.length === 0) return;
-  await removePeers(node, peers, 'purge');
+  await removePeers(node, node.nodeId, peers);
   await node.run((r) => r.hdel(node.keys.nodePeers(node.nodeId), ...peers.map(([id]) => id)));
 }
 
@@ -108,7 +112,7 @@ export async function reapNode(
     for (let j = 0; j + 1 < (flat ?? []).length; j += 2) {
       peers.push([(flat as string[])[j] as string, parseRecord((flat as string[])[j + 1] as string)]);
     }
-    await removePeers(node, peers, 'reap');
+    await removePeers(node, dead, peers);
     removed += peers.length;
     await node.run((r) => r.hdel(keys.nodeReaping(dead), ...peers.map(([id]) => id)));
   }

@@ -42,8 +42,12 @@ export async function reregister(node: RedisNode, mode: ReregisterMode, log: Log
       // the peer as the join left it (in 'reconnect' mode: a join announces the peer itself). A
       // join starting after this read writes its record after this HSET (same key, issued later):
       // no deferral is needed then.
-      if (live.joining !== undefined) deferred++;
-      else chunk.push([id, { ...live }]); // as written now (ensure reads the peer again)
+      if (live.joining !== undefined) {
+        deferred++;
+        continue;
+      }
+      if (mode === 'reaped') renumber(node, id, live);
+      chunk.push([id, { ...live }]); // as written now (ensure reads the peer again)
     }
     if (chunk.length === 0) continue;
     // The records first, as for a claim or a join: then the keys they name (one chunk in flight).
@@ -82,6 +86,20 @@ export async function reregister(node: RedisNode, mode: ReregisterMode, log: Log
   return written;
 }
 
+// The reaper told the other nodes that the peer's membership ended, under its seq: their mirrors
+// keep that leave and ignore a join under the same seq (room-mirror.ts), so the membership written
+// back, its record and its announcement carry a new one, or the other nodes would refuse relays to
+// the peer as to a stranger while their clients had heard it join again. This node's mirror
+// follows, so the peer's next leave carries the new seq too (a leave under the old one would not
+// remove it elsewhere). A membership the reaper had not removed yet gets the new seq as well: the
+// other nodes keep the old one until its leave, which is newer than both.
+function renumber(node: RedisNode, id: string, peer: LocalPeer): void {
+  if (!peer.room) return;
+  const seq = node.nextSeq();
+  node.peers.renumbered(id, peer.room, seq);
+  node.mirrors.get(peer.room)?.add(id, { username: peer.username, node: node.nodeId, seq });
+}
+
 // Write one live peer's username and membership back as they are; true when another peer holds
 // its username now. A membership Redis may still have but the node does not is removed: announced
 // to everyone if the peer left it while Redis was unreachable, else (the join's reply was lost,
@@ -118,9 +136,30 @@ async function ensure(
     const told = parseMembers(flat).filter((m) => m.node !== node.nodeId && (all || m.seq > seq));
     node.tellMembers({ t: 'leave', room: leftRoom, peer: self, seq }, told);
   });
-  if (member && member[0] === 1 && mode === 'reaped')
-    reannounce(node, room, self, peer.seq, parseMembers(member[1]));
+  if (member && member[0] === 1 && mode === 'reaped') {
+    const members = parseMembers(member[1]);
+    catchUp(node, room, members);
+    reannounce(node, room, self, peer.seq, members);
+  }
   return holder !== '';
+}
+
+// While this node was counted dead, the joins on other nodes were told to the members Redis
+// listed, none of this node's: its members in the room hear of them now (before those hear of
+// them, so none hears from a stranger), from the members the re-add returned. That list is a
+// snapshot, so it only adds, as a join's reply does (room-mirror.ts): a member the mirror knows
+// already is not told twice, one whose leave it has is not brought back. The first re-added peer
+// of the room tells every local member, the others find nothing new. Leaves meanwhile cannot be
+// told from a snapshot (a member missing from it may have joined after it): relays to such a
+// member are dropped by its node.
+function catchUp(node: RedisNode, room: string, members: StoredMember[]): void {
+  const mirror = node.mirrors.get(room);
+  if (!mirror) return;
+  for (const m of members) {
+    if (m.node === node.nodeId || mirror.member(m.id) || !mirror.add(m.id, m)) continue;
+    const peer = { id: m.id, username: m.username };
+    node.receiveRoomEvent({ t: 'join', room, peer, node: m.node, seq: m.seq }, mirror.localMembers());
+  }
 }
 
 // A membership re-added after this node was declared dead: its members on other nodes were told

@@ -40,12 +40,13 @@ export class RoomMirror {
     return e?.present ? e : undefined;
   }
 
-  /** Record that `peerId` is a member under membership `seq`, unless a newer change is known. */
-  add(peerId: string, member: MirrorMember): void {
+  /** Record that `peerId` is a member under membership `seq`, unless a newer change is known (false then). */
+  add(peerId: string, member: MirrorMember): boolean {
     const e = this.entries.get(peerId);
-    if (e && e.seq > member.seq) return;
-    if (e && e.seq === member.seq && !e.present) return;
+    if (e && e.seq > member.seq) return false;
+    if (e && e.seq === member.seq && !e.present) return false;
     this.entries.set(peerId, { ...member, present: true, at: 0 });
+    return true;
   }
 
   /** Record that membership `seq` of `peerId` ended. */

@@ -2,10 +2,12 @@ import { after, before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { memberJson, parseMember, parseRecord, recordJson } from '../../src/backend/redis-members.js';
+import { reapNode } from '../../src/backend/redis-peer-removal.js';
 import { reregister } from '../../src/backend/redis-reregister.js';
 import { RedisServer } from '../helpers/redis-server.js';
 import { newPeer } from './contract.js';
 import { duringRecordsWrite, holdJoin, openNodes } from './redis-node-helpers.js';
+import { frameFromText } from '../../protocol/frame.js';
 
 let redis: RedisServer;
 before(async () => {
@@ -158,4 +160,96 @@ test('reregister: a membership Redis lists before the join’s reply arrived is 
   assert.equal(await p.member(), 1, 'the membership the join made is still there');
   assert.equal(await p.recordedRoom(), 'room');
   assert.equal(p.room(), 'room');
+});
+
+// p and p2 on n1, q on n2, all in room 'r'; n1 stalled past its timeout (it has no alive key) and
+// n2 reaped its peers, in one batch, so n1 is not forgotten yet and whatever n2 tells n1 goes out.
+async function reapedRoom(t: TestContext) {
+  const {
+    nodes: [n1, n2],
+    client,
+  } = await openNodes(t, redis.url, 'n1', 'n2');
+  const [p, p2, q] = [newPeer('p'), newPeer('p2'), newPeer('q')];
+  await n1.enter('r', p);
+  await n1.enter('r', p2);
+  await n2.enter('r', q);
+  await n1.inbox.waitCount(p2.id, 1); // q arrived: n1 knows where q is
+  const told = { p: n1.inbox.of(p.id).length, p2: n1.inbox.of(p2.id).length };
+  assert.equal((await reapNode(n2.node, 'n1', 10, 1, 60_000)).removed, 2);
+  const left = await n2.inbox.waitCount(q.id, 2); // q joined last: only the leaves
+  assert.deepEqual(ids('PEER_LEFT_ROOM', left).sort(), [p.id, p2.id].sort());
+  return { n1, n2, client, p, p2, q, told };
+}
+
+const ids = (type: string, msgs: Array<{ type: string; peer?: unknown }>) =>
+  msgs.filter((m) => m.type === type).map((m) => (m.peer as { id: string }).id);
+const signal = (n: number) => frameFromText(`{"type":"SIGNAL","n":${n}}`);
+
+test('reregister after a false death: the peers written back are members again on every node, relays reach them', async (t) => {
+  const { n1, n2, client, p, p2, q, told } = await reapedRoom(t);
+  const [beforeP, beforeP2] = [told.p, told.p2];
+
+  // n1 notices it was declared dead and writes its peers back: q hears them join again.
+  assert.equal(await reregister(n1.node, 'reaped', log), 2);
+  const back = await n2.inbox.waitCount(q.id, 4);
+  assert.deepEqual(ids('NEW_PEER_IN_ROOM', back.slice(2)).sort(), [p.id, p2.id].sort());
+
+  // Relays across nodes both ways, and between n1's own peers.
+  assert.equal(n2.node.relay('r', p.id, signal(1)), true, 'q → p');
+  assert.equal(n2.node.relay('r', p2.id, signal(2)), true, 'q → p2');
+  assert.equal(n1.node.relay('r', q.id, signal(3)), true, 'p → q');
+  assert.equal(n1.node.relay('r', p.id, signal(4)), true, 'p2 → p');
+  assert.deepEqual((await n2.inbox.waitCount(q.id, 5)).at(-1), { type: 'SIGNAL', n: 3 });
+  // n2's relays arrive after everything n2 sent n1 before: n1's own peers heard nothing of the
+  // false death (their node never lost the others).
+  assert.deepEqual(await n1.inbox.waitCount(p.id, beforeP + 2), [
+    ...n1.inbox.of(p.id).slice(0, beforeP),
+    { type: 'SIGNAL', n: 4 },
+    { type: 'SIGNAL', n: 1 },
+  ]);
+  assert.deepEqual((await n1.inbox.waitCount(p2.id, beforeP2 + 1)).slice(beforeP2), [
+    { type: 'SIGNAL', n: 2 },
+  ]);
+
+  // Redis, n1's records and state, and both nodes' mirrors agree on each membership.
+  const keys = n1.node.keys;
+  for (const peer of [p, p2]) {
+    const stored = parseMember(peer.id, (await client.hget(keys.room('r'), peer.id)) as string);
+    assert.equal(stored.node, 'n1');
+    const record = parseRecord((await client.hget(keys.nodePeers('n1'), peer.id)) as string);
+    assert.deepEqual([record.r, record.s], ['r', stored.seq]);
+    assert.equal(n1.node.peers.get(peer.id)?.seq, stored.seq);
+    for (const n of [n1, n2]) {
+      const seen = n.node.mirrors.get('r')?.member(peer.id);
+      assert.deepEqual(
+        seen && { username: seen.username, node: seen.node, seq: seen.seq },
+        { username: peer.username, node: 'n1', seq: stored.seq },
+        `${n.node.nodeId} of ${peer.username}`,
+      );
+    }
+  }
+});
+
+test('reregister after a false death: the peers written back hear once of those who joined meanwhile', async (t) => {
+  const { n1, n2, p, p2, q, told } = await reapedRoom(t);
+  const q2 = newPeer('q2');
+  await n2.enter('r', q2); // told to q only: Redis lists no peer of n1
+  await n2.inbox.waitCount(q.id, 3);
+
+  assert.equal(await reregister(n1.node, 'reaped', log), 2);
+  assert.deepEqual(ids('NEW_PEER_IN_ROOM', await n2.inbox.waitCount(q2.id, 2)).sort(), [p.id, p2.id].sort());
+  assert.equal(n1.node.relay('r', q2.id, signal(1)), true, 'p → q2');
+  assert.deepEqual((await n2.inbox.waitCount(q2.id, 3)).at(-1), { type: 'SIGNAL', n: 1 });
+  // q2's relays arrive after everything n2 sent n1 before; p and p2 heard of q2 before it heard of them.
+  assert.equal(n2.node.relay('r', p.id, signal(2)), true, 'q2 → p');
+  assert.equal(n2.node.relay('r', p2.id, signal(3)), true, 'q2 → p2');
+  const heardQ2 = { type: 'NEW_PEER_IN_ROOM', roomId: 'r', peer: q2 };
+  assert.deepEqual((await n1.inbox.waitCount(p.id, told.p + 2)).slice(told.p), [
+    heardQ2,
+    { type: 'SIGNAL', n: 2 },
+  ]);
+  assert.deepEqual((await n1.inbox.waitCount(p2.id, told.p2 + 2)).slice(told.p2), [
+    heardQ2,
+    { type: 'SIGNAL', n: 3 },
+  ]);
 });
