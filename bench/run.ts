@@ -159,6 +159,9 @@ function summarise(scenario: string, m: Record<string, number>): string {
         pick('rssPerConnKiB', 2),
         pick('heapPerConnKiB', 2),
         pick('connPerSec', 0),
+        pick('cpuPerConnUs', 0),
+        pick('readsPerConn', 2),
+        pick('writesPerConn', 2),
       ].join(' ');
     case 'storm':
       return [

@@ -6,6 +6,7 @@ export { SignalingClient } from './signaling-client.js';
 export type {
   ConnectionState,
   Identity,
+  JoinedIdentity,
   ReconnectOutcome,
   SignalingClientOptions,
   SignalingEvents,

@@ -44,6 +44,17 @@ export class PendingReplies {
     return true;
   }
 
+  /**
+   * Stop waiting with the `matches` given to {@link wait} (its request will get no answer: the
+   * server dropped it); that promise rejects with `error`. Nothing happens when it has settled.
+   */
+  cancel(matches: (message: ServerMessage) => boolean, error: SignalroomError): void {
+    const waiter = this.waiters.find((w) => w.matches === matches);
+    if (!waiter) return;
+    this.remove(waiter);
+    waiter.reject(error);
+  }
+
   /** Reject every waiter (the connection is gone). */
   failAll(error: SignalroomError): void {
     const waiters = this.waiters;

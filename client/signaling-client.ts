@@ -25,7 +25,13 @@ import { SignalroomError } from './errors.js';
 import { PendingReplies } from './pending-replies.js';
 import { isFinalClose, ReconnectLoop } from './reconnect-loop.js';
 import { ExponentialBackoffPolicy, NEVER_RECONNECT } from './reconnect-policy.js';
-import { requestIdentify, requestJoin, requestLeave } from './server-requests.js';
+import {
+  requestIdentify,
+  requestIdentifyAndJoin,
+  requestJoin,
+  requestLeave,
+  type IdentifyAndJoin,
+} from './server-requests.js';
 import { ResumeLedger } from './resume-ledger.js';
 import { SignalQueue } from './signal-queue.js';
 import { isSignalFrame, SignalThrottle } from './signal-throttle.js';
@@ -33,6 +39,7 @@ import { SignalingSocket } from './signaling-socket.js';
 import type {
   ConnectionState,
   Identity,
+  JoinedIdentity,
   ReconnectOutcome,
   SignalingClientOptions,
   SignalingEvents,
@@ -150,23 +157,47 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
    * Identify as `username` (with a `token` when the server requires one). Rejects with the
    * AUTH_ERROR code; the client stays `connected`, so it may identify again (under another name,
    * say) at once: the server closed the refused connection, and the retry opens a fresh one.
+   *
+   * With `room`, joins it in the same round trip (JOIN_ROOM sent right behind IDENTIFY) and
+   * resolves with its members too. When only the join is refused, rejects with that error (`ref`
+   * `JOIN_ROOM`): the client is identified then, in no room, and may {@link join} another.
    */
-  async identify(username: string, options: { token?: string } = {}): Promise<Identity> {
+  identify(username: string, options?: { token?: string }): Promise<Identity>;
+  identify(username: string, options: { token?: string; room: string }): Promise<JoinedIdentity>;
+  async identify(
+    username: string,
+    options: { token?: string; room?: string } = {},
+  ): Promise<Identity | JoinedIdentity> {
     if (this.current === 'connected' && !this.socket.attached && !this.identity)
       await this.reopenAfterRefusal();
     this.requireOpen();
-    let identity: Identity;
+    const { room, ...rest } = options;
+    const credentials = { username, ...rest };
+    let members: PeerInfo[] | undefined;
+    let identified = false;
     try {
-      identity = await this.sendIdentify({ username, ...options }, undefined);
+      if (room === undefined) {
+        await this.sendIdentify(credentials, undefined);
+      } else {
+        const pipelined = this.sendIdentifyAndJoin(credentials, room);
+        await pipelined.identified;
+        identified = true;
+        // The session stands (and reconnects as itself) whatever the join's answer.
+        this.credentials = { ...credentials, username: (this.identity as Identity).username };
+        members = await pipelined.joined;
+      }
     } catch (err) {
       // After AUTH_ERROR the server closes this socket (the protocol's rule). Let go of it first,
       // so its close does not end the client: the next identify() opens a new one.
-      if (err instanceof SignalroomError && err.fromServer)
+      if (!identified && err instanceof SignalroomError && err.fromServer)
         this.socket.detach()?.close(CLOSE_CODES.NORMAL.code, 'Identify refused');
       throw err;
     }
-    this.credentials = { username: identity.username, ...options };
-    return identity;
+    const identity = this.identity as Identity;
+    this.credentials = { ...credentials, username: identity.username };
+    if (room === undefined || members === undefined) return identity;
+    this.wantedRoom = room;
+    return { ...identity, roomId: room, members };
   }
 
   /** Join `roomId` (leaving the current room); resolves with the other members. */
@@ -226,6 +257,14 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
   /** Identify again (resuming when possible) and rejoin the room. */
   private async restoreSession(): Promise<ReconnectOutcome> {
     if (!this.credentials) return 'reconnected';
+    if (this.resume.token === undefined && this.wantedRoom !== null) {
+      // A new session for sure: its rejoin goes right behind the IDENTIFY, one round trip for both.
+      const pipelined = this.sendIdentifyAndJoin(this.credentials, this.wantedRoom);
+      await pipelined.identified;
+      this.dropHeldSignals();
+      await pipelined.joined;
+      return 'rejoined';
+    }
     const identity = await this.sendIdentify(this.credentials, this.resume.token);
     if (identity.resumed) {
       // Frames written to the dead socket that the server never processed go again, once. Signals
@@ -239,12 +278,16 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
       if (this.wantedRoom !== null && this.room !== this.wantedRoom) await this.sendJoin(this.wantedRoom);
       return 'resumed';
     }
-    // A new session has a new peer id: signals queued for the old one's peers would be refused.
-    this.queue.clear();
-    this.throttle.clear();
+    this.dropHeldSignals();
     if (this.wantedRoom === null) return 'reidentified';
     await this.sendJoin(this.wantedRoom);
     return 'rejoined';
+  }
+
+  /** A new session has a new peer id: signals held for the old one's peers would be refused. */
+  private dropHeldSignals(): void {
+    this.queue.clear();
+    this.throttle.clear();
   }
 
   // ---- requests --------------------------------------------------------------------------------
@@ -253,12 +296,36 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
     credentials: { username: string; token?: string },
     resumeToken: string | undefined,
   ): Promise<Identity> {
-    const message: ClientMessage = { type: 'IDENTIFY', username: credentials.username };
+    await requestIdentify(this.replies, this.writeMessage, this.identifyMessage(credentials, resumeToken));
+    return this.identity as Identity;
+  }
+
+  /** The IDENTIFY to send, resuming with `resumeToken` when given (else every count starts afresh). */
+  private identifyMessage(
+    credentials: { username: string; token?: string },
+    resumeToken: string | undefined,
+  ): Extract<ClientMessage, { type: 'IDENTIFY' }> {
+    const message: Extract<ClientMessage, { type: 'IDENTIFY' }> = {
+      type: 'IDENTIFY',
+      username: credentials.username,
+    };
     if (credentials.token !== undefined) message.token = credentials.token;
     this.identifyToken = credentials.token;
     this.resume.prepareIdentify(message, resumeToken);
-    await requestIdentify(this.replies, this.writeMessage, message);
-    return this.identity as Identity;
+    return message;
+  }
+
+  /** IDENTIFY (never resuming: the frames to repeat must go before anything new) and JOIN_ROOM at once. */
+  private sendIdentifyAndJoin(
+    credentials: { username: string; token?: string },
+    roomId: string,
+  ): IdentifyAndJoin {
+    return requestIdentifyAndJoin(
+      this.replies,
+      this.writeMessage,
+      this.identifyMessage(credentials, undefined),
+      roomId,
+    );
   }
 
   private sendJoin(roomId: string): Promise<PeerInfo[]> {

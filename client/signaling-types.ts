@@ -24,6 +24,13 @@ export interface Identity {
   resumed: boolean;
 }
 
+/** What `identify(username, { room })` resolves with: the identity, and the room it joined in the same round trip. */
+export interface JoinedIdentity extends Identity {
+  roomId: string;
+  /** The other members of the room, as `join` gives them. */
+  members: PeerInfo[];
+}
+
 /** Events of {@link SignalingClient}. */
 export interface SignalingEvents {
   state: { state: ConnectionState; previous: ConnectionState };

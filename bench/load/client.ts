@@ -53,15 +53,17 @@ export function openPeer(
           const msg = JSON.parse(frame.toString()) as { type: string; peerId?: string; code?: string };
           if (msg.type === 'AUTH_SUCCESS') {
             peer.id = msg.peerId as string;
-            if (!join) return done();
-            ws.send(JSON.stringify({ type: 'JOIN_ROOM', roomId: room }));
+            if (!join) done();
           } else if (msg.type === 'ROOM_MEMBERS') {
             done();
           } else if (msg.type === 'AUTH_ERROR' || msg.type === 'ERROR') {
             fail(new Error(`peer ${key}: ${msg.type} ${msg.code}`));
           }
         };
+        // The join goes right behind the IDENTIFY, as the SDK's identify(name, { room }) sends it
+        // (docs/protocol.md, Pipelining): ready after one round trip, as a PeerJS client is after OPEN.
         ws.send(JSON.stringify({ type: 'IDENTIFY', username: key }));
+        if (join) ws.send(JSON.stringify({ type: 'JOIN_ROOM', roomId: room }));
       } else if (protocol.waitsForOpen) {
         peer.onFrame = (frame) => {
           const msg = JSON.parse(frame.toString()) as { type: string };

@@ -26,7 +26,7 @@ export interface DirectionTemplates {
 export interface ClientProtocol {
   /** The URL a client with this key (unique) in this pair/room opens. */
   url(port: number, key: string, room: string): string;
-  /** True when the client must IDENTIFY and JOIN_ROOM after opening (signalroom protocol). */
+  /** True when the client must IDENTIFY and JOIN_ROOM after opening (signalroom protocol; sent at once). */
   identifies: boolean;
   /** True when the server has to tell the client it is registered before it may send (PeerJS `OPEN`). */
   waitsForOpen: boolean;

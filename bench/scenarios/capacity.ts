@@ -29,6 +29,7 @@ export const capacityScenario: Scenario = {
       const before = await server.gc();
       const rss0 = server.rss();
       const cpu0 = server.cpuMs();
+      const io0 = server.syscalls();
       const gen0 = ctx.generators.reduce((sum, g) => sum + g.cpuMs(), 0);
       const results = await onEveryGenerator<IdleResult>(ctx.generators, count, (share, i) => ({
         cmd: 'idle',
@@ -39,6 +40,7 @@ export const capacityScenario: Scenario = {
         concurrency: 64,
       }));
       const cpu1 = server.cpuMs();
+      const io1 = server.syscalls();
       const gen1 = ctx.generators.reduce((sum, g) => sum + g.cpuMs(), 0);
       const connected = results.reduce((a, r) => a + r.connected, 0);
       const failed = results.reduce((a, r) => a + r.failed, 0);
@@ -56,6 +58,9 @@ export const capacityScenario: Scenario = {
           (after.heapUsed + after.external - before.heapUsed - before.external) / connected / 1024,
         connPerSec: connected / (Math.max(...results.map((r) => r.ms)) / 1000),
         cpuPerConnUs: ((cpu1 - cpu0) * 1000) / connected,
+        // Counted, not timed: they hold on a busy machine, where connPerSec swings between rounds.
+        readsPerConn: (io1.reads - io0.reads) / connected,
+        writesPerConn: (io1.writes - io0.writes) / connected,
         // The generators (all on one core) do each protocol's client side: when their CPU per
         // connection nears the wall time per connection, they are the bound of connPerSec.
         generatorCpuPerConnUs: ((gen1 - gen0) * 1000) / connected,

@@ -141,6 +141,119 @@ test('after a refused identify the same client identifies under another name and
   );
 });
 
+/**
+ * A `ws` WebSocket that logs what its client writes (`out:TYPE`) and reads (`in:TYPE`), in order;
+ * each socket made is kept in `sockets`.
+ */
+function loggingSockets(): {
+  sockets: Array<{ log: string[] }>;
+  LoggingSocket: new (url: string, protocols?: string | string[]) => WebSocket;
+} {
+  const sockets: Array<{ log: string[] }> = [];
+  class LoggingSocket extends WebSocket {
+    readonly log: string[] = [];
+    constructor(url: string, protocols?: string | string[]) {
+      super(url, protocols);
+      sockets.push(this);
+      // Registered before the client's listener: a frame is logged as read before it is acted on.
+      this.on('message', (data: Buffer) =>
+        this.log.push(`in:${(JSON.parse(String(data)) as { type: string }).type}`),
+      );
+    }
+    override send(data: string): void {
+      this.log.push(`out:${(JSON.parse(data) as { type: string }).type}`);
+      super.send(data);
+    }
+  }
+  return { sockets, LoggingSocket };
+}
+
+test('identify(name, { room }) joins in the same round trip: JOIN_ROOM goes before AUTH_SUCCESS is back', async (t) => {
+  const { wsUrl } = await startServer(t);
+  const bob = await identified(t, wsUrl, 'bob', 'lobby');
+  const { sockets, LoggingSocket } = loggingSockets();
+  const alice = newClient(t, wsUrl, { WebSocket: LoggingSocket });
+  const joined = nextEvent(bob, 'peer-joined');
+  await alice.connect();
+  const me = await alice.identify('alice', { room: 'lobby' });
+  assert.equal(me.username, 'alice');
+  assert.equal(me.roomId, 'lobby');
+  assert.deepEqual(me.members, [{ id: bob.peerId, username: 'bob' }]);
+  assert.equal(alice.roomId, 'lobby');
+  assert.equal(alice.peerId, me.peerId);
+  assert.deepEqual(sockets[0]?.log, ['out:IDENTIFY', 'out:JOIN_ROOM', 'in:AUTH_SUCCESS', 'in:ROOM_MEMBERS']);
+  assert.equal((await joined).peer.id, me.peerId);
+  // The join counts among the frames after IDENTIFY, as the server counts it: signals still flow.
+  const signal = nextEvent(bob, 'signal');
+  alice.sendOffer(bob.peerId as string, { type: 'offer', sdp: 'v=0 pipelined' });
+  assert.equal((await signal).fromPeerId, me.peerId);
+});
+
+test('identify(name, { room }) refused: the AUTH_ERROR rejects it, the room never hears, a retry joins', async (t) => {
+  const { wsUrl } = await startServer(t);
+  const erin = await identified(t, wsUrl, 'erin', 'lobby');
+  const erinSaw = record(erin, 'peer-joined');
+  // A short request timeout: a join still awaited from the refused attempt would take the retry's answer.
+  const client = newClient(t, wsUrl, { requestTimeoutMs: 3000 });
+  const errors = record(client, 'error');
+  await client.connect();
+  await assert.rejects(
+    client.identify('Erin', { room: 'lobby' }),
+    (err: SignalroomError) => err.code === 'USERNAME_TAKEN' && err.isAuthError,
+  );
+  assert.equal(client.state, 'connected');
+  assert.equal(client.roomId, null);
+  const me = await client.identify('erin-2', { room: 'lobby' });
+  assert.deepEqual(me.members, [{ id: erin.peerId, username: 'erin' }]);
+  await nextEvent(erin, 'peer-joined');
+  assert.deepEqual(
+    erinSaw.map((e) => e.peer.username),
+    ['erin-2'],
+  );
+  assert.deepEqual(errors, []);
+});
+
+test('identify(name, { room }) with only the join refused: rejects with the join refusal, identified and in no room', async (t) => {
+  const { wsUrl } = await startServer(t);
+  const client = newClient(t, wsUrl);
+  await client.connect();
+  await assert.rejects(
+    client.identify('dave', { room: '' }),
+    (err: SignalroomError) => err.code === 'INVALID_ROOM' && err.ref === 'JOIN_ROOM' && !err.isAuthError,
+  );
+  assert.equal(client.identified?.username, 'dave');
+  assert.equal(client.roomId, null);
+  assert.equal(client.state, 'connected');
+  // The socket was kept: the session goes on.
+  assert.deepEqual(await client.join('r'), []);
+  assert.equal(client.roomId, 'r');
+});
+
+test('a fresh session after a drop sends its rejoin right behind the IDENTIFY', async (t) => {
+  const running = await startServer(t);
+  const { sockets, LoggingSocket } = loggingSockets();
+  const alice = newClient(t, running.wsUrl, { WebSocket: LoggingSocket });
+  await alice.connect();
+  await alice.identify('alice', { room: 'lobby' });
+  const bob = await identified(t, running.wsUrl, 'bob', 'lobby');
+  const back = nextEvent(alice, 'reconnected');
+  const bobBack = nextEvent(bob, 'reconnected');
+  await running.server.core.closeAll('RESTARTING');
+  assert.equal((await back).outcome, 'rejoined');
+  assert.equal(alice.roomId, 'lobby');
+  // The last socket identified afresh (a resume token, if tried, was refused on an earlier one).
+  assert.deepEqual(sockets.at(-1)?.log, [
+    'out:IDENTIFY',
+    'out:JOIN_ROOM',
+    'in:AUTH_SUCCESS',
+    'in:ROOM_MEMBERS',
+  ]);
+  const signal = nextEvent(alice, 'signal');
+  await bobBack;
+  bob.sendOffer(alice.peerId as string, { type: 'offer', sdp: 'v=0 after' });
+  assert.equal((await signal).fromPeerId, bob.peerId);
+});
+
 test('after the server closes every connection (1012) the client re-identifies and rejoins on its own', async (t) => {
   const running = await startServer(t);
   const alice = await identified(t, running.wsUrl, 'alice', 'lobby');

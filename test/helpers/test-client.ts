@@ -3,6 +3,7 @@
  * Every received frame is queued; waits are event-driven with a generous safety timeout that
  * only turns a hang into a readable failure (it never asserts on timing).
  */
+import type { Socket } from 'node:net';
 import type { TestContext } from 'node:test';
 import WebSocket from 'ws';
 
@@ -59,6 +60,18 @@ export class TestClient {
   /** Send a JSON message (or a raw string as is). */
   send(message: object | string): void {
     this.ws.send(typeof message === 'string' ? message : JSON.stringify(message));
+  }
+
+  /**
+   * Send several messages in one TCP write (ws's private `_socket` corked around them, as
+   * test/unit/ws-internals.test.ts checks it can be): the server reads them in one chunk, so the
+   * later ones arrive while the step of the first (an IDENTIFY) is still running.
+   */
+  sendTogether(messages: readonly object[]): void {
+    const socket = (this.ws as unknown as { _socket: Socket })._socket;
+    socket.cork();
+    for (const message of messages) this.send(message);
+    socket.uncork();
   }
 
   /** The next message, optionally of one type (earlier messages of other types are skipped and kept in `received`). */
