@@ -50,9 +50,16 @@ export class RedisServer {
 
   /** Start a server on a free port. Call {@link destroy} when done (e.g. in `after`). */
   static async start(extraArgs: readonly string[] = [], configText?: string): Promise<RedisServer> {
+    // A cluster node's bus listens on its port + 10000 unless told otherwise: a port above 55535
+    // cannot, and one below may be taken (seen as "bind: Address already in use" on a busy
+    // machine). A free port of its own avoids both.
+    const port = await freePort();
+    let bus = port;
+    while (extraArgs.includes('--cluster-enabled') && bus === port) bus = await freePort();
+    const busPort = bus === port ? [] : ['--cluster-port', String(bus)];
     const server = new RedisServer(
-      await freePort(),
-      extraArgs,
+      port,
+      [...extraArgs, ...busPort],
       configText === undefined ? null : 'redis.conf',
     );
     if (configText !== undefined) writeFileSync(join(server.dir, 'redis.conf'), configText);
