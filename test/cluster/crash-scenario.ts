@@ -47,6 +47,11 @@ export async function relaysAcrossACrash(t: TestContext, nodes: readonly Cluster
       err.message += `; carol got ${numbersReceived(c.client).length}: ${numbersReceived(c.client).join(',')}`;
       err.message += `; alice saw ${JSON.stringify(a.client.received.filter((m) => m.type === 'ERROR'))}`;
       err.message += `; carol's other frames ${seen(c.client).join(',')}`;
+      // And what each node logged from warn up.
+      for (const [i, n] of nodes.entries()) {
+        const lines = n.logs.filter((l) => Number(l.level) >= 40).slice(-20);
+        err.message += `; node ${i + 1} (${n.nodeId}) warned ${JSON.stringify(lines)}`;
+      }
       throw err;
     },
   );
