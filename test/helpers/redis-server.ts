@@ -50,21 +50,30 @@ export class RedisServer {
 
   /** Start a server on a free port. Call {@link destroy} when done (e.g. in `after`). */
   static async start(extraArgs: readonly string[] = [], configText?: string): Promise<RedisServer> {
-    // A cluster node's bus listens on its port + 10000 unless told otherwise: a port above 55535
-    // cannot, and one below may be taken (seen as "bind: Address already in use" on a busy
-    // machine). A free port of its own avoids both.
-    const port = await freePort();
-    let bus = port;
-    while (extraArgs.includes('--cluster-enabled') && bus === port) bus = await freePort();
-    const busPort = bus === port ? [] : ['--cluster-port', String(bus)];
-    const server = new RedisServer(
-      port,
-      [...extraArgs, ...busPort],
-      configText === undefined ? null : 'redis.conf',
-    );
-    if (configText !== undefined) writeFileSync(join(server.dir, 'redis.conf'), configText);
-    await server.spawn();
-    return server;
+    // A free port is free when looked up, not for sure when redis-server binds it: on a busy
+    // machine another process takes one now and then ("bind: Address already in use"). Then the
+    // server is started again on other ports.
+    for (let attempt = 1; ; attempt++) {
+      // A cluster node's bus listens on its port + 10000 unless told otherwise: a port above
+      // 55535 cannot, and one below is as likely taken as any. A free port of its own is better.
+      const port = await freePort();
+      let bus = port;
+      while (extraArgs.includes('--cluster-enabled') && bus === port) bus = await freePort();
+      const busPort = bus === port ? [] : ['--cluster-port', String(bus)];
+      const server = new RedisServer(
+        port,
+        [...extraArgs, ...busPort],
+        configText === undefined ? null : 'redis.conf',
+      );
+      if (configText !== undefined) writeFileSync(join(server.dir, 'redis.conf'), configText);
+      try {
+        await server.spawn();
+        return server;
+      } catch (err) {
+        await server.destroy();
+        if (attempt >= 3 || !String(err).includes('Address already in use')) throw err;
+      }
+    }
   }
 
   /** A plain client of this server (offline queue on), for inspecting and controlling it. */
