@@ -55,6 +55,13 @@ export async function relaysAcrossACrash(t: TestContext, nodes: readonly Cluster
       throw err;
     },
   );
+  // Node 3 confirms the batches it took in the header of its next one to node 1 (relay-acks.ts),
+  // up to ACK_DELAY_MS later: one hung before that has its delivered relays reported too (seen
+  // under load: 49 'stopped' notices for the 30 relays of the hang). Carol's answer carries the
+  // confirmation; once alice has it, the 20 are confirmed and only the relays below are in
+  // question.
+  c.client.send(numbered(a.client.peerId, 0));
+  await until(() => numbersReceived(a.client).length === 1, 'carol’s answer arrives');
 
   // Hung: its subscriber connection stays open, so Redis takes each batch and counts a receiver.
   n3.child.kill('SIGSTOP');
