@@ -194,8 +194,23 @@ async function connectCluster(
   const command = withScripts(cluster as unknown as Redis);
   cluster.on('error', () => undefined);
   cluster.on('node error', () => undefined);
+  // ioredis connects to a primary on the first command for it, and a command made while that
+  // connection is still being made is refused and sent again 100 ms later (through any node,
+  // redirected from there): behind the commands made after it. Two batches published to one
+  // node's channel then cross, and the receiver drops the one overtaken (redis-inbound.ts), so
+  // a node's first relays to a peer whose channel is on a primary it had not used yet were lost
+  // (and reported) under load. Connect to every primary once the cluster is ready (the start
+  // waits for it) and to a new one as soon as it appears; not before: ioredis' own ready check
+  // would meet a connection being made and start over.
+  const connectPrimaries = () => {
+    if (cluster.status !== 'ready') return [];
+    return cluster.nodes('master').map(settled);
+  };
+  cluster.on('ready', connectPrimaries);
+  cluster.on('+node', connectPrimaries);
   try {
     await bounded(cluster.connect(), connectBound(options), 'connect');
+    await bounded(Promise.all(connectPrimaries()), connectBound(options), 'connect to every primary');
   } catch (err) {
     cluster.disconnect();
     throw err;
@@ -221,6 +236,24 @@ async function connectCluster(
       await cluster.quit().catch(() => cluster.disconnect());
     },
   };
+}
+
+/**
+ * Connect `redis` if it is not yet; resolves once it is ready or has given up (a primary down:
+ * its commands fail as they would have).
+ */
+function settled(redis: Redis): Promise<void> {
+  if (redis.status === 'ready' || redis.status === 'end') return Promise.resolve();
+  if (redis.status === 'wait') redis.connect().catch(() => undefined);
+  return new Promise((resolve) => {
+    const done = () => {
+      redis.off('ready', done);
+      redis.off('end', done);
+      resolve();
+    };
+    redis.on('ready', done);
+    redis.on('end', done);
+  });
 }
 
 function clientOptions(

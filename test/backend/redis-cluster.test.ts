@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { Cluster } from 'ioredis';
 import { pino } from 'pino';
 import { parseRecord } from '../../src/backend/redis-members.js';
+import { openLink } from '../../src/backend/redis-connection.js';
 import { RedisKeys } from '../../src/backend/redis-keys.js';
 import { reregister } from '../../src/backend/redis-reregister.js';
 import { RedisCluster } from '../helpers/redis-cluster.js';
@@ -131,4 +132,57 @@ test('redis cluster: reregister neither leaves nor unnames the room of a join in
     const record = parseRecord((await client.hget(keys.nodePeers('n1'), peer.id)) as string);
     assert.equal(record.r, 'room', `${peer.username}'s record names the room`);
   }
+});
+
+test('redis cluster: publishes a node makes at once after connecting arrive on every shard in the order made', async (t) => {
+  // A node's first publishes to a shard it has not used yet (the first relays to a peer on
+  // another node) must not overtake each other: the receiver drops a batch that arrives after a
+  // newer one of the same sender, and a node connects to a shard on first use; a publish made
+  // while that connection was still being made went again 100 ms later, behind the next ones
+  // (seen as relays dropped under load in the crash scenario).
+  const nodes = cluster.addresses.map((a) => ({ host: '127.0.0.1', port: Number(a.split(':')[1]) }));
+  const topology = { kind: 'cluster' as const, nodes, auth: { tls: false, db: 0 } };
+  const options = {
+    topology,
+    commandTimeoutMs: 2000,
+    startupTimeoutMs: 10_000,
+    log: pino({ level: 'silent' }),
+  };
+  // One channel on each shard.
+  const prefix = `test-${randomUUID()}:`;
+  const channels = new Map<number, string>();
+  for (let i = 0; channels.size < 3; i++) {
+    const channel = `${prefix}ch${i}`;
+    const port = (await cluster.primaryOf(channel)).port;
+    if (!channels.has(port)) channels.set(port, channel);
+  }
+  const receiver = await openLink({ ...options, name: 'receiver' });
+  t.after(() => receiver.close());
+  const got = new Map<string, number[]>();
+  const record = (text: string) => {
+    const [name, n] = text.split(' ');
+    got.get(name as string)?.push(Number(n));
+  };
+  for (const channel of channels.values()) {
+    // Each listener hears every channel: one records, the others ignore.
+    await receiver.subscribe(channel, got.size === 0 ? record : () => undefined);
+    got.set(channel, []);
+  }
+  const sender = await openLink({ ...options, name: 'sender' });
+  t.after(() => sender.close());
+  const published: Array<Promise<number>> = [];
+  for (const channel of channels.values())
+    for (let n = 0; n < 20; n++) published.push(sender.publish(channel, `${channel} ${n}`));
+  assert.deepEqual(
+    await Promise.all(published),
+    published.map(() => 1),
+  );
+  const deadline = Date.now() + 10_000;
+  while ([...got.values()].some((list) => list.length < 20) && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  for (const list of got.values())
+    assert.deepEqual(
+      list,
+      Array.from({ length: 20 }, (_, n) => n),
+    );
 });

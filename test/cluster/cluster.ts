@@ -4,6 +4,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { Cluster as RedisClusterClient, Redis } from 'ioredis';
 import { RedisKeys } from '../../src/backend/redis-keys.js';
@@ -76,6 +78,14 @@ export class ClusterNode {
     ];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const node = new ClusterNode(child);
+    // For a flaky test: SIGNALROOM_TEST_NODE_LOGS=<dir> keeps each node's stdout and stderr (with
+    // DEBUG=ioredis:* too, say) in <dir>/<pid>.log.
+    const logDir = process.env.SIGNALROOM_TEST_NODE_LOGS;
+    if (logDir) {
+      const file = createWriteStream(join(logDir, `${child.pid}.log`));
+      child.stdout?.pipe(file);
+      child.stderr?.pipe(file);
+    }
     let stderr = '';
     child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
     await new Promise<void>((resolve, reject) => {

@@ -47,9 +47,21 @@ export async function relaysAcrossACrash(t: TestContext, nodes: readonly Cluster
       err.message += `; carol got ${numbersReceived(c.client).length}: ${numbersReceived(c.client).join(',')}`;
       err.message += `; alice saw ${JSON.stringify(a.client.received.filter((m) => m.type === 'ERROR'))}`;
       err.message += `; carol's other frames ${seen(c.client).join(',')}`;
+      // And what each node logged from warn up.
+      for (const [i, n] of nodes.entries()) {
+        const lines = n.logs.filter((l) => Number(l.level) >= 40).slice(-20);
+        err.message += `; node ${i + 1} (${n.nodeId}) warned ${JSON.stringify(lines)}`;
+      }
       throw err;
     },
   );
+  // Node 3 confirms the batches it took in the header of its next one to node 1 (relay-acks.ts),
+  // up to ACK_DELAY_MS later: one hung before that has its delivered relays reported too (seen
+  // under load: 49 'stopped' notices for the 30 relays of the hang). Carol's answer carries the
+  // confirmation; once alice has it, the 20 are confirmed and only the relays below are in
+  // question.
+  c.client.send(numbered(a.client.peerId, 0));
+  await until(() => numbersReceived(a.client).length === 1, 'carol’s answer arrives');
 
   // Hung: its subscriber connection stays open, so Redis takes each batch and counts a receiver.
   n3.child.kill('SIGSTOP');

@@ -25,28 +25,6 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** True when `port` can be bound on 127.0.0.1 right now. */
-async function canBind(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-/**
- * A free port for a Redis Cluster process, which also binds its port + 10000 (the cluster bus).
- * Both are taken below the kernel's ephemeral range (32768 and up), so neither is handed out as
- * another test's free port or a client socket's source port between this check and the bind.
- */
-async function freeClusterPort(): Promise<number> {
-  for (let tries = 0; tries < 100; tries++) {
-    const port = 20_000 + Math.floor(Math.random() * 2_700);
-    if ((await canBind(port)) && (await canBind(port + 10_000))) return port;
-  }
-  throw new Error('no free port pair for a Redis Cluster process');
-}
-
 /** One redis-server process; `url` stays the same across restarts. */
 export class RedisServer {
   private child: ChildProcess | null = null;
@@ -72,13 +50,19 @@ export class RedisServer {
 
   /** Start a server on a free port. Call {@link destroy} when done (e.g. in `after`). */
   static async start(extraArgs: readonly string[] = [], configText?: string): Promise<RedisServer> {
-    const cluster = extraArgs.includes('--cluster-enabled');
-    // Another process may bind the port between the check and redis-server's bind (test files
-    // run side by side): then it is tried again on another port.
+    // A free port is free when looked up, not for sure when redis-server binds it: on a busy
+    // machine another process takes one now and then ("bind: Address already in use"). Then the
+    // server is started again on other ports.
     for (let attempt = 1; ; attempt++) {
+      // A cluster node's bus listens on its port + 10000 unless told otherwise: a port above
+      // 55535 cannot, and one below is as likely taken as any. A free port of its own is better.
+      const port = await freePort();
+      let bus = port;
+      while (extraArgs.includes('--cluster-enabled') && bus === port) bus = await freePort();
+      const busPort = bus === port ? [] : ['--cluster-port', String(bus)];
       const server = new RedisServer(
-        cluster ? await freeClusterPort() : await freePort(),
-        extraArgs,
+        port,
+        [...extraArgs, ...busPort],
         configText === undefined ? null : 'redis.conf',
       );
       if (configText !== undefined) writeFileSync(join(server.dir, 'redis.conf'), configText);
@@ -86,8 +70,8 @@ export class RedisServer {
         await server.spawn();
         return server;
       } catch (err) {
-        rmSync(server.dir, { recursive: true, force: true });
-        if (attempt >= 5 || !/Address already in use/.test((err as Error).message)) throw err;
+        await server.destroy();
+        if (attempt >= 3 || !String(err).includes('Address already in use')) throw err;
       }
     }
   }
