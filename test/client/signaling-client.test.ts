@@ -26,6 +26,30 @@ function newClient(
   return client;
 }
 
+/** Send `bob` the ICE candidates numbered `from` to `to - 1`, from `alice`. */
+function sendNumbered(alice: SignalingClient, bob: SignalingClient, from: number, to: number): void {
+  for (let i = from; i < to; i++)
+    alice.sendCandidate(bob.peerId as string, { candidate: `candidate:${i} 1 udp 1 127.0.0.1 9 typ host` });
+}
+
+/**
+ * The numbers of the candidates `bob` receives, once `count` arrived or after `safetyMs` (a loss
+ * then fails the test's assertion instead of hanging it).
+ */
+function collectNumbered(bob: SignalingClient, count: number, safetyMs: number) {
+  const got: number[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const settled = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, safetyMs);
+    bob.on('signal', (m) => {
+      if (m.type !== 'ICE_CANDIDATE') return;
+      got.push(Number(/^candidate:(\d+)/.exec(m.iceCandidate.candidate)?.[1]));
+      if (got.length === count) resolve();
+    });
+  }).finally(() => clearTimeout(timer));
+  return { got, settled };
+}
+
 async function identified(t: TestContext, url: string, username: string, room?: string) {
   const client = newClient(t, url);
   await client.connect();
@@ -413,30 +437,13 @@ test('signals the server refuses for its rate limit are held and sent again in o
   const bob = await identified(t, wsUrl, 'bob', 'throttle');
   const errors = record(alice, 'error');
   const throttled = record(alice, 'throttled');
-  const got: number[] = [];
-  const all = new Promise<void>((resolve) => {
-    bob.on('signal', (m) => {
-      if (m.type !== 'ICE_CANDIDATE') return;
-      got.push(Number(/^candidate:(\d+)/.exec(m.iceCandidate.candidate)?.[1]));
-      if (got.length === 60) resolve();
-    });
-  });
+  const { got, settled } = collectNumbered(bob, 60, 15_000);
   // Written in one go: the server refuses those past the budget before alice hears of it.
-  for (let i = 0; i < 40; i++)
-    alice.sendCandidate(bob.peerId as string, { candidate: `candidate:${i} 1 udp 1 127.0.0.1 9 typ host` });
+  sendNumbered(alice, bob, 0, 40);
   await nextEvent(alice, 'throttled');
   // Sent while refused ones wait: they go after them.
-  for (let i = 40; i < 60; i++)
-    alice.sendCandidate(bob.peerId as string, { candidate: `candidate:${i} 1 udp 1 127.0.0.1 9 typ host` });
-  // A safety timeout turns a loss into a failure instead of a hang.
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    all,
-    new Promise((resolve) => {
-      timer = setTimeout(resolve, 15_000);
-    }),
-  ]);
-  clearTimeout(timer);
+  sendNumbered(alice, bob, 40, 60);
+  await settled;
   assert.deepEqual(
     got,
     Array.from({ length: 60 }, (_, i) => i),
@@ -459,28 +466,12 @@ test('a backlog of held signals far over the budget is paced as the refusal says
   const bob = await identified(t, wsUrl, 'bob', 'backlog');
   const errors = record(alice, 'error');
   const states = record(alice, 'state');
-  const got: number[] = [];
   const total = 140;
-  const all = new Promise<void>((resolve) => {
-    bob.on('signal', (m) => {
-      if (m.type !== 'ICE_CANDIDATE') return;
-      got.push(Number(/^candidate:(\d+)/.exec(m.iceCandidate.candidate)?.[1]));
-      if (got.length === total) resolve();
-    });
-  });
-  const send = (i: number) =>
-    alice.sendCandidate(bob.peerId as string, { candidate: `candidate:${i} 1 udp 1 127.0.0.1 9 typ host` });
-  for (let i = 0; i < 20; i++) send(i);
+  const { got, settled } = collectNumbered(bob, total, 30_000);
+  sendNumbered(alice, bob, 0, 20);
   await nextEvent(alice, 'throttled');
-  for (let i = 20; i < total; i++) send(i);
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    all,
-    new Promise((resolve) => {
-      timer = setTimeout(resolve, 30_000);
-    }),
-  ]);
-  clearTimeout(timer);
+  sendNumbered(alice, bob, 20, total);
+  await settled;
   assert.deepEqual(
     got,
     Array.from({ length: total }, (_, i) => i),
