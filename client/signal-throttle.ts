@@ -25,6 +25,8 @@ export interface RetryPace {
 const PACE_MARGIN = 0.9;
 // Timers are not set finer than this: each one writes however many signals have become due.
 const MIN_PACE_TICK_MS = 10;
+// Nor coarser than this (a very slow pace still wakes up; setTimeout cannot wait past 2^31 ms).
+const MAX_PACE_TICK_MS = 60_000;
 
 /** The refused and waiting signals of one client, by frame number. */
 export class SignalThrottle {
@@ -96,7 +98,8 @@ export class SignalThrottle {
     if (frame === undefined) return false;
     this.recent.delete(frameNumber);
     this.refused.push(frame);
-    this.pace = pace ?? null;
+    // A pace that could never send (no rate, nothing at once) is ignored: all go at the retry time.
+    this.pace = pace && pace.perSecond > 0 && pace.atOnce >= 1 ? pace : null;
     this.stopTimers();
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
@@ -127,6 +130,23 @@ export class SignalThrottle {
       this.queue.shift();
     }
     this.schedule();
+  }
+
+  /** True while held signals or the pace of a refusal still decide when signals go. */
+  get active(): boolean {
+    return this.holding || this.pace !== null;
+  }
+
+  /**
+   * The session resumed on a new connection, where the server restored its budgets as they were:
+   * the refused signals keep waiting for their retry time and pace, the signals written to the old
+   * connection that the server never processed (`unprocessed`) go after them, and those the
+   * application sent while reconnecting (`sentMeanwhile`) last. {@link pump} sends them once the
+   * client is connected again.
+   */
+  resumeWith(unprocessed: readonly string[], sentMeanwhile: readonly string[]): void {
+    this.queue = [...this.refused, ...unprocessed, ...this.queue, ...sentMeanwhile];
+    this.refused = [];
   }
 
   /** Everything held, refused first, then waiting, each in order; the throttle is empty after. */
@@ -175,7 +195,7 @@ export class SignalThrottle {
         this.paceTimer = null;
         this.pump();
       },
-      Math.max(MIN_PACE_TICK_MS, Math.ceil(waitMs)),
+      Math.min(MAX_PACE_TICK_MS, Math.max(MIN_PACE_TICK_MS, Math.ceil(waitMs))),
     );
   }
 

@@ -105,6 +105,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
       },
       reconnected: (outcome, attempts) => {
         this.setState('connected');
+        this.throttle.pump(); // signals held across a resume, in their turn
         this.emit('reconnected', { outcome, attempts });
       },
     });
@@ -270,10 +271,17 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
       // Frames written to the dead socket that the server never processed go again, once. Signals
       // it refused were written before those, and signals waiting behind them after.
       const unprocessed = this.resume.framesToRepeat();
-      const throttled = this.throttle.take();
       const held = this.queue.take();
-      for (const frame of [...throttled.refused, ...unprocessed, ...throttled.waiting, ...held])
-        this.writeRaw(frame);
+      if (this.throttle.active) {
+        // The server restored the budgets with the session: signals it refused still wait for
+        // their retry time and go at their pace (all at once they would be refused again, and
+        // past four buckets' worth closed as a flood), the unprocessed and held ones behind them;
+        // the throttle sends them once connected. Other frames go now.
+        for (const frame of unprocessed) if (!isSignalFrame(frame)) this.writeRaw(frame);
+        this.throttle.resumeWith(unprocessed.filter(isSignalFrame), held);
+      } else {
+        for (const frame of [...unprocessed, ...held]) this.writeRaw(frame);
+      }
       // The server may have undone a join that was running when the connection died.
       if (this.wantedRoom !== null && this.room !== this.wantedRoom) await this.sendJoin(this.wantedRoom);
       return 'resumed';

@@ -102,3 +102,28 @@ test('a refusal naming a frame that is not a recent signal is not ours', (t) => 
   assert.equal(th.refuse(7, 100), false);
   assert.equal(th.holding, false);
 });
+
+test('a pace that could never send (no rate) is ignored: everything goes at the retry time', (t) => {
+  const { th, written, numberOf, tick } = throttle(t);
+  th.submit('a0');
+  th.refuse(numberOf('a0'), 100, { atOnce: 2, perSecond: 0 });
+  for (const s of names('b', 3)) th.submit(s);
+  tick(100);
+  assert.deepEqual(written.slice(1), ['a0', 'b0', 'b1', 'b2']);
+});
+
+test('after a resume the refused signals keep their retry time, then the unprocessed and those sent meanwhile follow', (t) => {
+  const { th, written, numberOf, link, tick } = throttle(t);
+  th.submit('a0');
+  th.submit('a1');
+  th.refuse(numberOf('a1'), 500, { atOnce: 10, perSecond: 10 });
+  th.submit('b0');
+  link.up = false; // dropped; resumed 100 ms later
+  tick(100);
+  th.resumeWith(['u0'], ['m0']);
+  link.up = true;
+  th.pump();
+  assert.equal(written.length, 2, 'nothing before the retry time');
+  tick(400);
+  assert.deepEqual(written.slice(2), ['a1', 'u0', 'b0', 'm0']);
+});

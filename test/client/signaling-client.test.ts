@@ -480,3 +480,44 @@ test('a backlog of held signals far over the budget is paced as the refusal says
   assert.deepEqual(states, [], 'the connection stayed up throughout');
   assert.equal(alice.state, 'connected');
 });
+
+test('signals held for a refusal keep their retry time and pace across a resume: none lost, the resumed connection never closed', async (t) => {
+  // The budget (10 at once, then 20 a second) and its hold follow the session into the resume, so
+  // the held backlog written all at once on the new connection would be closed as a flood.
+  const { wsUrl } = await startServer(t, {
+    messageBurst: 10,
+    maxMessagesPerSecond: 20,
+    relayBurstPerPeer: 0,
+    relaysPerSecondPerPeer: 0,
+  });
+  const sockets: WebSocket[] = [];
+  class TrackedSocket extends WebSocket {
+    constructor(url: string, protocols?: string | string[]) {
+      super(url, protocols);
+      sockets.push(this);
+    }
+  }
+  const alice = newClient(t, wsUrl, { WebSocket: TrackedSocket });
+  await alice.connect();
+  await alice.identify('alice');
+  await alice.join('resumed-backlog');
+  const bob = await identified(t, wsUrl, 'bob', 'resumed-backlog');
+  const errors = record(alice, 'error');
+  const total = 140;
+  const { got, settled } = collectNumbered(bob, total, 30_000);
+  sendNumbered(alice, bob, 0, 20);
+  await nextEvent(alice, 'throttled');
+  sendNumbered(alice, bob, 20, total);
+  const back = nextEvent(alice, 'reconnected');
+  sockets.at(-1)?.terminate(); // dropped while the backlog waits for its retry time
+  assert.equal((await back).outcome, 'resumed');
+  const states = record(alice, 'state');
+  await settled;
+  assert.deepEqual(
+    got,
+    Array.from({ length: total }, (_, i) => i),
+  );
+  assert.deepEqual(errors, []);
+  assert.deepEqual(states, [], 'the resumed connection stayed up');
+  assert.equal(alice.state, 'connected');
+});
