@@ -253,3 +253,25 @@ test('reregister after a false death: the peers written back hear once of those 
     { type: 'SIGNAL', n: 3 },
   ]);
 });
+
+test('reregister after a false death: a peer skipped while its join was in flight is announced again once that join failed', async (t) => {
+  const { n1, n2, client, p, p2, q } = await reapedRoom(t);
+  await n2.enter('full', newPeer('x'));
+  // p tries to switch to 'full' (one place, taken): its record names 'full', its script is held.
+  const hold = holdJoin(n1, p.id, 'script');
+  const joining = n1.rooms.joinRoom('full', p, 1);
+  await hold.reached;
+  assert.equal(await reregister(n1.node, 'reaped', log), 1); // p2 only: p's join is in flight
+  hold.release();
+  assert.equal((await joining).ok, false); // p stays in 'r'
+  assert.equal(n1.node.takeDirty(), true);
+
+  // The next heartbeat's repair (a plain one) writes p back under a new seq and announces it.
+  await reregister(n1.node, 'reconnect', log);
+  const back = await n2.inbox.waitCount(q.id, 4); // p and p2 left, p2 came back, then p
+  assert.deepEqual(ids('NEW_PEER_IN_ROOM', back.slice(2)), [p2.id, p.id]);
+  assert.equal(n2.node.relay('r', p.id, signal(1)), true, 'q → p');
+  const stored = parseMember(p.id, (await client.hget(n1.node.keys.room('r'), p.id)) as string);
+  assert.equal(n2.node.mirrors.get('r')?.member(p.id)?.seq, stored.seq);
+  assert.equal(n1.node.peers.get(p.id)?.seq, stored.seq);
+});
