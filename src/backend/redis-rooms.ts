@@ -98,7 +98,8 @@ export class RedisRooms {
   async leaveRoom(roomId: string, peer: PeerInfo): Promise<void> {
     const node = this.node;
     const mirror = node.mirrors.get(roomId);
-    const seq = mirror?.member(peer.id)?.seq ?? node.peers.get(peer.id)?.seq ?? 0;
+    const member = mirror?.member(peer.id);
+    const seq = member?.seq ?? node.peers.get(peer.id)?.seq ?? 0;
     // Before the call, so a re-registration running meanwhile does not write the membership back.
     node.peers.left(peer.id, roomId);
     let left: StoredMember[] | null;
@@ -106,6 +107,11 @@ export class RedisRooms {
       const reply = await node.run((r) => r.srLeave(node.keys.room(roomId), peer.id));
       left = reply === null ? null : parseMembers(reply);
       unindexIfEmptied(node, roomId, reply);
+      // Redis no longer lists a member this node has: the other nodes declared this node dead and
+      // reaped the membership before the re-registration wrote it back. The reaper told only the
+      // members elsewhere (redis-peer-removal.ts): those here hear of the leave now, or they would
+      // keep the peer for good.
+      if (left === null && mirror && member) left = localMembers(mirror.localMembers(), node.nodeId, peer.id);
     } catch (err) {
       if (!(err instanceof BackendUnavailableError)) throw err;
       node.peers.leaveUnreported(peer.id, roomId);

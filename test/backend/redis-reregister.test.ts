@@ -275,3 +275,19 @@ test('reregister after a false death: a peer skipped while its join was in fligh
   assert.equal(n2.node.mirrors.get('r')?.member(p.id)?.seq, stored.seq);
   assert.equal(n1.node.peers.get(p.id)?.seq, stored.seq);
 });
+
+test('after a false death, a leave before the write-back is told to the leaver’s node’s members of the room', async (t) => {
+  const { n1, n2, p, p2, q, told } = await reapedRoom(t);
+  // p leaves before n1 noticed: Redis no longer lists it, the reaper told q already.
+  await n1.rooms.leaveRoom('r', p);
+  assert.deepEqual((await n1.inbox.waitCount(p2.id, told.p2 + 1)).slice(told.p2), [
+    { type: 'PEER_LEFT_ROOM', roomId: 'r', peer: p },
+  ]);
+  assert.equal(n1.node.mirrors.get('r')?.member(p.id), undefined);
+
+  // The write-back brings p2 only; q heard p leave once (from the reaper).
+  assert.equal(await reregister(n1.node, 'reaped', log), 2);
+  const heard = await n2.inbox.waitCount(q.id, 3);
+  assert.deepEqual(ids('PEER_LEFT_ROOM', heard).sort(), [p.id, p2.id].sort());
+  assert.deepEqual(ids('NEW_PEER_IN_ROOM', heard.slice(2)), [p2.id]);
+});
