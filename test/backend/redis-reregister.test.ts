@@ -291,3 +291,16 @@ test('after a false death, a leave before the write-back is told to the leaverâ€
   assert.deepEqual(ids('PEER_LEFT_ROOM', heard).sort(), [p.id, p2.id].sort());
   assert.deepEqual(ids('NEW_PEER_IN_ROOM', heard.slice(2)), [p2.id]);
 });
+
+test('a join that throws after it started (a corrupt stored member) ends: re-registrations no longer skip the peer as joining', async (t) => {
+  const {
+    nodes: [n1],
+    client,
+  } = await openNodes(t, redis.url, 'n1');
+  const p = newPeer('p');
+  assert.ok(await n1.usernames.claim('p', p));
+  await client.hset(n1.node.keys.room('bad'), 'x', 'not json');
+  await assert.rejects(n1.rooms.joinRoom('bad', p, 50), SyntaxError);
+  assert.equal(n1.node.peers.get(p.id)?.joining, undefined);
+  assert.equal(n1.node.takeDirty(), true, 'the membership Redis lists is repaired');
+});
