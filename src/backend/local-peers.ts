@@ -19,6 +19,12 @@ export interface LocalPeer {
    * membership, while `room` and `seq` change only with the join's reply.
    */
   readonly joining?: string;
+  /**
+   * The other nodes removed its membership as a dead node's while its join was in flight, so the
+   * re-registration that writes such memberships back under a new seq skipped it: the next one
+   * does (redis-reregister.ts), unless the peer left the room or joined another meanwhile.
+   */
+  readonly reaped?: true;
 }
 
 type Entry = { -readonly [K in keyof LocalPeer]: LocalPeer[K] };
@@ -62,6 +68,19 @@ export class LocalPeers {
     entry.room = roomId;
     entry.seq = seq;
     if (entry.joining === roomId) delete entry.joining;
+    delete entry.reaped; // a new membership, announced by the join itself
+  }
+
+  /** A re-registration after a false death skipped the peer (its join was in flight). */
+  reapedDeferred(peerId: string): void {
+    const entry = this.byId.get(peerId);
+    if (entry?.room) entry.reaped = true;
+  }
+
+  /** The peer's membership was written back and announced again after a false death. */
+  reapedRepaired(peerId: string): void {
+    const entry = this.byId.get(peerId);
+    if (entry) delete entry.reaped;
   }
 
   /**
@@ -82,7 +101,9 @@ export class LocalPeers {
   /** The peer is leaving a room. */
   left(peerId: string, roomId: string): void {
     const entry = this.byId.get(peerId);
-    if (entry?.room === roomId) entry.room = null;
+    if (entry?.room !== roomId) return;
+    entry.room = null;
+    delete entry.reaped;
   }
 
   /** Redis could not be told of a leave: the re-registration tells the other nodes' members later. */

@@ -31,7 +31,7 @@ export async function reregister(node: RedisNode, mode: ReregisterMode, log: Log
   let written = 0;
   let deferred = 0;
   for (let i = 0; i < ids.length; i += CHUNK) {
-    const chunk: Array<[string, LocalPeer]> = [];
+    const chunk: Array<[string, LocalPeer, ReregisterMode]> = [];
     for (const id of ids.slice(i, i + CHUNK)) {
       const live = node.peers.get(id);
       if (!live) continue;
@@ -39,15 +39,20 @@ export async function reregister(node: RedisNode, mode: ReregisterMode, log: Log
       // peer is not in yet here: writing the peer as it is now would take that name away from the
       // membership the join makes (a ghost if this node dies), and ensure would leave that room
       // as stale, maybe after the join's script added the membership. The next heartbeat repairs
-      // the peer as the join left it (in 'reconnect' mode: a join announces the peer itself). A
+      // the peer as the join left it: a join announces the peer itself, but one that fails after
+      // a false death leaves the peer in its old room, whose membership the other nodes saw end
+      // under its seq (under that seq again, they would refuse relays to it), so that repair
+      // writes it back as in 'reaped' mode whatever its own mode (LocalPeers.reapedDeferred). A
       // join starting after this read writes its record after this HSET (same key, issued later):
       // no deferral is needed then.
       if (live.joining !== undefined) {
         deferred++;
+        if (mode === 'reaped') node.peers.reapedDeferred(id);
         continue;
       }
-      if (mode === 'reaped') renumber(node, id, live);
-      chunk.push([id, { ...live }]); // as written now (ensure reads the peer again)
+      const peerMode = live.reaped ? 'reaped' : mode;
+      if (peerMode === 'reaped') renumber(node, id, live);
+      chunk.push([id, { ...live }, peerMode]); // as written now (ensure reads the peer again)
     }
     if (chunk.length === 0) continue;
     // The records first, as for a claim or a join: then the keys they name (one chunk in flight).
@@ -60,7 +65,7 @@ export async function reregister(node: RedisNode, mode: ReregisterMode, log: Log
       ),
     );
     await Promise.all(
-      chunk.map(async ([id]) => {
+      chunk.map(async ([id, , peerMode]) => {
         // The peer as it is now, not as written: a release, leave or move away while the records
         // were in flight issued its own commands after them, and ensure's go after those, so a
         // stale snapshot would claim a freed username again (named by no record: held for good)
@@ -71,8 +76,9 @@ export async function reregister(node: RedisNode, mode: ReregisterMode, log: Log
         if (!live) return;
         const peer = { ...live };
         written++;
-        const conflict = await ensure(node, id, peer, records.get(id), mode);
+        const conflict = await ensure(node, id, peer, records.get(id), peerMode);
         node.peers.leaveReported(id, peer.leftRoom);
+        if (peerMode === 'reaped') node.peers.reapedRepaired(id);
         if (conflict)
           log.warn({ peerId: id, username: peer.username }, 'username claimed by another peer meanwhile');
       }),

@@ -34,47 +34,60 @@ export class RedisRooms {
     // Until the reply, the record names the room while the peer's state here does not: a
     // re-registration meanwhile leaves the peer alone (redis-reregister.ts).
     node.peers.joinStarted(peer.id, roomId);
+    let settled = false;
     const forget = () => {
+      settled = true;
       node.mirrors.forgetLocal(roomId, peer.id);
       node.peers.joinFailed(peer.id, roomId);
     };
-    let recovering: number;
-    let reply: [number, string[]?];
     try {
-      [, recovering, reply] = await node.inOrder(
-        (r) =>
-          r.hset(keys.nodePeers(node.nodeId), peer.id, recordJson(peer.username, usernameKey, roomId, seq)),
-        (r) => r.exists(keys.recovering()),
-        (r) => r.srJoin(keys.room(roomId), peer.id, memberJson(peer.username, node.nodeId, seq), maxPeers),
-      );
+      let recovering: number;
+      let reply: [number, string[]?];
+      try {
+        [, recovering, reply] = await node.inOrder(
+          (r) =>
+            r.hset(keys.nodePeers(node.nodeId), peer.id, recordJson(peer.username, usernameKey, roomId, seq)),
+          (r) => r.exists(keys.recovering()),
+          (r) => r.srJoin(keys.room(roomId), peer.id, memberJson(peer.username, node.nodeId, seq), maxPeers),
+        );
+      } catch (err) {
+        forget();
+        node.markDirty();
+        throw err;
+      }
+      if (recovering === 1) {
+        // The cluster re-registers after a data loss: the room may not list everyone yet.
+        forget();
+        await node
+          .run((r) => r.srLeave(keys.room(roomId), peer.id))
+          .then((left) => unindexIfEmptied(node, roomId, left))
+          .catch(() => node.markDirty());
+        throw new BackendUnavailableError('The cluster is re-registering after a Redis restart');
+      }
+      if (reply[0] !== 1) {
+        forget();
+        return { ok: false, reason: 'full' };
+      }
+      const members = parseMembers(reply[1] ?? []).filter((m) => m.id !== peer.id);
+      // A join that made the room lists it, after the join, so a room emptied and unlisted meanwhile
+      // is listed again (redis-room-index.ts); a join into a room with members needs not (whoever
+      // made it listed it). Not awaited: a listing may lag by a round trip; if it fails, the repair
+      // lists the room.
+      if (members.length === 0) node.run((r) => indexRoom(r, node, roomId)).catch(() => node.markDirty());
+      for (const m of members) mirror.add(m.id, m);
+      mirror.add(peer.id, { username: peer.username, node: node.nodeId, seq });
+      node.peers.joined(peer.id, roomId, seq);
+      return { ok: true, members: members.map((m) => ({ id: m.id, username: m.username })) };
     } catch (err) {
-      forget();
-      node.markDirty();
+      // Anything else that ends the join (a corrupt stored member the reply could not parse)
+      // ends it here too: a peer left `joining` would be skipped by every re-registration. Redis
+      // may list the membership: the repair removes it (the record names the room).
+      if (!settled) {
+        forget();
+        node.markDirty();
+      }
       throw err;
     }
-    if (recovering === 1) {
-      // The cluster re-registers after a data loss: the room may not list everyone yet.
-      forget();
-      await node
-        .run((r) => r.srLeave(keys.room(roomId), peer.id))
-        .then((left) => unindexIfEmptied(node, roomId, left))
-        .catch(() => node.markDirty());
-      throw new BackendUnavailableError('The cluster is re-registering after a Redis restart');
-    }
-    if (reply[0] !== 1) {
-      forget();
-      return { ok: false, reason: 'full' };
-    }
-    const members = parseMembers(reply[1] ?? []).filter((m) => m.id !== peer.id);
-    // A join that made the room lists it, after the join, so a room emptied and unlisted meanwhile
-    // is listed again (redis-room-index.ts); a join into a room with members needs not (whoever
-    // made it listed it). Not awaited: a listing may lag by a round trip; if it fails, the repair
-    // lists the room.
-    if (members.length === 0) node.run((r) => indexRoom(r, node, roomId)).catch(() => node.markDirty());
-    for (const m of members) mirror.add(m.id, m);
-    mirror.add(peer.id, { username: peer.username, node: node.nodeId, seq });
-    node.peers.joined(peer.id, roomId, seq);
-    return { ok: true, members: members.map((m) => ({ id: m.id, username: m.username })) };
   }
 
   /** Tell the members the join returned that `peer` arrived, then release what waited for it. */
@@ -98,7 +111,8 @@ export class RedisRooms {
   async leaveRoom(roomId: string, peer: PeerInfo): Promise<void> {
     const node = this.node;
     const mirror = node.mirrors.get(roomId);
-    const seq = mirror?.member(peer.id)?.seq ?? node.peers.get(peer.id)?.seq ?? 0;
+    const member = mirror?.member(peer.id);
+    const seq = member?.seq ?? node.peers.get(peer.id)?.seq ?? 0;
     // Before the call, so a re-registration running meanwhile does not write the membership back.
     node.peers.left(peer.id, roomId);
     let left: StoredMember[] | null;
@@ -106,6 +120,11 @@ export class RedisRooms {
       const reply = await node.run((r) => r.srLeave(node.keys.room(roomId), peer.id));
       left = reply === null ? null : parseMembers(reply);
       unindexIfEmptied(node, roomId, reply);
+      // Redis no longer lists a member this node has: the other nodes declared this node dead and
+      // reaped the membership before the re-registration wrote it back. The reaper told only the
+      // members elsewhere (redis-peer-removal.ts): those here hear of the leave now, or they would
+      // keep the peer for good.
+      if (left === null && mirror && member) left = localMembers(mirror.localMembers(), node.nodeId, peer.id);
     } catch (err) {
       if (!(err instanceof BackendUnavailableError)) throw err;
       node.peers.leaveUnreported(peer.id, roomId);

@@ -53,3 +53,25 @@ test('local peers: a join is in flight from its start until it joined or failed'
   assert.equal(peers.get('a')?.joining, undefined);
   assert.equal(peers.get('a')?.room, 'r2');
 });
+
+test('local peers: a membership left to re-announce after a false death stays so until repaired, left or replaced by a join', () => {
+  const peers = new LocalPeers();
+  peers.add('a', 'Alice', 'alice');
+  peers.reapedDeferred('a'); // in no room: nothing to write back
+  assert.equal(peers.get('a')?.reaped, undefined);
+  peers.joined('a', 'r1', 1);
+  peers.joinStarted('a', 'r2');
+  peers.reapedDeferred('a');
+  peers.joinFailed('a', 'r2'); // still in r1 under the seq the other nodes saw end
+  assert.equal(peers.get('a')?.reaped, true);
+  peers.reapedRepaired('a');
+  assert.equal(peers.get('a')?.reaped, undefined);
+  peers.reapedDeferred('a');
+  peers.joined('a', 'r2', 2); // a new membership, announced by its join
+  assert.equal(peers.get('a')?.reaped, undefined);
+  peers.reapedDeferred('a');
+  peers.left('a', 'other'); // not its room: nothing changes
+  assert.equal(peers.get('a')?.reaped, true);
+  peers.left('a', 'r2');
+  assert.equal(peers.get('a')?.reaped, undefined);
+});

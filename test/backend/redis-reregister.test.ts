@@ -253,3 +253,54 @@ test('reregister after a false death: the peers written back hear once of those 
     { type: 'SIGNAL', n: 3 },
   ]);
 });
+
+test('reregister after a false death: a peer skipped while its join was in flight is announced again once that join failed', async (t) => {
+  const { n1, n2, client, p, p2, q } = await reapedRoom(t);
+  await n2.enter('full', newPeer('x'));
+  // p tries to switch to 'full' (one place, taken): its record names 'full', its script is held.
+  const hold = holdJoin(n1, p.id, 'script');
+  const joining = n1.rooms.joinRoom('full', p, 1);
+  await hold.reached;
+  assert.equal(await reregister(n1.node, 'reaped', log), 1); // p2 only: p's join is in flight
+  hold.release();
+  assert.equal((await joining).ok, false); // p stays in 'r'
+  assert.equal(n1.node.takeDirty(), true);
+
+  // The next heartbeat's repair (a plain one) writes p back under a new seq and announces it.
+  await reregister(n1.node, 'reconnect', log);
+  const back = await n2.inbox.waitCount(q.id, 4); // p and p2 left, p2 came back, then p
+  assert.deepEqual(ids('NEW_PEER_IN_ROOM', back.slice(2)), [p2.id, p.id]);
+  assert.equal(n2.node.relay('r', p.id, signal(1)), true, 'q → p');
+  const stored = parseMember(p.id, (await client.hget(n1.node.keys.room('r'), p.id)) as string);
+  assert.equal(n2.node.mirrors.get('r')?.member(p.id)?.seq, stored.seq);
+  assert.equal(n1.node.peers.get(p.id)?.seq, stored.seq);
+});
+
+test('after a false death, a leave before the write-back is told to the leaver’s node’s members of the room', async (t) => {
+  const { n1, n2, p, p2, q, told } = await reapedRoom(t);
+  // p leaves before n1 noticed: Redis no longer lists it, the reaper told q already.
+  await n1.rooms.leaveRoom('r', p);
+  assert.deepEqual((await n1.inbox.waitCount(p2.id, told.p2 + 1)).slice(told.p2), [
+    { type: 'PEER_LEFT_ROOM', roomId: 'r', peer: p },
+  ]);
+  assert.equal(n1.node.mirrors.get('r')?.member(p.id), undefined);
+
+  // The write-back brings p2 only; q heard p leave once (from the reaper).
+  assert.equal(await reregister(n1.node, 'reaped', log), 2);
+  const heard = await n2.inbox.waitCount(q.id, 3);
+  assert.deepEqual(ids('PEER_LEFT_ROOM', heard).sort(), [p.id, p2.id].sort());
+  assert.deepEqual(ids('NEW_PEER_IN_ROOM', heard.slice(2)), [p2.id]);
+});
+
+test('a join that throws after it started (a corrupt stored member) ends: re-registrations no longer skip the peer as joining', async (t) => {
+  const {
+    nodes: [n1],
+    client,
+  } = await openNodes(t, redis.url, 'n1');
+  const p = newPeer('p');
+  assert.ok(await n1.usernames.claim('p', p));
+  await client.hset(n1.node.keys.room('bad'), 'x', 'not json');
+  await assert.rejects(n1.rooms.joinRoom('bad', p, 50), SyntaxError);
+  assert.equal(n1.node.peers.get(p.id)?.joining, undefined);
+  assert.equal(n1.node.takeDirty(), true, 'the membership Redis lists is repaired');
+});
