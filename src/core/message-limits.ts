@@ -20,14 +20,7 @@ import {
   takeRoomChangeToken,
   type RateLimits,
 } from './rate-limit.js';
-import {
-  noteDelivered,
-  relayBurst,
-  relayRate,
-  retryAfterMs,
-  takeRelayToken,
-  type RelayLimits,
-} from './relay-budget.js';
+import { noteDelivered, retryAfterMs, retryPace, takeRelayToken, type RelayLimits } from './relay-budget.js';
 import type { Session } from './session.js';
 import { restoreBudgets } from './session-budgets.js';
 
@@ -151,11 +144,7 @@ export class MessageLimiter {
       return false;
     }
     const message = `Too many signals; send this one and those after it again in ${Math.ceil(retry)} ms`;
-    // The hold ends with the bucket at least half full (relay-budget.ts): that much may go at once,
-    // then the refill rate. A client holding more than that paces them instead of sending them all
-    // at once, which would be refused again and, past four buckets' worth, closed as a flood.
-    const retryBurst = relayBurst(relays, session.roomPeers) / 2;
-    const retryPerSecond = relayRate(relays, session.roomPeers);
+    const { atOnce: retryBurst, perSecond: retryPerSecond } = retryPace(session, relays);
     this.actions.refuse(
       session,
       'RATE_LIMITED',

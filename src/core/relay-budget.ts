@@ -55,6 +55,12 @@ export interface RelayState {
  */
 export const QUIET_MS = 1000;
 
+/**
+ * How full the bucket must be again before a hold ends: refused signals can then go again, this
+ * much of them at once ({@link retryPace}).
+ */
+const HOLD_END_LEVEL = 0.5;
+
 /** What to do with a signal: `accept`, refuse it (`refuse`), or refuse it and close the sender. */
 export type RelayVerdict = 'accept' | 'refuse' | 'close';
 
@@ -80,12 +86,12 @@ export function takeRelayToken(state: RelayState, now: number, limits: RelayLimi
     return strike(state, burst, now);
   }
   // An episode ends once the hold is over and the bucket has refilled halfway.
-  if (state.relayStrikes > 0 && state.relayTokens >= burst / 2) state.relayStrikes = 0;
+  if (state.relayStrikes > 0 && state.relayTokens >= burst * HOLD_END_LEVEL) state.relayStrikes = 0;
   if (state.relayTokens >= 1) {
     state.relayTokens -= 1;
     return 'accept';
   }
-  const refill = ((burst / 2 - state.relayTokens) * 1000) / rate;
+  const refill = ((burst * HOLD_END_LEVEL - state.relayTokens) * 1000) / rate;
   state.relayHoldUntil = now + Math.max(QUIET_MS, Math.ceil(refill));
   if (state.relayStrikes === 0) state.relayRefusedAt = now;
   return strike(state, burst, now);
@@ -94,6 +100,18 @@ export function takeRelayToken(state: RelayState, now: number, limits: RelayLimi
 /** After a refusal at `now`: how long until the client may send signals again (ms). */
 export function retryAfterMs(state: RelayState, now: number): number {
   return Math.max(0, state.relayHoldUntil - now);
+}
+
+/**
+ * After a refusal: how many signals may go at once when the hold ends (it ends with the bucket
+ * that full), and how many a second after those. A client holding more paces them to it: sent all
+ * at once they would be refused again and, past four buckets' worth, closed as a flood.
+ */
+export function retryPace(state: RelayState, limits: RelayLimits): { atOnce: number; perSecond: number } {
+  return {
+    atOnce: relayBurst(limits, state.roomPeers) * HOLD_END_LEVEL,
+    perSecond: relayRate(limits, state.roomPeers),
+  };
 }
 
 /** The session joined a room with `members` others, or left its room (0). */
