@@ -3,7 +3,7 @@
  * resume token, and the frame counts that make a resume lose nothing and repeat nothing
  * (docs/reliability.md).
  */
-import type { ClientMessage, ServerMessageOf } from '../protocol/messages.js';
+import type { ClientMessageOf, ServerMessageOf } from '../protocol/messages.js';
 import { SignalroomError } from './errors.js';
 import { FrameLedger } from './frame-ledger.js';
 
@@ -21,7 +21,7 @@ export class ResumeLedger {
   }
 
   /** Fill in an IDENTIFY: resuming with `token` when there is one, else starting every count afresh. */
-  prepareIdentify(message: Extract<ClientMessage, { type: 'IDENTIFY' }>, token: string | undefined): void {
+  prepareIdentify(message: ClientMessageOf<'IDENTIFY'>, token: string | undefined): void {
     if (token !== undefined) {
       message.resumeToken = token;
       message.received = this.ledger.received;

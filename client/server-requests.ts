@@ -2,7 +2,13 @@
  * The requests that wait for the server's answer: identify, join (also both at once) and leave.
  * Each one registers its waiter before writing, so the answer cannot arrive unclaimed.
  */
-import type { ClientMessage, PeerInfo, ServerMessage, ServerMessageOf } from '../protocol/messages.js';
+import type {
+  ClientMessage,
+  ClientMessageOf,
+  PeerInfo,
+  ServerMessage,
+  ServerMessageOf,
+} from '../protocol/messages.js';
 import { SignalroomError } from './errors.js';
 import type { PendingReplies } from './pending-replies.js';
 
@@ -13,7 +19,7 @@ export type WriteMessage = (message: ClientMessage) => void;
 export async function requestIdentify(
   replies: PendingReplies,
   write: WriteMessage,
-  message: Extract<ClientMessage, { type: 'IDENTIFY' }>,
+  message: ClientMessageOf<'IDENTIFY'>,
 ): Promise<void> {
   const reply = replies.wait((m) => m.type === 'AUTH_SUCCESS' || m.type === 'AUTH_ERROR', 'IDENTIFY');
   write(message);
@@ -48,7 +54,7 @@ export interface IdentifyAndJoin {
 export function requestIdentifyAndJoin(
   replies: PendingReplies,
   write: WriteMessage,
-  message: Extract<ClientMessage, { type: 'IDENTIFY' }>,
+  message: ClientMessageOf<'IDENTIFY'>,
   roomId: string,
 ): IdentifyAndJoin {
   const authAnswer = replies.wait((m) => m.type === 'AUTH_SUCCESS' || m.type === 'AUTH_ERROR', 'IDENTIFY');

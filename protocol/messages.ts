@@ -107,6 +107,8 @@ export type ClientMessageType = keyof typeof CLIENT_MESSAGES;
 type MessageOf<R extends Record<string, TSchema>> = { [K in keyof R]: Static<R[K]> }[keyof R];
 /** A validated client message. */
 export type ClientMessage = MessageOf<typeof CLIENT_MESSAGES>;
+/** A client message of one type. */
+export type ClientMessageOf<K extends ClientMessageType> = Static<(typeof CLIENT_MESSAGES)[K]>;
 /** The relayed message types. */
 export type SignalType = 'SDP_OFFER' | 'SDP_ANSWER' | 'ICE_CANDIDATE';
 /** A validated relay message from a client. */
