@@ -64,11 +64,6 @@ export class SignalThrottle {
     return this.refused.length + this.queue.length;
   }
 
-  /** True while the retry time of the latest refusal has not come yet. */
-  get waitingForRetry(): boolean {
-    return this.retryTimer !== null;
-  }
-
   /**
    * The application sends a signal on a connected socket: written now, or held behind signals
    * that wait (or beyond the pace of the latest refusal) and written in its turn.
@@ -114,7 +109,7 @@ export class SignalThrottle {
   /**
    * Write what is held and due, oldest first: the refused signals go before the ones held behind
    * them. Runs when the retry time comes, then as the pace allows. What the connection cannot
-   * take stays held (a resume takes it, see {@link take}).
+   * take stays held (a resume hands it back, see {@link resumeWith}).
    */
   pump(): void {
     if (this.retryTimer !== null) return;

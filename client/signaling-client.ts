@@ -14,6 +14,7 @@
 import { CLOSE_CODES } from '../protocol/close-codes.js';
 import type {
   ClientMessage,
+  ClientMessageOf,
   IceCandidate,
   PeerInfo,
   ServerMessage,
@@ -174,29 +175,22 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
     this.requireOpen();
     const { room, ...rest } = options;
     const credentials = { username, ...rest };
-    let members: PeerInfo[] | undefined;
-    let identified = false;
+    const pipelined = room === undefined ? null : this.sendIdentifyAndJoin(credentials, room);
     try {
-      if (room === undefined) {
-        await this.sendIdentify(credentials, undefined);
-      } else {
-        const pipelined = this.sendIdentifyAndJoin(credentials, room);
-        await pipelined.identified;
-        identified = true;
-        // The session stands (and reconnects as itself) whatever the join's answer.
-        this.credentials = { ...credentials, username: (this.identity as Identity).username };
-        members = await pipelined.joined;
-      }
+      if (pipelined) await pipelined.identified;
+      else await this.sendIdentify(credentials, undefined);
     } catch (err) {
       // After AUTH_ERROR the server closes this socket (the protocol's rule). Let go of it first,
       // so its close does not end the client: the next identify() opens a new one.
-      if (!identified && err instanceof SignalroomError && err.fromServer)
+      if (err instanceof SignalroomError && err.fromServer)
         this.socket.detach()?.close(CLOSE_CODES.NORMAL.code, 'Identify refused');
       throw err;
     }
     const identity = this.identity as Identity;
+    // The session stands (and reconnects as itself) whatever a pipelined join's answer.
     this.credentials = { ...credentials, username: identity.username };
-    if (room === undefined || members === undefined) return identity;
+    if (!pipelined || room === undefined) return identity;
+    const members = await pipelined.joined;
     this.wantedRoom = room;
     return { ...identity, roomId: room, members };
   }
@@ -312,8 +306,8 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
   private identifyMessage(
     credentials: { username: string; token?: string },
     resumeToken: string | undefined,
-  ): Extract<ClientMessage, { type: 'IDENTIFY' }> {
-    const message: Extract<ClientMessage, { type: 'IDENTIFY' }> = {
+  ): ClientMessageOf<'IDENTIFY'> {
+    const message: ClientMessageOf<'IDENTIFY'> = {
       type: 'IDENTIFY',
       username: credentials.username,
     };
