@@ -41,20 +41,12 @@ export class RedisRooms {
       node.peers.joinFailed(peer.id, roomId);
     };
     try {
-      let recovering: number;
-      let reply: [number, string[]?];
-      try {
-        [, recovering, reply] = await node.inOrder(
-          (r) =>
-            r.hset(keys.nodePeers(node.nodeId), peer.id, recordJson(peer.username, usernameKey, roomId, seq)),
-          (r) => r.exists(keys.recovering()),
-          (r) => r.srJoin(keys.room(roomId), peer.id, memberJson(peer.username, node.nodeId, seq), maxPeers),
-        );
-      } catch (err) {
-        forget();
-        node.markDirty();
-        throw err;
-      }
+      const [, recovering, reply] = await node.inOrder(
+        (r) =>
+          r.hset(keys.nodePeers(node.nodeId), peer.id, recordJson(peer.username, usernameKey, roomId, seq)),
+        (r) => r.exists(keys.recovering()),
+        (r) => r.srJoin(keys.room(roomId), peer.id, memberJson(peer.username, node.nodeId, seq), maxPeers),
+      );
       if (recovering === 1) {
         // The cluster re-registers after a data loss: the room may not list everyone yet.
         forget();
@@ -79,9 +71,10 @@ export class RedisRooms {
       node.peers.joined(peer.id, roomId, seq);
       return { ok: true, members: members.map((m) => ({ id: m.id, username: m.username })) };
     } catch (err) {
-      // Anything else that ends the join (a corrupt stored member the reply could not parse)
-      // ends it here too: a peer left `joining` would be skipped by every re-registration. Redis
-      // may list the membership: the repair removes it (the record names the room).
+      // A failed call, or anything else that ends the join before it settled (a corrupt stored
+      // member the reply could not parse): a peer left `joining` would be skipped by every
+      // re-registration. Redis may list the membership: the repair removes it (the record names
+      // the room).
       if (!settled) {
         forget();
         node.markDirty();
