@@ -71,7 +71,7 @@ export interface RedisBackendOptions {
   commandTimeoutMs: number;
   /** A relay to another node not delivered within this long is dropped, its sender told (default 5 s). */
   relayDeadlineMs?: number;
-  /** Publishes to another node go out at most this often (default 1 ms; redis-outbox.ts). */
+  /** Publishes to another node go out at most this often (default 16 ms; redis-outbox.ts). */
   batchMs?: number;
   logger: Logger;
   nodeId?: string;
