@@ -15,6 +15,7 @@ import type { Config } from '../../src/config.js';
 import type { IceServer } from '../../protocol/messages.js';
 import { startServer } from '../helpers/test-server.js';
 import { nextEvent } from './events.js';
+import { trackedSockets } from './tracked-sockets.js';
 
 const SECRET = 'refresh-test-secret';
 const TURN: Partial<Config> = {
@@ -111,13 +112,7 @@ test('the auth token is the bearer when resume is off; without a bearer the serv
 
 test('after a resume the bearer is the new resume token: the old one is refused, renewal goes on', async (t) => {
   const { wsUrl } = await startServer(t, TURN);
-  const sockets: WebSocket[] = [];
-  class TrackedSocket extends WebSocket {
-    constructor(url: string, protocols?: string | string[]) {
-      super(url, protocols);
-      sockets.push(this);
-    }
-  }
+  const { TrackedSocket, sockets } = trackedSockets();
   const client = new SignalingClient({
     url: wsUrl,
     WebSocket: TrackedSocket,

@@ -9,6 +9,7 @@ import type { SignalingClientOptions } from '../../client/signaling-types.js';
 import { startServer } from '../helpers/test-server.js';
 import { startTcpProxy } from '../reliability/tcp-proxy.js';
 import { nextEvent, record } from './events.js';
+import { trackedSockets } from './tracked-sockets.js';
 
 /** A client registered for cleanup; fast reconnects so the tests do not wait on real backoff. */
 function newClient(
@@ -24,6 +25,16 @@ function newClient(
   });
   t.after(() => client.close());
   return client;
+}
+
+/** Server options for a signal budget of `burst` at once and `perSecond` after, whatever the room. */
+function signalBudget(burst: number, perSecond: number) {
+  return {
+    messageBurst: burst,
+    maxMessagesPerSecond: perSecond,
+    relayBurstPerPeer: 0,
+    relaysPerSecondPerPeer: 0,
+  };
 }
 
 /** Send `bob` the ICE candidates numbered `from` to `to - 1`, from `alice`. */
@@ -346,13 +357,7 @@ test('a reconnect policy that gives up ends in closed with RECONNECT_FAILED', as
 
 test('a connection dropped without a close frame is resumed: same peer id, the room sees nothing', async (t) => {
   const { wsUrl } = await startServer(t);
-  const sockets: WebSocket[] = [];
-  class TrackedSocket extends WebSocket {
-    constructor(url: string, protocols?: string | string[]) {
-      super(url, protocols);
-      sockets.push(this);
-    }
-  }
+  const { TrackedSocket, sockets } = trackedSockets();
   const alice = newClient(t, wsUrl, { WebSocket: TrackedSocket });
   await alice.connect();
   const { peerId } = await alice.identify('alice');
@@ -384,13 +389,7 @@ test('close() while a connection is opening settles connect() instead of leaving
 test('a signal sent while the socket is closing (its close event not yet delivered) is held and arrives once after the resume', async (t) => {
   const running = await startServer(t);
   const proxy = await startTcpProxy(t, running.port);
-  const sockets: WebSocket[] = [];
-  class TrackedSocket extends WebSocket {
-    constructor(url: string, protocols?: string | string[]) {
-      super(url, protocols);
-      sockets.push(this);
-    }
-  }
+  const { TrackedSocket, sockets } = trackedSockets();
   const alice = newClient(t, running.wsUrl.replace(`:${running.port}/`, `:${proxy.port}/`), {
     WebSocket: TrackedSocket,
   });
@@ -427,12 +426,7 @@ test('a signal sent while the socket is closing (its close event not yet deliver
 
 test('signals the server refuses for its rate limit are held and sent again in order: none lost, no error', async (t) => {
   // A small signal budget (20 at once, then 5 a second, whatever the room), so a burst is refused.
-  const { wsUrl } = await startServer(t, {
-    messageBurst: 20,
-    maxMessagesPerSecond: 5,
-    relayBurstPerPeer: 0,
-    relaysPerSecondPerPeer: 0,
-  });
+  const { wsUrl } = await startServer(t, signalBudget(20, 5));
   const alice = await identified(t, wsUrl, 'alice', 'throttle');
   const bob = await identified(t, wsUrl, 'bob', 'throttle');
   const errors = record(alice, 'error');
@@ -456,12 +450,7 @@ test('signals the server refuses for its rate limit are held and sent again in o
 test('a backlog of held signals far over the budget is paced as the refusal says: none lost, the connection never closed', async (t) => {
   // 10 signals at once, then 20 a second. Sent all at once after the retry time, 120 held signals
   // would be refused again past four buckets' worth, and the server closes such a sender (1008).
-  const { wsUrl } = await startServer(t, {
-    messageBurst: 10,
-    maxMessagesPerSecond: 20,
-    relayBurstPerPeer: 0,
-    relaysPerSecondPerPeer: 0,
-  });
+  const { wsUrl } = await startServer(t, signalBudget(10, 20));
   const alice = await identified(t, wsUrl, 'alice', 'backlog');
   const bob = await identified(t, wsUrl, 'bob', 'backlog');
   const errors = record(alice, 'error');
@@ -484,19 +473,8 @@ test('a backlog of held signals far over the budget is paced as the refusal says
 test('signals held for a refusal keep their retry time and pace across a resume: none lost, the resumed connection never closed', async (t) => {
   // The budget (10 at once, then 20 a second) and its hold follow the session into the resume, so
   // the held backlog written all at once on the new connection would be closed as a flood.
-  const { wsUrl } = await startServer(t, {
-    messageBurst: 10,
-    maxMessagesPerSecond: 20,
-    relayBurstPerPeer: 0,
-    relaysPerSecondPerPeer: 0,
-  });
-  const sockets: WebSocket[] = [];
-  class TrackedSocket extends WebSocket {
-    constructor(url: string, protocols?: string | string[]) {
-      super(url, protocols);
-      sockets.push(this);
-    }
-  }
+  const { wsUrl } = await startServer(t, signalBudget(10, 20));
+  const { TrackedSocket, sockets } = trackedSockets();
   const alice = newClient(t, wsUrl, { WebSocket: TrackedSocket });
   await alice.connect();
   await alice.identify('alice');
